@@ -1,0 +1,52 @@
+# Two commands for a new user: `make run` and `make test`. Every check CI runs has a target.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test lint typecheck pytest openapi migrate demo-data clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(STAMP)
+
+## Install, migrate the embedded SQLite database, load demo data when empty, serve on :8000.
+run: $(STAMP)
+	$(BIN)/gezinsplan migrate
+	$(BIN)/gezinsplan demo-data --if-empty
+	$(BIN)/gezinsplan serve
+
+## Install the dev extras; lint, type-check, and run the suite on SQLite and PostgreSQL.
+test: lint typecheck pytest
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff format --check src tests migrations
+
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
+pytest: $(DEV_STAMP)
+	$(BIN)/pytest
+
+## Regenerate the committed OpenAPI document.
+openapi: $(STAMP)
+	$(BIN)/gezinsplan openapi --output openapi/openapi.json
+
+migrate: $(STAMP)
+	$(BIN)/gezinsplan migrate
+
+demo-data: $(STAMP)
+	$(BIN)/gezinsplan demo-data --if-empty
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

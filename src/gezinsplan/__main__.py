@@ -1,0 +1,3 @@
+from gezinsplan.cli import main
+
+main()

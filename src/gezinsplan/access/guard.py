@@ -1,0 +1,48 @@
+"""Makes forgetting the access rules impossible.
+
+Every dependency that applies an access rule is registered here. At start-up the app walks
+each route under the API prefix and refuses to start when one does not depend on a rule.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_RULES: set[Callable[..., Any]] = set()
+
+
+class UnguardedRouteError(RuntimeError):
+    """A route under the API prefix does not go through the access module."""
+
+
+def access_rule(function: F) -> F:
+    """Mark a dependency as one that decides what the caller may see or do."""
+    _RULES.add(function)
+    return function
+
+
+def _calls(dependant: Dependant) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _calls(sub)
+
+
+def unguarded_routes(app: FastAPI, prefix: str) -> list[str]:
+    missing = []
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith(prefix):
+            continue
+        if not any(call in _RULES for call in _calls(route.dependant)):
+            missing.append(f"{sorted(route.methods or ())} {route.path}")
+    return missing
+
+
+def ensure_guarded(app: FastAPI, prefix: str) -> None:
+    missing = unguarded_routes(app, prefix)
+    if missing:
+        raise UnguardedRouteError(f"routes without an access rule: {', '.join(missing)}")

@@ -1,0 +1,18 @@
+"""What an actor may do, as pure functions of the actor: no database, easy to test."""
+
+from gezinsplan.auth.actor import Actor, Role
+
+CASE_ROLES = frozenset({Role.TOEGANG})
+
+
+def may_open_household(actor: Actor, municipality_code: str) -> bool:
+    return actor.has(Role.TOEGANG) and municipality_code in actor.municipalities
+
+
+def may_manage_organizations(actor: Actor) -> bool:
+    return actor.has(Role.ADMIN)
+
+
+def may_read_directory(actor: Actor) -> bool:
+    """The organization directory holds no personal data; every known role may read it."""
+    return bool(actor.roles)

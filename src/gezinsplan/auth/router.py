@@ -1,0 +1,34 @@
+"""``GET /me``: what the service makes of the caller's token."""
+
+import uuid
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from gezinsplan.access.dependencies import AnyActor
+from gezinsplan.auth.actor import Role
+from gezinsplan.kit.responses import problems
+from gezinsplan.kit.schemas import ApiModel
+
+router = APIRouter(tags=["me"])
+
+
+class MeRead(ApiModel):
+    sub: str
+    name: str
+    org: uuid.UUID | None
+    roles: list[Role]
+    municipalities: list[str] = Field(examples=[["0193", "0148"]])
+    member: uuid.UUID | None
+
+
+@router.get("/me", summary="Who am I", responses=problems(401))
+def read_me(actor: AnyActor) -> MeRead:
+    return MeRead(
+        sub=actor.sub,
+        name=actor.name,
+        org=actor.org,
+        roles=sorted(actor.roles),
+        municipalities=sorted(actor.municipalities),
+        member=actor.member,
+    )

@@ -1,0 +1,90 @@
+"""Settings, read from the environment with the ``GEZINSPLAN_`` prefix."""
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path("var")
+DEV_SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name, not a secret
+ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"})
+SYMMETRIC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
+
+
+class ConfigurationError(RuntimeError):
+    """The settings are unsafe or inconsistent; the service refuses to start."""
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Defaults give a working local service."""
+
+    model_config = SettingsConfigDict(env_prefix="GEZINSPLAN_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    var_dir: Path = Field(VAR_DIR, description="Where local state lives: database, dev secret.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default the SQLite file var/gezinsplan.db."
+    )
+    jwt_issuer: str = "gezinsplan-dev"
+    jwt_audience: str = "gezinsplan"
+    jwt_algorithms: list[str] = ["HS256"]
+    jwt_secret: SecretStr | None = Field(
+        None, description="HS256 secret; generated into var/ on first local run when unset."
+    )
+    jwt_jwks_url: str | None = Field(None, description="JWKS URL for RS256/ES256 tokens.")
+    jwt_leeway_seconds: int = Field(30, ge=0, le=300)
+    cors_origins: list[str] = []
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_body_bytes: int = Field(1_048_576, gt=0, description="Larger bodies get 413.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @model_validator(mode="after")
+    def _check_algorithms(self) -> "Settings":
+        allowed = SYMMETRIC_ALGORITHMS | ASYMMETRIC_ALGORITHMS
+        unknown = [a for a in self.jwt_algorithms if a not in allowed]
+        if unknown or not self.jwt_algorithms:
+            raise ValueError(f"jwt_algorithms must be a non-empty subset of {sorted(allowed)}")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'gezinsplan.db'}"
+
+    @property
+    def dev_secret_path(self) -> Path:
+        return self.var_dir / DEV_SECRET_FILE
+
+    @cached_property
+    def signing_secret(self) -> str | None:
+        """The HS secret: the configured one, or in development one kept under var/."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        if self.environment == "production":
+            return None
+        path = self.dev_secret_path
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def check_safe(self) -> None:
+        """Refuse to run production with development credentials."""
+        if self.environment != "production":
+            return
+        uses_hs = bool(SYMMETRIC_ALGORITHMS & set(self.jwt_algorithms))
+        uses_asymmetric = bool(ASYMMETRIC_ALGORITHMS & set(self.jwt_algorithms))
+        if uses_asymmetric and not self.jwt_jwks_url:
+            raise ConfigurationError("RS/ES algorithms need GEZINSPLAN_JWT_JWKS_URL")
+        if not uses_hs:
+            return
+        secret = self.signing_secret
+        if secret is None or len(secret) < 32:
+            raise ConfigurationError("production needs GEZINSPLAN_JWT_SECRET of 32+ characters")
+        dev_path = self.dev_secret_path
+        if dev_path.exists() and dev_path.read_text().strip() == secret:
+            raise ConfigurationError("production refuses the generated development secret")

@@ -1,0 +1,60 @@
+"""The engine, the metadata's naming convention, and one transaction per request."""
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
+
+SessionFactory = sessionmaker[Session]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite opens transactions lazily and ignores SAVEPOINT semantics; hand transaction
+    # control to SQLAlchemy (see the SQLAlchemy pysqlite docs) and switch foreign keys on.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for SQLite (foreign keys on, real transactions) or PostgreSQL (psycopg 3)."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def make_session_factory(bind: Engine | Connection, **kwargs: Any) -> SessionFactory:
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True, **kwargs)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session and one transaction per request, committed before the response is sent.
+
+    Handlers never commit: when the handler raises, everything it did is rolled back.
+    """
+    factory: SessionFactory = request.app.state.session_factory
+    with factory() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+DbSession = Annotated[Session, Depends(get_session, scope="function")]

@@ -1,0 +1,41 @@
+"""Appending events in the caller's transaction."""
+
+import uuid
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from gezinsplan.auth.actor import Actor
+from gezinsplan.events.models import Event
+
+
+class EventType(StrEnum):
+    ORGANIZATION_CREATED = "organization.created"
+    HOUSEHOLD_OPENED = "household.opened"
+    HOUSEHOLD_UPDATED = "household.updated"
+    HOUSEHOLD_CLOSED = "household.closed"
+    HOUSEHOLD_REOPENED = "household.reopened"
+    MEMBER_ADDED = "member.added"
+    MEMBER_UPDATED = "member.updated"
+    MEMBER_REMOVED = "member.removed"
+
+
+def record_event(
+    session: Session,
+    type_: EventType,
+    *,
+    actor: Actor,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    household_id: uuid.UUID | None = None,
+) -> None:
+    """Add the event to the session, so it commits or rolls back with the change itself."""
+    session.add(
+        Event(
+            type=type_,
+            household_id=household_id,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            organization_id=actor.org,
+        )
+    )

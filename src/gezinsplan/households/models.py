@@ -1,0 +1,53 @@
+"""Households: one municipality each, ``open`` -> ``closed`` (with a reason) -> reopened."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from gezinsplan.kit.clock import new_id, utcnow
+from gezinsplan.kit.types import UTCDateTime
+
+
+class HouseholdStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ClosingReason(StrEnum):
+    """Why a household file was closed; the outflow of the steering information."""
+
+    GOALS_ACHIEVED = "goals_achieved"
+    REFERRED_TO_REGULAR_CARE = "referred_to_regular_care"
+    MOVED_AWAY = "moved_away"
+    FAMILY_DECLINED = "family_declined"
+    NO_CONTACT = "no_contact"
+    DECEASED = "deceased"
+    OTHER = "other"
+
+
+class Household(SQLModel, table=True):
+    __tablename__ = "households"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        CheckConstraint(
+            "(status = 'closed') = (closing_reason IS NOT NULL AND closed_at IS NOT NULL)",
+            name="closing",
+        ),
+        # The target of the members' (household_id, household_status) foreign key.
+        UniqueConstraint("id", "status"),
+        Index(None, "municipality_code", "status", "created_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    municipality_code: str = Field(foreign_key="organizations.municipality_code", max_length=4)
+    name: str = Field(max_length=200)
+    status: str = Field(default=HouseholdStatus.OPEN, max_length=10)
+    closing_reason: str | None = Field(default=None, max_length=40)
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

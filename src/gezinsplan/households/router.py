@@ -1,0 +1,132 @@
+"""HTTP endpoints for households; thin: parse, depend on access, call the service."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+
+from gezinsplan.access.dependencies import EditableHousehold, HouseholdReader, VisibleHousehold
+from gezinsplan.db import DbSession
+from gezinsplan.households import repository, service
+from gezinsplan.households.models import HouseholdStatus
+from gezinsplan.households.schemas import (
+    HouseholdClose,
+    HouseholdCreate,
+    HouseholdRead,
+    HouseholdUpdate,
+)
+from gezinsplan.kit.etags import expected_version, set_etag
+from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
+from gezinsplan.kit.responses import ETAG_HEADER, LOCATION_HEADER, WRITE, problems
+from gezinsplan.kit.schemas import MunicipalityCode, SearchText
+
+router = APIRouter(prefix="/households", tags=["households"])
+
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", max_length=100, description="The ETag you read."),
+]
+
+
+def _single(response: Response, household: object) -> HouseholdRead:
+    read = HouseholdRead.model_validate(household)
+    set_etag(response, read.version)
+    return read
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Open a household",
+    responses={201: {"headers": ETAG_HEADER | LOCATION_HEADER}, **problems(*WRITE, 403)},
+)
+def open_household(
+    data: HouseholdCreate, actor: HouseholdReader, session: DbSession, response: Response
+) -> HouseholdRead:
+    """Open a household file in one of the caller's municipalities; counts as inflow."""
+    household = service.open_household(session, actor, data)
+    response.headers["Location"] = f"/api/v1/households/{household.id}"
+    return _single(response, household)
+
+
+@router.get("", summary="List households", responses=problems(401))
+def list_households(
+    actor: HouseholdReader,
+    session: DbSession,
+    page: Annotated[PageRequest, Depends(page_request)],
+    municipality: Annotated[MunicipalityCode | None, Query(description="CBS gemeentecode.")] = None,
+    status_: Annotated[HouseholdStatus | None, Query(alias="status")] = None,
+    q: Annotated[
+        SearchText | None, Query(description="Part of the household's or a member's name.")
+    ] = None,
+) -> Page[HouseholdRead]:
+    """The households the caller may see, oldest first, filtered and paginated."""
+    rows = repository.list_visible(
+        session, actor, page, municipality=municipality, status=status_, search=q
+    )
+    return Page[HouseholdRead](
+        items=[HouseholdRead.model_validate(row) for row in rows[: page.limit]],
+        next_cursor=next_cursor(rows, page),
+    )
+
+
+@router.get(
+    "/{household_id}",
+    summary="Read a household",
+    responses={200: {"headers": ETAG_HEADER}, **problems(401, 404)},
+)
+def read_household(household: VisibleHousehold, response: Response) -> HouseholdRead:
+    return _single(response, household)
+
+
+@router.patch(
+    "/{household_id}",
+    summary="Change a household",
+    responses={200: {"headers": ETAG_HEADER}, **problems(*WRITE, 404, 412, 428)},
+)
+def update_household(
+    data: HouseholdUpdate,
+    household: EditableHousehold,
+    actor: HouseholdReader,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> HouseholdRead:
+    expected = expected_version(if_match)
+    assert expected is not None
+    return _single(response, service.update_household(session, actor, household, data, expected))
+
+
+@router.post(
+    "/{household_id}/close",
+    summary="Close a household",
+    responses={200: {"headers": ETAG_HEADER}, **problems(*WRITE, 404, 409, 412)},
+)
+def close_household(
+    data: HouseholdClose,
+    household: EditableHousehold,
+    actor: HouseholdReader,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> HouseholdRead:
+    """Close the file with a reason; counts as outflow. If-Match is honoured when sent."""
+    expected = expected_version(if_match, required=False)
+    closed = service.close_household(session, actor, household, data.closing_reason, expected)
+    return _single(response, closed)
+
+
+@router.post(
+    "/{household_id}/reopen",
+    summary="Reopen a household",
+    responses={200: {"headers": ETAG_HEADER}, **problems(*WRITE, 404, 409, 412)},
+)
+def reopen_household(
+    household: EditableHousehold,
+    actor: HouseholdReader,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> HouseholdRead:
+    """Reopen a closed file; refused while a member is in another open household."""
+    expected = expected_version(if_match, required=False)
+    return _single(response, service.reopen_household(session, actor, household, expected))

@@ -1,0 +1,149 @@
+"""Checks every request body before the application sees it.
+
+Oversized bodies are refused while streaming (413, never read whole), non-JSON bodies get 415,
+and bodies that would make a parser or database choke (invalid UTF-8, NUL characters, deep
+nesting, non-finite or absurd numbers) get 422, so no input reaches a 500.
+"""
+
+import json
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gezinsplan.errors import problem_response
+
+MAX_DEPTH = 32
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class BodyRejectedError(Exception):
+    def __init__(self, status: int, detail: str, slug: str | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.slug = slug
+
+
+def _reject_constant(name: str) -> Any:
+    raise BodyRejectedError(422, f"JSON numbers must be finite; got {name}.", "validation-error")
+
+
+def _check_tree(value: Any, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise BodyRejectedError(
+            422, f"JSON nested deeper than {MAX_DEPTH} levels.", "validation-error"
+        )
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise BodyRejectedError(
+                422, "Text must not contain NUL characters.", "validation-error"
+            )
+    elif isinstance(value, float):
+        if value in (float("inf"), float("-inf")):
+            raise BodyRejectedError(422, "JSON number out of range.", "validation-error")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_tree(key, depth + 1)
+            _check_tree(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_tree(item, depth + 1)
+
+
+def check_json(body: bytes) -> None:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BodyRejectedError(422, "The body is not valid UTF-8.", "validation-error") from exc
+    try:
+        parsed = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError as exc:
+        raise BodyRejectedError(422, "JSON nested too deeply.", "validation-error") from exc
+    except json.JSONDecodeError as exc:
+        raise BodyRejectedError(
+            422, f"The body is not valid JSON: {exc.msg}.", "validation-error"
+        ) from exc
+    except ValueError as exc:  # e.g. an integer with more digits than Python will convert
+        raise BodyRejectedError(422, "JSON number out of range.", "validation-error") from exc
+    _check_tree(parsed)
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def check_query(raw: bytes) -> None:
+    decoded = unquote_to_bytes(raw.replace(b"+", b" "))
+    try:
+        text = decoded.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BodyRejectedError(
+            422, "The query string is not valid UTF-8.", "validation-error"
+        ) from exc
+    if "\x00" in text:
+        raise BodyRejectedError(422, "The query string must not contain NUL.", "validation-error")
+
+
+class BodyGuard:
+    """Pure ASGI middleware; buffers at most ``max_bytes`` and replays the body downstream."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            check_query(scope.get("query_string", b""))
+            if scope["method"] in BODY_METHODS:
+                body = await self._read(scope, receive)
+                receive = self._replay(body, receive)
+        except BodyRejectedError as exc:
+            response = problem_response(exc.status, exc.detail, slug=exc.slug)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            raise BodyRejectedError(413, f"The body exceeds {self.max_bytes} bytes.")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise BodyRejectedError(413, f"The body exceeds {self.max_bytes} bytes.")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if body:
+            if not _is_json(headers.get("content-type", "")):
+                raise BodyRejectedError(415, "Send the body as application/json.")
+            check_json(body)
+        return body
+
+    @staticmethod
+    def _replay(body: bytes, downstream: Receive) -> Receive:
+        sent = False
+
+        async def receive() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await downstream()
+
+        return receive

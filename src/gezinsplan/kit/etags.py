@@ -1,0 +1,55 @@
+"""ETags from row versions, and the optimistic lock that makes a stale write a 412."""
+
+import re
+import uuid
+from typing import Any
+
+from fastapi import Response
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from gezinsplan.errors import PreconditionFailed, PreconditionRequired
+
+_TAG = re.compile(r'(?:W/)?"([^"]*)"')
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def set_etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = etag(version)
+
+
+def expected_version(if_match: str | None, *, required: bool = True) -> int | None:
+    """The version the client saw, from If-Match; 428 when required and absent."""
+    if if_match is None or not if_match.strip():
+        if required:
+            raise PreconditionRequired("Send If-Match with the ETag you read.")
+        return None
+    tags = _TAG.findall(if_match)
+    if not tags or not all(t.isdigit() and len(t) < 19 for t in tags) or len(tags) != 1:
+        raise PreconditionFailed("If-Match does not name the current version.")
+    return int(tags[0])
+
+
+def claim_version(session: Session, model: Any, id_: uuid.UUID, expected: int | None) -> int:
+    """Raise the row's version if it is still ``expected``; otherwise 412.
+
+    The check and the increment are one conditional UPDATE, so of many concurrent writers
+    with the same ETag exactly one wins, on either engine.
+    """
+    condition = [model.id == id_]
+    if expected is not None:
+        condition.append(model.version == expected)
+    result = session.execute(
+        update(model)
+        .where(*condition)
+        .values(version=model.version + 1)
+        .returning(model.version)
+        .execution_options(synchronize_session=False)
+    )
+    new_version = result.scalar_one_or_none()
+    if new_version is None:
+        raise PreconditionFailed("The resource changed since you read it; read it again.")
+    return int(new_version)

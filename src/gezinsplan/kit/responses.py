@@ -1,0 +1,75 @@
+"""OpenAPI documentation of error responses and headers, shared by every router."""
+
+from http import HTTPStatus
+from typing import Any
+
+from pydantic import Field
+
+from gezinsplan.kit.schemas import ApiModel
+
+
+class InvalidParam(ApiModel):
+    name: str = Field(examples=["body:municipalityCode"])
+    reason: str = Field(examples=["String should match pattern '^[0-9]{4}$'"])
+
+
+class ProblemDetails(ApiModel):
+    """RFC 9457 problem details; every error has this shape."""
+
+    type: str = Field(examples=["about:blank"])
+    title: str = Field(examples=["Not Found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["Household not found."])
+    invalid_params: list[InvalidParam] | None = None
+
+
+_DESCRIPTIONS = {
+    400: "The request is malformed (for example a missing Idempotency-Key).",
+    401: "No valid bearer token; see WWW-Authenticate.",
+    403: "The caller's role does not allow this.",
+    404: "No such resource, or not one the caller may see (the two are indistinguishable).",
+    409: "The change conflicts with the current state.",
+    412: "If-Match does not match the current ETag; read again.",
+    413: "The body is larger than the configured maximum.",
+    415: "The body is not application/json.",
+    422: "The request does not validate; invalidParams names what.",
+    428: "If-Match is required for this change.",
+    503: "The database is unavailable.",
+}
+
+ETAG_HEADER = {
+    "ETag": {"description": "The version to send back in If-Match.", "schema": {"type": "string"}}
+}
+LOCATION_HEADER = {
+    "Location": {"description": "Where the new resource lives.", "schema": {"type": "string"}}
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Document each status as a problem+json response (401, 422 and 503 always)."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({*statuses, 422, 503}):
+        example = {
+            "type": "about:blank",
+            "title": HTTPStatus(status).phrase,
+            "status": status,
+            "detail": _DESCRIPTIONS[status],
+        }
+        response: dict[str, Any] = {
+            "model": ProblemDetails,
+            "description": _DESCRIPTIONS[status],
+            "content": {"application/problem+json": {"example": example}},
+        }
+        if status == 401:
+            response["headers"] = {
+                "WWW-Authenticate": {
+                    "description": "Bearer challenge.",
+                    "schema": {"type": "string"},
+                }
+            }
+        documented[status] = response
+    return documented
+
+
+AUTHENTICATED = (401,)
+WRITE = (401, 413, 415)

@@ -1,0 +1,34 @@
+"""Base schemas of the API: camelCase on the wire, strict requests, safe strings."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic.alias_generators import to_camel
+
+# Printable text: no NUL or other C0 control characters except tab and newlines.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=TEXT_PATTERN),
+]
+Text = Annotated[str, StringConstraints(max_length=4000, pattern=TEXT_PATTERN)]
+SearchText = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=TEXT_PATTERN)]
+MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+
+
+class ApiModel(BaseModel):
+    """A response body: camelCase aliases, built from attributes."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+
+
+class RequestModel(BaseModel):
+    """A request body: camelCase only, unknown fields rejected, no NaN or infinity."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=False,
+        extra="forbid",
+        allow_inf_nan=False,
+    )

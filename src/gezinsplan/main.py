@@ -1,0 +1,75 @@
+"""``create_app()``: routers, middleware and problem+json handlers, wired once."""
+
+import logging
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from gezinsplan import __version__
+from gezinsplan.access.guard import ensure_guarded
+from gezinsplan.auth.router import router as me_router
+from gezinsplan.auth.tokens import TokenValidator
+from gezinsplan.config import Settings
+from gezinsplan.db import SessionFactory, make_engine, make_session_factory
+from gezinsplan.errors import install_handlers
+from gezinsplan.health.router import router as health_router
+from gezinsplan.households.router import router as households_router
+from gezinsplan.kit.body_guard import BodyGuard
+from gezinsplan.members.router import router as members_router
+from gezinsplan.openapi import API_PREFIX, OPENAPI_PATH, build_openapi, install_docs
+from gezinsplan.organizations.router import router as organizations_router
+
+ROUTERS = (health_router, me_router, organizations_router, households_router, members_router)
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(prefix=API_PREFIX)
+    for router in ROUTERS:
+        api.include_router(router)
+    return api
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    bind: Engine | Connection | None = None,
+    session_factory: SessionFactory | None = None,
+    extra_routers: tuple[APIRouter, ...] = (),
+) -> FastAPI:
+    """Build the application; refuses unsafe settings and routes without an access rule."""
+    settings = settings or Settings()
+    settings.check_safe()
+    logging.getLogger("gezinsplan").setLevel(settings.log_level)
+    if session_factory is None:
+        session_factory = make_session_factory(bind or make_engine(settings.sqlalchemy_url))
+
+    app = FastAPI(
+        title="gezinsplan",
+        version=__version__,
+        openapi_url=OPENAPI_PATH,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.state.token_validator = TokenValidator(settings)
+    install_handlers(app)
+    app.include_router(api_router())
+    for router in extra_routers:
+        app.include_router(router, prefix=API_PREFIX)
+    ensure_guarded(app, API_PREFIX)
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+    install_docs(app)
+
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+            expose_headers=["ETag", "Location"],
+        )
+    return app

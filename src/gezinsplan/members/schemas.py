@@ -1,0 +1,67 @@
+"""Request and response bodies for household members."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+from stdnum.nl import bsn as stdnum_bsn
+
+from gezinsplan.kit.schemas import ApiModel, Name, RequestModel
+from gezinsplan.members.models import Relation
+
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def _valid_bsn(value: str) -> str:
+    if not (len(value) == 9 and value.isdigit() and stdnum_bsn.is_valid(value)):
+        raise ValueError("not a valid BSN (9 digits passing the 11-test)")
+    return value
+
+
+def _plausible_birth_date(value: date) -> date:
+    if not EARLIEST_BIRTH_DATE <= value <= date.today():
+        raise ValueError("birth date must lie between 1900-01-01 and today")
+    return value
+
+
+Bsn = Annotated[
+    str,
+    Field(pattern=r"^[0-9]{9}$", description="Burgerservicenummer; checked with the 11-test."),
+    AfterValidator(_valid_bsn),
+]
+BirthDate = Annotated[date, AfterValidator(_plausible_birth_date)]
+
+
+class MemberCreate(RequestModel):
+    given_name: Name = Field(examples=["Sanne"])
+    family_name: Name = Field(examples=["Jansen"])
+    birth_date: BirthDate = Field(examples=["1986-04-12"])
+    bsn: Bsn | None = Field(None, examples=["111222333"])
+    relation: Relation = Field(examples=["parent"])
+    is_guardian: bool = Field(False, description="Holds parental authority or guardianship.")
+
+
+class MemberUpdate(RequestModel):
+    """Only the fields sent are changed; send ``bsn: null`` to remove a BSN."""
+
+    given_name: Name | None = None
+    family_name: Name | None = None
+    birth_date: BirthDate | None = None
+    bsn: Bsn | None = None
+    relation: Relation | None = None
+    is_guardian: bool | None = None
+
+
+class MemberRead(ApiModel):
+    id: uuid.UUID
+    household_id: uuid.UUID
+    given_name: str
+    family_name: str
+    birth_date: date
+    bsn: str | None
+    relation: Relation
+    is_guardian: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime

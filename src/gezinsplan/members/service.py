@@ -1,0 +1,97 @@
+"""Rules for adding, changing and removing members."""
+
+from datetime import date
+
+from pydantic.alias_generators import to_camel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gezinsplan.auth.actor import Actor
+from gezinsplan.errors import Conflict, Unprocessable
+from gezinsplan.events.service import EventType, record_event
+from gezinsplan.households.models import Household, HouseholdStatus
+from gezinsplan.kit.clock import utcnow
+from gezinsplan.kit.etags import claim_version
+from gezinsplan.members.models import Member
+from gezinsplan.members.schemas import MemberCreate, MemberUpdate
+
+ADULT_AGE = 18
+
+
+def _age(birth_date: date, today: date) -> int:
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
+
+
+def _check_guardian(member: Member) -> None:
+    if member.is_guardian and _age(member.birth_date, date.today()) < ADULT_AGE:
+        raise Unprocessable(
+            "A guardian must be an adult.",
+            invalid_params=[{"name": "body:isGuardian", "reason": "member is under 18"}],
+        )
+
+
+def _flush_unique_bsn(session: Session) -> None:
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("This person (BSN) is already a member of another open household.") from exc
+
+
+def _record(session: Session, actor: Actor, type_: EventType, member: Member) -> None:
+    record_event(
+        session,
+        type_,
+        actor=actor,
+        resource_type="member",
+        resource_id=member.id,
+        household_id=member.household_id,
+    )
+
+
+def add_member(session: Session, actor: Actor, household: Household, data: MemberCreate) -> Member:
+    if household.status != HouseholdStatus.OPEN:
+        raise Conflict("The household is closed; reopen it to add members.")
+    member = Member(
+        household_id=household.id,
+        household_status=household.status,
+        **data.model_dump(),
+    )
+    _check_guardian(member)
+    session.add(member)
+    _flush_unique_bsn(session)
+    _record(session, actor, EventType.MEMBER_ADDED, member)
+    session.flush()
+    return member
+
+
+def update_member(
+    session: Session, actor: Actor, member: Member, data: MemberUpdate, expected: int
+) -> Member:
+    changes = data.model_dump(exclude_unset=True)
+    for field in ("given_name", "family_name", "birth_date", "relation", "is_guardian"):
+        if field in changes and changes[field] is None:
+            raise Unprocessable(
+                f"{to_camel(field)} cannot be removed.",
+                invalid_params=[{"name": f"body:{to_camel(field)}", "reason": "must not be null"}],
+            )
+    member.version = claim_version(session, Member, member.id, expected)
+    for field, value in changes.items():
+        setattr(member, field, value)
+    member.updated_at = utcnow()
+    _check_guardian(member)
+    _flush_unique_bsn(session)
+    _record(session, actor, EventType.MEMBER_UPDATED, member)
+    session.flush()
+    return member
+
+
+def remove_member(session: Session, actor: Actor, member: Member, expected: int | None) -> None:
+    claim_version(session, Member, member.id, expected)
+    _record(session, actor, EventType.MEMBER_REMOVED, member)
+    session.delete(member)
+    session.flush()
