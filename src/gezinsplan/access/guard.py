@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,12 +33,18 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
 
 
 def unguarded_routes(app: FastAPI, prefix: str) -> list[str]:
+    # FastAPI keeps an included router as one lazy entry of ``app.routes``; walk the
+    # effective routes (full path, include-level dependencies) or the check sees nothing.
     missing = []
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.path.startswith(prefix):
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute):
             continue
-        if not any(call in _RULES for call in _calls(route.dependant)):
-            missing.append(f"{sorted(route.methods or ())} {route.path}")
+        path = route.path or ""
+        if not path.startswith(prefix):
+            continue
+        dependant: Dependant = route.dependant
+        if not any(call in _RULES for call in _calls(dependant)):
+            missing.append(f"{sorted(route.methods or ())} {path}")
     return missing
 
 
