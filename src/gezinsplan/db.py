@@ -22,8 +22,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITE_OPTION = "gezinsplan_write"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A deferred transaction that has read cannot start writing once another has committed
+    # ("database is locked"); writes take the lock up front and wait their turn instead.
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -49,6 +56,9 @@ def get_session(request: Request) -> Iterator[Session]:
     """
     factory: SessionFactory = request.app.state.session_factory
     with factory() as session:
+        bind = session.get_bind()
+        if request.method not in READ_METHODS and isinstance(bind, Engine):
+            session.connection(execution_options={WRITE_OPTION: True})
         try:
             yield session
             session.commit()

@@ -51,6 +51,7 @@ def create_app(
         openapi_url=OPENAPI_PATH,
         docs_url=None,
         redoc_url=None,
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory

@@ -92,7 +92,6 @@ def update_household(
     if_match: IfMatch = None,
 ) -> HouseholdRead:
     expected = expected_version(if_match)
-    assert expected is not None
     return _single(response, service.update_household(session, actor, household, data, expected))
 
 

@@ -41,7 +41,11 @@ def open_household(session: Session, actor: Actor, data: HouseholdCreate) -> Hou
 
 
 def update_household(
-    session: Session, actor: Actor, household: Household, data: HouseholdUpdate, expected: int
+    session: Session,
+    actor: Actor,
+    household: Household,
+    data: HouseholdUpdate,
+    expected: int | None,
 ) -> Household:
     household.version = claim_version(session, Household, household.id, expected)
     household.name = data.name

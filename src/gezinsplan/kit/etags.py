@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from gezinsplan.errors import PreconditionFailed, PreconditionRequired
 
-_TAG = re.compile(r'(?:W/)?"([^"]*)"')
+_TAG = re.compile(r'^"([0-9]{1,18})"$')
 
 
 def etag(version: int) -> str:
@@ -22,15 +22,22 @@ def set_etag(response: Response, version: int) -> None:
 
 
 def expected_version(if_match: str | None, *, required: bool = True) -> int | None:
-    """The version the client saw, from If-Match; 428 when required and absent."""
+    """The version the client saw, from If-Match; 428 when required and absent.
+
+    If-Match compares strongly (RFC 9110): a weak or foreign tag never matches. ``*`` matches
+    any current version and so returns None.
+    """
     if if_match is None or not if_match.strip():
         if required:
             raise PreconditionRequired("Send If-Match with the ETag you read.")
         return None
-    tags = _TAG.findall(if_match)
-    if not tags or not all(t.isdigit() and len(t) < 19 for t in tags) or len(tags) != 1:
+    if if_match.strip() == "*":
+        return None
+    tags = [tag.strip() for tag in if_match.split(",")]
+    versions = {int(m.group(1)) for tag in tags if (m := _TAG.match(tag))}
+    if len(versions) != 1:
         raise PreconditionFailed("If-Match does not name the current version.")
-    return int(tags[0])
+    return versions.pop()
 
 
 def claim_version(session: Session, model: Any, id_: uuid.UUID, expected: int | None) -> int:

@@ -70,7 +70,7 @@ def add_member(session: Session, actor: Actor, household: Household, data: Membe
 
 
 def update_member(
-    session: Session, actor: Actor, member: Member, data: MemberUpdate, expected: int
+    session: Session, actor: Actor, member: Member, data: MemberUpdate, expected: int | None
 ) -> Member:
     changes = data.model_dump(exclude_unset=True)
     for field in ("given_name", "family_name", "birth_date", "relation", "is_guardian"):
