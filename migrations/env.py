@@ -28,9 +28,11 @@ def run_migrations_online() -> None:
         return
     url = config.get_main_option("sqlalchemy.url") or Settings().sqlalchemy_url
     engine = make_engine(url)
-    with engine.connect() as connection:
-        run_migrations(connection)
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            run_migrations(connection)
+    finally:
+        engine.dispose()  # also when a migration or `alembic check` fails
 
 
 if context.is_offline_mode():

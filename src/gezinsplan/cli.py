@@ -37,14 +37,16 @@ def demo_data(settings: Settings, *, if_empty: bool) -> None:
     from gezinsplan.db import make_engine, make_session_factory
 
     engine = make_engine(settings.sqlalchemy_url)
-    with make_session_factory(engine)() as session, session.begin():
-        if not demo.is_empty(session):
-            if if_empty:
-                print("demo data: the database is not empty; left as it is")
-                return
-            sys.exit("demo data: the database is not empty")
-        demo.load(session)
-    engine.dispose()
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            if not demo.is_empty(session):
+                if if_empty:
+                    print("demo data: the database is not empty; left as it is")
+                    return
+                sys.exit("demo data: the database is not empty")
+            demo.load(session)
+    finally:
+        engine.dispose()  # on the early return and the exit too
     print("demo data: loaded")
 
 

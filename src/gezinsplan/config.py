@@ -1,6 +1,9 @@
 """Settings, read from the environment with the ``GEZINSPLAN_`` prefix."""
 
+import contextlib
+import os
 import secrets
+import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -12,6 +15,23 @@ VAR_DIR = Path("var")
 DEV_SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name, not a secret
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"})
 SYMMETRIC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
+
+
+def _create_private_file(path: Path, content: str) -> None:
+    """Create ``path`` (mode 0600) with all of ``content`` at once, unless it already exists.
+
+    Written to a private temporary file and hard-linked into place, so workers that start
+    together agree on one secret and nobody ever reads a half-written or world-readable file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as file:
+            file.write(content)
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
 
 
 class ConfigurationError(RuntimeError):
@@ -67,9 +87,7 @@ class Settings(BaseSettings):
             return None
         path = self.dev_secret_path
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            _create_private_file(path, secrets.token_urlsafe(48))
         return path.read_text().strip()
 
     def check_safe(self) -> None:

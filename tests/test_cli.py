@@ -1,0 +1,245 @@
+"""The ``gezinsplan`` command as a new user runs it: migrate, demo-data, token, openapi, and a
+service that accepts the minted token on the demo data.
+
+``migrate`` reads ``alembic.ini`` from the working directory, so the commands run from the
+repository root; everything they write goes to a temporary SQLite database via the
+environment.
+"""
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from gezinsplan.auth.actor import Role
+from gezinsplan.auth.tokens import TokenValidator
+from gezinsplan.cli import main
+from gezinsplan.config import Settings
+from gezinsplan.db import make_engine
+from gezinsplan.demo import ACCESS_TEAM_ID
+from gezinsplan.errors import Unauthorized
+from gezinsplan.events.models import Event
+from gezinsplan.households.models import Household
+from gezinsplan.main import create_app
+from gezinsplan.members.models import Member
+from gezinsplan.openapi import render
+from gezinsplan.organizations.models import Organization, ServedMunicipality
+from tests.conftest import ROOT, TEST_SECRET, alembic_config
+
+DEMO_HOUSEHOLDS = {"Gezin Jansen", "Gezin El Amrani", "Gezin de Vries", "Gezin Bakker"}
+
+
+@pytest.fixture
+def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh local installation: settings only from the environment, state under tmp."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(f"GEZINSPLAN_{name.upper()}", raising=False)
+    var_dir = tmp_path / "var"  # not created yet: migrate must make it
+    monkeypatch.setenv("GEZINSPLAN_VAR_DIR", str(var_dir))
+    monkeypatch.setenv("GEZINSPLAN_JWT_SECRET", TEST_SECRET)
+    monkeypatch.chdir(ROOT)
+    return var_dir
+
+
+@pytest.fixture
+def engine(var_dir: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{var_dir / 'gezinsplan.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def demo_database(var_dir: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    main(["migrate"])
+    main(["demo-data", "--if-empty"])
+    capsys.readouterr()
+    return var_dir / "gezinsplan.db"
+
+
+def mint(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    capsys.readouterr()
+    main(["token", *args])
+    output = capsys.readouterr().out.strip()
+    assert output.count(".") == 2, output  # one line: header.payload.signature
+    return output
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        return {
+            model.__name__: session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Organization, ServedMunicipality, Household, Member, Event)
+        }
+
+
+def test_migrate_creates_the_schema_at_head(var_dir: Path, engine: Engine) -> None:
+    assert not var_dir.exists()
+    main(["migrate"])
+    assert (var_dir / "gezinsplan.db").is_file()
+    tables = set(inspect(engine).get_table_names())
+    assert {"households", "members", "organizations", "events", "alembic_version"} <= tables
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head
+    main(["migrate"])  # running it again is harmless
+
+
+def test_demo_data_loads_once(
+    var_dir: Path, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["migrate"])
+    capsys.readouterr()
+    main(["demo-data", "--if-empty"])
+    assert capsys.readouterr().out.strip() == "demo data: loaded"
+
+    with Session(engine) as session:
+        organizations = session.scalars(select(Organization)).all()
+        by_kind: dict[str, list[Organization]] = {}
+        for organization in organizations:
+            by_kind.setdefault(organization.kind, []).append(organization)
+        assert sorted(o.municipality_code or "" for o in by_kind["municipality"]) == [
+            "0148",
+            "0193",
+        ]
+        [team] = by_kind["access_team"]
+        assert team.id == ACCESS_TEAM_ID
+        served = session.scalars(
+            select(col(ServedMunicipality.municipality_code)).where(
+                col(ServedMunicipality.organization_id) == team.id
+            )
+        ).all()
+        assert sorted(served) == ["0148", "0193"]
+        providers = by_kind["care_provider"]
+        assert len(providers) == 2
+        for provider in providers:
+            assert provider.agb_code is not None
+            assert len(provider.agb_code) == 8
+            assert provider.agb_code.isdigit()
+
+        households = session.scalars(select(Household)).all()
+        assert {h.name for h in households} == DEMO_HOUSEHOLDS
+        assert {h.municipality_code for h in households} == {"0193", "0148"}
+        closed = [h for h in households if h.status == "closed"]
+        assert closed
+        assert all(h.closing_reason and h.closed_at for h in closed)
+        assert any(h.status == "open" for h in households)
+        for household in households:
+            members = session.scalars(
+                select(Member).where(col(Member.household_id) == household.id)
+            ).all()
+            assert members, household.name
+            assert {m.household_status for m in members} == {household.status}
+        # Written through the services: the same events real work leaves.
+        event_types = set(session.scalars(select(col(Event.type))).all())
+        assert {"organization.created", "household.opened", "member.added"} <= event_types
+        assert "household.closed" in event_types
+
+    before = counts(engine)
+    main(["demo-data", "--if-empty"])
+    assert "left as it is" in capsys.readouterr().out
+    assert counts(engine) == before
+
+    with pytest.raises(SystemExit, match="not empty"):
+        main(["demo-data"])
+    assert counts(engine) == before
+
+
+def test_token_is_accepted_with_the_right_claims(
+    var_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org = uuid.uuid4()
+    jwt = mint(capsys, "--role", "toegang", "--org", str(org), "--municipality", "0193")
+
+    actor = TokenValidator(Settings()).validate(jwt)
+    assert actor.roles == frozenset({Role.TOEGANG})
+    assert actor.org == org
+    assert actor.municipalities == frozenset({"0193"})
+    assert actor.sub == "dev-user"
+    assert actor.member is None
+
+    # Signed with the configured secret, not some other key.
+    other = Settings(jwt_secret="another-secret-" + "y" * 40)
+    with pytest.raises(Unauthorized):
+        TokenValidator(other).validate(jwt)
+
+
+def test_token_repeats_roles_and_municipalities(
+    var_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    member = uuid.uuid4()
+    jwt = mint(
+        capsys,
+        *("--role", "toegang", "--role", "policy"),
+        *("--municipality", "0193", "--municipality", "0148"),
+        *("--member", str(member), "--sub", "u-42", "--name", "Ada"),
+    )
+    actor = TokenValidator(Settings()).validate(jwt)
+    assert actor.roles == frozenset({Role.TOEGANG, Role.POLICY})
+    assert actor.municipalities == frozenset({"0193", "0148"})
+    assert actor.member == member
+    assert (actor.sub, actor.name, actor.org) == ("u-42", "Ada", None)
+
+
+def test_minted_token_lists_the_demo_households(
+    demo_database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    jwt = mint(
+        capsys,
+        *("--role", "toegang", "--org", str(ACCESS_TEAM_ID)),
+        *("--municipality", "0193", "--municipality", "0148"),
+    )
+    zwolle_only = mint(capsys, "--role", "toegang", "--municipality", "0193")
+    app = create_app()
+    try:
+        with TestClient(app) as client:
+            response = client.get(
+                "/api/v1/households",
+                params={"limit": 100},
+                headers={"Authorization": f"Bearer {jwt}"},
+            )
+            assert response.status_code == 200, response.text
+            items = response.json()["items"]
+            assert {item["name"] for item in items} == DEMO_HOUSEHOLDS
+            assert {item["municipalityCode"] for item in items} == {"0193", "0148"}
+
+            response = client.get(
+                "/api/v1/households", headers={"Authorization": f"Bearer {zwolle_only}"}
+            )
+            assert response.status_code == 200, response.text
+            assert {item["municipalityCode"] for item in response.json()["items"]} == {"0193"}
+
+            anonymous = client.get("/api/v1/households")
+            assert anonymous.status_code == 401
+            assert anonymous.headers["content-type"] == "application/problem+json"
+            assert anonymous.headers["www-authenticate"].startswith("Bearer")
+            assert anonymous.json()["status"] == 401
+    finally:
+        app.state.session_factory.kw["bind"].dispose()
+
+
+def test_openapi_writes_the_document(
+    var_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "out" / "openapi.json"
+    main(["openapi", "--output", str(output)])
+    assert f"wrote {output}" in capsys.readouterr().out
+    text = output.read_text()
+    document = json.loads(text)
+    assert document["openapi"].startswith("3.1")
+    assert "/api/v1/households" in document["paths"]
+    assert text == render(create_app().openapi())
+
+
+def test_unknown_command_is_refused(var_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["make-coffee"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err

@@ -1,0 +1,256 @@
+"""Alembic owns the schema: upgrade, check, downgrade and upgrade again run clean on both
+engines, and the constraints the migrations create hold in the database itself."""
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, func, insert, inspect, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from gezinsplan.db import make_engine
+from gezinsplan.households.models import Household
+from gezinsplan.members.models import Member
+from gezinsplan.models import metadata
+from gezinsplan.organizations.models import Organization
+from tests.conftest import alembic_config
+
+APP_TABLES = {"events", "households", "members", "organizations", "served_municipalities"}
+
+households = Household.__table__  # type: ignore[attr-defined]
+members = Member.__table__  # type: ignore[attr-defined]
+organizations = Organization.__table__  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def empty_url(engine_name: str, create_database: Callable[[str], str]) -> str:
+    return create_database(engine_name)
+
+
+@pytest.fixture
+def engine(empty_url: str) -> Iterator[Engine]:
+    engine = make_engine(empty_url)
+    yield engine
+    engine.dispose()
+
+
+def schema_differences(engine: Engine) -> list[Any]:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "target_metadata": metadata}
+        )
+        return list(compare_metadata(context, metadata))
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_upgrade_check_downgrade_upgrade(empty_url: str, engine: Engine) -> None:
+    config = alembic_config(empty_url)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    assert set(inspect(engine).get_table_names()) == set()
+
+    command.upgrade(config, "head")
+    assert set(inspect(engine).get_table_names()) == APP_TABLES | {"alembic_version"}
+    assert current_revision(engine) == head
+    # The migrations produce exactly what the models describe, types included.
+    assert schema_differences(engine) == []
+    command.check(config)
+
+    command.downgrade(config, "base")
+    # Alembic keeps its own (now empty) version table; every application table is gone.
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    assert current_revision(engine) is None
+    # The comparison is not vacuous: against the empty schema it reports every table.
+    added = {diff[1].name for diff in schema_differences(engine) if diff[0] == "add_table"}
+    assert added == APP_TABLES
+    with pytest.raises(CommandError, match="not up to date"):
+        command.check(config)
+
+    command.upgrade(config, "head")
+    assert set(inspect(engine).get_table_names()) == APP_TABLES | {"alembic_version"}
+    assert current_revision(engine) == head
+    assert schema_differences(engine) == []
+
+
+def test_migration_files_are_date_prefixed_and_form_one_line() -> None:
+    config = alembic_config("sqlite://")
+    scripts = ScriptDirectory.from_config(config)
+    assert len(scripts.get_heads()) == 1
+    assert len(scripts.get_bases()) == 1
+    for revision in scripts.walk_revisions():
+        assert revision.path is not None
+        name = Path(revision.path).name
+        assert name[:10].replace("_", "").isdigit(), name
+
+
+def test_sqlite_connections_enforce_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'fk.db'}")
+    try:
+        for _ in range(2):  # a fresh connection and one from the pool
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+            connection.exec_driver_sql(
+                "CREATE TABLE child (id INTEGER PRIMARY KEY, "
+                "parent_id INTEGER NOT NULL REFERENCES parent (id))"
+            )
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO child (id, parent_id) VALUES (1, 42)")
+    finally:
+        engine.dispose()
+
+
+# --- constraints on a migrated database -------------------------------------------------
+
+BSN = "123456782"
+
+
+def add_household(connection: Connection, name: str) -> uuid.UUID:
+    household_id = uuid.uuid4()
+    now = datetime.now(UTC)
+    connection.execute(
+        insert(households).values(
+            id=household_id,
+            municipality_code="0193",
+            name=name,
+            status="open",
+            opened_at=now,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return household_id
+
+
+def add_member(
+    connection: Connection, household_id: uuid.UUID, bsn: str | None, status: str = "open"
+) -> None:
+    now = datetime.now(UTC)
+    connection.execute(
+        insert(members).values(
+            id=uuid.uuid4(),
+            household_id=household_id,
+            household_status=status,
+            given_name="Sanne",
+            family_name="Jansen",
+            birth_date=date(1986, 4, 12),
+            bsn=bsn,
+            relation="parent",
+            is_guardian=True,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def close(connection: Connection, household_id: uuid.UUID) -> None:
+    connection.execute(
+        update(households)
+        .where(households.c.id == household_id)
+        .values(status="closed", closing_reason="moved_away", closed_at=datetime.now(UTC))
+    )
+
+
+def reopen(connection: Connection, household_id: uuid.UUID) -> None:
+    connection.execute(
+        update(households)
+        .where(households.c.id == household_id)
+        .values(status="open", closing_reason=None, closed_at=None)
+    )
+
+
+def member_statuses(connection: Connection, household_id: uuid.UUID) -> list[str]:
+    statement = select(members.c.household_status).where(members.c.household_id == household_id)
+    return list(connection.scalars(statement))
+
+
+def fails_integrity(connection: Connection, action: Callable[[], None]) -> bool:
+    """Run ``action`` in a savepoint; True when the database refused it."""
+    savepoint = connection.begin_nested()
+    try:
+        action()
+    except IntegrityError:
+        savepoint.rollback()
+        return True
+    savepoint.commit()
+    return False
+
+
+@pytest.fixture
+def zwolle(connection: Connection) -> None:
+    now = datetime.now(UTC)
+    connection.execute(
+        insert(organizations).values(
+            id=uuid.uuid4(),
+            kind="municipality",
+            name="Gemeente Zwolle",
+            municipality_code="0193",
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def test_database_keeps_a_bsn_in_one_open_household(connection: Connection, zwolle: None) -> None:
+    first = add_household(connection, "Gezin Jansen")
+    second = add_household(connection, "Gezin Willems")
+    add_member(connection, first, BSN)
+    # Members without a BSN never collide.
+    add_member(connection, first, None)
+    add_member(connection, second, None)
+
+    assert fails_integrity(connection, lambda: add_member(connection, second, BSN))
+
+    close(connection, first)
+    # ON UPDATE CASCADE carried the household's status to its members.
+    assert member_statuses(connection, first) == ["closed", "closed"]
+    assert not fails_integrity(connection, lambda: add_member(connection, second, BSN))
+
+    # Reopening the first would put the person in two open households.
+    assert fails_integrity(connection, lambda: reopen(connection, first))
+    assert (
+        connection.scalar(select(households.c.status).where(households.c.id == first)) == "closed"
+    )
+
+    # Once the second is closed as well, the first can be reopened.
+    close(connection, second)
+    assert not fails_integrity(connection, lambda: reopen(connection, first))
+    assert member_statuses(connection, first) == ["open", "open"]
+    count = select(func.count()).select_from(members).where(members.c.bsn == BSN)
+    assert connection.scalar(count) == 2
+
+
+def test_member_status_must_match_its_household(connection: Connection, zwolle: None) -> None:
+    household_id = add_household(connection, "Gezin Jansen")
+    assert fails_integrity(connection, lambda: add_member(connection, household_id, BSN, "closed"))
+    assert fails_integrity(connection, lambda: add_member(connection, uuid.uuid4(), BSN))
+    assert not fails_integrity(connection, lambda: add_member(connection, household_id, BSN))
+
+
+def test_closed_household_needs_reason_and_time(connection: Connection, zwolle: None) -> None:
+    household_id = add_household(connection, "Gezin Jansen")
+
+    def close_without_reason() -> None:
+        connection.execute(
+            update(households).where(households.c.id == household_id).values(status="closed")
+        )
+
+    assert fails_integrity(connection, close_without_reason)
+    assert not fails_integrity(connection, lambda: close(connection, household_id))
