@@ -29,12 +29,17 @@ may not see answers 404, exactly as one that does not exist.
 
 
 def _problem_media_types(document: dict[str, Any]) -> None:
-    """Errors are served as application/problem+json; say so, and only that."""
+    """Errors declared with ``problems()`` are application/problem+json; say so, and only that.
+
+    An error response with a model of its own (the readiness probe's 503) keeps the media type
+    it is served with, so the document does not promise what the service does not send.
+    """
     for path in document.get("paths", {}).values():
         for operation in path.values():
             for code, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
-                if code.isdigit() and int(code) >= 400 and "application/json" in content:
+                declared = "application/problem+json" in content and "application/json" in content
+                if code.isdigit() and int(code) >= 400 and declared:
                     schema = content.pop("application/json")
                     content.setdefault("application/problem+json", {}).update(schema)
 
@@ -72,6 +77,8 @@ def install_docs(app: FastAPI) -> None:
             swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
             swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS_PATH}/favicon.png",
+            # Swagger UI would send the document's address to validator.swagger.io.
+            swagger_ui_parameters={"validatorUrl": None},
         )
 
     app.add_route(DOCS_PATH, docs, include_in_schema=False)

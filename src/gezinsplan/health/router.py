@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from gezinsplan.access.dependencies import Public
 from gezinsplan.db import DbSession
 from gezinsplan.health import repository
+from gezinsplan.kit.responses import problem
 from gezinsplan.kit.schemas import ApiModel
 
 router = APIRouter(prefix="/health", tags=["health"], dependencies=[Public])
@@ -17,7 +18,7 @@ class Health(ApiModel):
     status: Literal["ok", "unavailable"]
 
 
-@router.get("/live", summary="Is the process alive")
+@router.get("/live", summary="Is the process alive", responses={422: problem(422)})
 def live() -> Health:
     return Health(status="ok")
 
@@ -26,7 +27,10 @@ def live() -> Health:
     "/ready",
     summary="Can the service reach its database",
     response_model=Health,
-    responses={503: {"model": Health, "description": "The database is unreachable."}},
+    responses={
+        422: problem(422),
+        503: {"model": Health, "description": "The database is unreachable."},
+    },
 )
 def ready(session: DbSession) -> Health | JSONResponse:
     if repository.database_reachable(session):

@@ -18,54 +18,64 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class BodyRejectedError(Exception):
-    def __init__(self, status: int, detail: str, slug: str | None = None) -> None:
+    def __init__(
+        self, status: int, detail: str, slug: str | None = None, where: str | None = None
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.slug = slug
+        self.where = where  # the invalidParams name of a 422: "body:name", "query:q"
 
 
-def _reject_constant(name: str) -> Any:
-    raise BodyRejectedError(422, f"JSON numbers must be finite; got {name}.", "validation-error")
+def _invalid(detail: str, where: str = "body") -> BodyRejectedError:
+    return BodyRejectedError(422, detail, "validation-error", where)
 
 
-def _check_tree(value: Any, depth: int = 0) -> None:
+def _body_at(path: tuple[str | int, ...]) -> str:
+    return "body:" + ".".join(str(p) for p in path) if path else "body"
+
+
+class _NonFinite:
+    """Stands in for NaN/Infinity while parsing, so the refusal can name where it was."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _check_tree(value: Any, depth: int = 0, path: tuple[str | int, ...] = ()) -> None:
     if depth > MAX_DEPTH:
-        raise BodyRejectedError(
-            422, f"JSON nested deeper than {MAX_DEPTH} levels.", "validation-error"
-        )
+        raise _invalid(f"JSON nested deeper than {MAX_DEPTH} levels.")
     if isinstance(value, str):
         if "\x00" in value:
-            raise BodyRejectedError(
-                422, "Text must not contain NUL characters.", "validation-error"
-            )
+            raise _invalid("Text must not contain NUL characters.", _body_at(path))
+    elif isinstance(value, _NonFinite):
+        raise _invalid(f"JSON numbers must be finite; got {value.name}.", _body_at(path))
     elif isinstance(value, float):
         if value in (float("inf"), float("-inf")):
-            raise BodyRejectedError(422, "JSON number out of range.", "validation-error")
+            raise _invalid("JSON number out of range.", _body_at(path))
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check_tree(key, depth + 1)
-            _check_tree(item, depth + 1)
+            _check_tree(key, depth + 1, path)
+            _check_tree(item, depth + 1, (*path, key))
     elif isinstance(value, list):
-        for item in value:
-            _check_tree(item, depth + 1)
+        for index, item in enumerate(value):
+            _check_tree(item, depth + 1, (*path, index))
 
 
 def check_json(body: bytes) -> None:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BodyRejectedError(422, "The body is not valid UTF-8.", "validation-error") from exc
+        raise _invalid("The body is not valid UTF-8.") from exc
     try:
-        parsed = json.loads(text, parse_constant=_reject_constant)
+        parsed = json.loads(text, parse_constant=_NonFinite)
     except RecursionError as exc:
-        raise BodyRejectedError(422, "JSON nested too deeply.", "validation-error") from exc
+        raise _invalid("JSON nested too deeply.") from exc
     except json.JSONDecodeError as exc:
-        raise BodyRejectedError(
-            422, f"The body is not valid JSON: {exc.msg}.", "validation-error"
-        ) from exc
+        raise _invalid(f"The body is not valid JSON: {exc.msg}.") from exc
     except ValueError as exc:  # e.g. an integer with more digits than Python will convert
-        raise BodyRejectedError(422, "JSON number out of range.", "validation-error") from exc
+        raise _invalid("JSON number out of range.") from exc
     _check_tree(parsed)
 
 
@@ -76,16 +86,22 @@ def _is_json(content_type: str) -> bool:
     )
 
 
-def check_query(raw: bytes) -> None:
-    decoded = unquote_to_bytes(raw.replace(b"+", b" "))
+def _query_text(raw: bytes, where: str) -> str:
     try:
-        text = decoded.decode("utf-8")
+        text = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BodyRejectedError(
-            422, "The query string is not valid UTF-8.", "validation-error"
-        ) from exc
+        raise _invalid("The query string is not valid UTF-8.", where) from exc
     if "\x00" in text:
-        raise BodyRejectedError(422, "The query string must not contain NUL.", "validation-error")
+        raise _invalid("The query string must not contain NUL.", where)
+    return text
+
+
+def check_query(raw: bytes) -> None:
+    """Each parameter's name and value must be UTF-8 without NUL; a refusal names it."""
+    for pair in raw.split(b"&"):
+        name_raw, _, value_raw = pair.partition(b"=")
+        name = _query_text(name_raw, "query")
+        _query_text(value_raw, f"query:{name}" if name else "query")
 
 
 class BodyGuard:
@@ -105,7 +121,10 @@ class BodyGuard:
                 body = await self._read(scope, receive)
                 receive = self._replay(body, receive)
         except BodyRejectedError as exc:
-            response = problem_response(exc.status, exc.detail, slug=exc.slug)
+            invalid = [{"name": exc.where, "reason": exc.detail}] if exc.where else None
+            response = problem_response(
+                exc.status, exc.detail, slug=exc.slug, invalid_params=invalid
+            )
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -45,30 +45,32 @@ LOCATION_HEADER = {
 }
 
 
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """Document each status as a problem+json response (401, 422 and 503 always)."""
-    documented: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({*statuses, 422, 503}):
-        example = {
-            "type": "about:blank",
-            "title": HTTPStatus(status).phrase,
-            "status": status,
-            "detail": _DESCRIPTIONS[status],
-        }
-        response: dict[str, Any] = {
-            "model": ProblemDetails,
-            "description": _DESCRIPTIONS[status],
-            "content": {"application/problem+json": {"example": example}},
-        }
-        if status == 401:
-            response["headers"] = {
-                "WWW-Authenticate": {
-                    "description": "Bearer challenge.",
-                    "schema": {"type": "string"},
-                }
+def problem(status: int) -> dict[str, Any]:
+    """One status documented as a problem+json response."""
+    example = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": _DESCRIPTIONS[status],
+    }
+    response: dict[str, Any] = {
+        "model": ProblemDetails,
+        "description": _DESCRIPTIONS[status],
+        "content": {"application/problem+json": {"example": example}},
+    }
+    if status == 401:
+        response["headers"] = {
+            "WWW-Authenticate": {
+                "description": "Bearer challenge.",
+                "schema": {"type": "string"},
             }
-        documented[status] = response
-    return documented
+        }
+    return response
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Document each status as a problem+json response (422 and 503 always)."""
+    return {status: problem(status) for status in sorted({*statuses, 422, 503})}
 
 
 AUTHENTICATED = (401,)

@@ -1,8 +1,10 @@
 """Base schemas of the API: camelCase on the wire, strict requests, safe strings."""
 
+import re
+from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
 
 # Printable text: no NUL or other C0 control characters except tab and newlines.
@@ -15,6 +17,19 @@ Name = Annotated[
 Text = Annotated[str, StringConstraints(max_length=4000, pattern=TEXT_PATTERN)]
 SearchText = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=TEXT_PATTERN)]
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date_text(value: object) -> object:
+    """Pydantic would also take 0, "0" or a datetime as a date; the API takes only YYYY-MM-DD."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("must be a date as YYYY-MM-DD")
+
+
+# A calendar date in a request body, exactly as the document says: ISO 8601 text.
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 
 
 class ApiModel(BaseModel):

@@ -88,7 +88,6 @@ def update_member(
     if_match: IfMatch = None,
 ) -> MemberRead:
     expected = expected_version(if_match)
-    assert expected is not None
     return _single(response, service.update_member(session, actor, member, data, expected))
 
 
@@ -96,7 +95,7 @@ def update_member(
     "/{member_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove a member",
-    responses=problems(401, 404, 412),
+    responses=problems(*WRITE, 404, 412),
 )
 def remove_member(
     member: EditableMember,

@@ -4,10 +4,10 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StrictBool
 from stdnum.nl import bsn as stdnum_bsn
 
-from gezinsplan.kit.schemas import ApiModel, Name, RequestModel
+from gezinsplan.kit.schemas import ApiModel, IsoDate, Name, RequestModel
 from gezinsplan.members.models import Relation
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -30,7 +30,7 @@ Bsn = Annotated[
     Field(pattern=r"^[0-9]{9}$", description="Burgerservicenummer; checked with the 11-test."),
     AfterValidator(_valid_bsn),
 ]
-BirthDate = Annotated[date, AfterValidator(_plausible_birth_date)]
+BirthDate = Annotated[IsoDate, AfterValidator(_plausible_birth_date)]
 
 
 class MemberCreate(RequestModel):
@@ -39,18 +39,18 @@ class MemberCreate(RequestModel):
     birth_date: BirthDate = Field(examples=["1986-04-12"])
     bsn: Bsn | None = Field(None, examples=["111222333"])
     relation: Relation = Field(examples=["parent"])
-    is_guardian: bool = Field(False, description="Holds parental authority or guardianship.")
+    is_guardian: StrictBool = Field(False, description="Holds parental authority or guardianship.")
 
 
 class MemberUpdate(RequestModel):
     """Only the fields sent are changed; send ``bsn: null`` to remove a BSN."""
 
-    given_name: Name | None = None
-    family_name: Name | None = None
-    birth_date: BirthDate | None = None
-    bsn: Bsn | None = None
-    relation: Relation | None = None
-    is_guardian: bool | None = None
+    given_name: Name | None = Field(None, examples=["Sanne"])
+    family_name: Name | None = Field(None, examples=["Jansen-de Vries"])
+    birth_date: BirthDate | None = Field(None, examples=["1986-04-12"])
+    bsn: Bsn | None = Field(None, examples=["111222333"])
+    relation: Relation | None = Field(None, examples=["parent"])
+    is_guardian: StrictBool | None = Field(None, examples=[True])
 
 
 class MemberRead(ApiModel):
