@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 
 import gezinsplan.models  # noqa: F401 - every table in the metadata
 from gezinsplan.members.models import Member
+from tests.conftest import Token
 
 HOUSEHOLDS = "/api/v1/households"
 PROBLEM = "application/problem+json"
@@ -415,3 +416,24 @@ def test_every_member_write_leaves_an_event_without_personal_data(
     )
     for personal in ("111222333", "Sanne", "Jansen", "Bakker", "1986-04-12"):
         assert personal not in stored
+
+
+def test_the_location_of_a_new_member_reads_it_back(
+    client: TestClient, toegang: dict[str, str], token: Token, household: dict[str, Any]
+) -> None:
+    body = {
+        "givenName": "Noor",
+        "familyName": "Jansen",
+        "birthDate": "2014-02-20",
+        "relation": "child",
+    }
+    created = client.post(
+        f"/api/v1/households/{household['id']}/members", json=body, headers=toegang
+    )
+    assert created.status_code == 201
+    read = client.get(created.headers["location"], headers=toegang)
+    assert read.status_code == 200
+    assert read.json() == created.json()
+    assert read.headers["etag"] == created.headers["etag"]
+    outsider = token("toegang", municipalities=("0363",))
+    assert client.get(created.headers["location"], headers=outsider).status_code == 404

@@ -25,6 +25,21 @@ def list_visible(
     return session.scalars(paginate(statement, col(Member.created_at), col(Member.id), page)).all()
 
 
+def get_visible(
+    session: Session, actor: Actor, household_id: uuid.UUID, member_id: uuid.UUID
+) -> Member | None:
+    statement = (
+        select(Member)
+        .join(Household, col(Household.id) == col(Member.household_id))
+        .where(
+            col(Member.id) == member_id,
+            col(Member.household_id) == household_id,
+            visible_households(actor),
+        )
+    )
+    return session.scalars(statement).one_or_none()
+
+
 def get_editable(
     session: Session, actor: Actor, household_id: uuid.UUID, member_id: uuid.UUID
 ) -> Member | None:

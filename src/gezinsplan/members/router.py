@@ -35,6 +35,18 @@ def _editable_member(
 EditableMember = Annotated[Member, Depends(_editable_member)]
 
 
+def _visible_member(
+    household: VisibleHousehold, member_id: MemberId, actor: HouseholdReader, session: DbSession
+) -> Member:
+    member = repository.get_visible(session, actor, household.id, member_id)
+    if member is None:
+        raise NotFound("Member not found.")
+    return member
+
+
+VisibleMember = Annotated[Member, Depends(_visible_member)]
+
+
 def _single(response: Response, member: Member) -> MemberRead:
     read = MemberRead.model_validate(member)
     set_etag(response, read.version)
@@ -71,6 +83,15 @@ def add_member(
     """Add a person; a BSN may be in only one open household at a time (409 otherwise)."""
     member = service.add_member(session, actor, household, data)
     response.headers["Location"] = f"/api/v1/households/{household.id}/members/{member.id}"
+    return _single(response, member)
+
+
+@router.get(
+    "/{member_id}",
+    summary="Read a member",
+    responses={200: {"headers": ETAG_HEADER}, **problems(401, 404)},
+)
+def read_member(member: VisibleMember, response: Response) -> MemberRead:
     return _single(response, member)
 
 
