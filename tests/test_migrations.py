@@ -24,7 +24,20 @@ from gezinsplan.models import metadata
 from gezinsplan.organizations.models import Organization
 from tests.conftest import alembic_config
 
-APP_TABLES = {"events", "households", "members", "organizations", "served_municipalities"}
+APP_TABLES = {
+    "actions",
+    "evaluation_outcomes",
+    "evaluation_scores",
+    "evaluations",
+    "events",
+    "goals",
+    "households",
+    "members",
+    "organizations",
+    "plans",
+    "role_assignments",
+    "served_municipalities",
+}
 
 households = Household.__table__  # type: ignore[attr-defined]
 members = Member.__table__  # type: ignore[attr-defined]

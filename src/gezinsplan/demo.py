@@ -11,10 +11,8 @@ from sqlalchemy.orm import Session
 
 from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.households import service as households
-from gezinsplan.households.models import ClosingReason
 from gezinsplan.households.schemas import HouseholdCreate
 from gezinsplan.members import service as members
-from gezinsplan.members.models import Relation
 from gezinsplan.members.schemas import MemberCreate
 from gezinsplan.organizations import repository as organizations_repository
 from gezinsplan.organizations import service as organizations
@@ -71,37 +69,37 @@ _ORGANIZATIONS: list[tuple[str, dict[str, object]]] = [
 ]
 
 # (household name, municipality, members: given, family, birth date, BSN, relation, guardian)
-_HOUSEHOLDS: list[tuple[str, str, list[tuple[str, str, date, str | None, Relation, bool]]]] = [
+_HOUSEHOLDS: list[tuple[str, str, list[tuple[str, str, date, str | None, str, bool]]]] = [
     (
         "Gezin Jansen",
         ZWOLLE,
         [
-            ("Sanne", "Jansen", date(1986, 4, 12), "111222333", Relation.PARENT, True),
-            ("Mark", "Jansen", date(1984, 9, 3), "123456782", Relation.PARENT, True),
-            ("Noor", "Jansen", date(2014, 2, 20), None, Relation.CHILD, False),
+            ("Sanne", "Jansen", date(1986, 4, 12), "111222333", "parent", True),
+            ("Mark", "Jansen", date(1984, 9, 3), "123456782", "parent", True),
+            ("Noor", "Jansen", date(2014, 2, 20), None, "child", False),
         ],
     ),
     (
         "Gezin El Amrani",
         ZWOLLE,
         [
-            ("Fatima", "El Amrani", date(1990, 1, 30), None, Relation.PARENT, True),
-            ("Yassin", "El Amrani", date(2011, 7, 8), None, Relation.CHILD, False),
+            ("Fatima", "El Amrani", date(1990, 1, 30), None, "parent", True),
+            ("Yassin", "El Amrani", date(2011, 7, 8), None, "child", False),
         ],
     ),
     (
         "Gezin de Vries",
         DALFSEN,
         [
-            ("Peter", "de Vries", date(1979, 11, 2), None, Relation.PARENT, True),
-            ("Lotte", "de Vries", date(2009, 5, 14), None, Relation.CHILD, False),
+            ("Peter", "de Vries", date(1979, 11, 2), None, "parent", True),
+            ("Lotte", "de Vries", date(2009, 5, 14), None, "child", False),
         ],
     ),
     (
         "Gezin Bakker",
         ZWOLLE,
         [
-            ("Ingrid", "Bakker", date(1972, 3, 25), None, Relation.PARENT, True),
+            ("Ingrid", "Bakker", date(1972, 3, 25), None, "parent", True),
         ],
     ),
 ]
@@ -149,6 +147,4 @@ def load(session: Session) -> None:
                 ),
             )
         if name == "Gezin Bakker":
-            households.close_household(
-                session, SYSTEM, household, ClosingReason.GOALS_ACHIEVED, None
-            )
+            households.close_household(session, SYSTEM, household, "goals_achieved", None)

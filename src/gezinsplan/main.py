@@ -11,6 +11,7 @@ from gezinsplan import __version__
 from gezinsplan.access.guard import ensure_guarded
 from gezinsplan.auth.router import router as me_router
 from gezinsplan.auth.tokens import TokenValidator
+from gezinsplan.codelists.router import router as codelists_router
 from gezinsplan.config import Settings
 from gezinsplan.db import SessionFactory, make_engine, make_session_factory
 from gezinsplan.errors import install_handlers
@@ -20,8 +21,19 @@ from gezinsplan.kit.body_guard import BodyGuard
 from gezinsplan.members.router import router as members_router
 from gezinsplan.openapi import API_PREFIX, OPENAPI_PATH, build_openapi, install_docs
 from gezinsplan.organizations.router import router as organizations_router
+from gezinsplan.plans.router import router as plans_router
+from gezinsplan.roles.router import router as roles_router
 
-ROUTERS = (health_router, me_router, organizations_router, households_router, members_router)
+ROUTERS = (
+    health_router,
+    me_router,
+    codelists_router,
+    organizations_router,
+    households_router,
+    members_router,
+    plans_router,
+    roles_router,
+)
 
 
 def api_router() -> APIRouter:

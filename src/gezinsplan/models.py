@@ -6,7 +6,30 @@ from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
 from gezinsplan.members.models import Member
 from gezinsplan.organizations.models import Organization, ServedMunicipality
+from gezinsplan.plans.models import (
+    Action,
+    Evaluation,
+    EvaluationOutcome,
+    EvaluationScore,
+    Goal,
+    Plan,
+)
+from gezinsplan.roles.models import RoleAssignment
 
 metadata = SQLModel.metadata
 
-__all__ = ["Event", "Household", "Member", "Organization", "ServedMunicipality", "metadata"]
+__all__ = [
+    "Action",
+    "Evaluation",
+    "EvaluationOutcome",
+    "EvaluationScore",
+    "Event",
+    "Goal",
+    "Household",
+    "Member",
+    "Organization",
+    "Plan",
+    "RoleAssignment",
+    "ServedMunicipality",
+    "metadata",
+]

@@ -18,6 +18,17 @@ class EventType(StrEnum):
     MEMBER_ADDED = "member.added"
     MEMBER_UPDATED = "member.updated"
     MEMBER_REMOVED = "member.removed"
+    PLAN_CREATED = "plan.created"
+    PLAN_UPDATED = "plan.updated"
+    GOAL_ADDED = "goal.added"
+    GOAL_UPDATED = "goal.updated"
+    GOAL_REMOVED = "goal.removed"
+    ACTION_ADDED = "action.added"
+    ACTION_UPDATED = "action.updated"
+    EVALUATION_ADDED = "evaluation.added"
+    REGISSEUR_ASSIGNED = "regisseur.assigned"
+    CARE_PROVIDER_ADDED = "care_provider.added"
+    ROLE_ENDED = "role.ended"
 
 
 def record_event(

@@ -16,18 +16,6 @@ class HouseholdStatus(StrEnum):
     CLOSED = "closed"
 
 
-class ClosingReason(StrEnum):
-    """Why a household file was closed; the outflow of the steering information."""
-
-    GOALS_ACHIEVED = "goals_achieved"
-    REFERRED_TO_REGULAR_CARE = "referred_to_regular_care"
-    MOVED_AWAY = "moved_away"
-    FAMILY_DECLINED = "family_declined"
-    NO_CONTACT = "no_contact"
-    DECEASED = "deceased"
-    OTHER = "other"
-
-
 class Household(SQLModel, table=True):
     __tablename__ = "households"
     __table_args__ = (

@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from gezinsplan.access.predicates import editable_households, visible_households
+from gezinsplan.access.predicates import editable_households, regisseur_of, visible_households
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import PageRequest, paginate
@@ -47,8 +47,11 @@ def list_visible(
     municipality: str | None = None,
     status: str | None = None,
     search: str | None = None,
+    own_caseload: bool = False,
 ) -> Sequence[Household]:
     statement = select(Household).where(visible_households(actor))
+    if own_caseload:
+        statement = statement.where(regisseur_of(actor))
     if municipality is not None:
         statement = statement.where(col(Household.municipality_code) == municipality)
     if status is not None:

@@ -1,13 +1,13 @@
 """HTTP endpoints for households; thin: parse, depend on access, call the service."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from gezinsplan.access.dependencies import EditableHousehold, HouseholdReader, VisibleHousehold
+from gezinsplan.codelists.fields import HouseholdStatusCode
 from gezinsplan.db import DbSession
 from gezinsplan.households import repository, service
-from gezinsplan.households.models import HouseholdStatus
 from gezinsplan.households.schemas import (
     HouseholdClose,
     HouseholdCreate,
@@ -54,14 +54,24 @@ def list_households(
     session: DbSession,
     page: Annotated[PageRequest, Depends(page_request)],
     municipality: Annotated[MunicipalityCode | None, Query(description="CBS gemeentecode.")] = None,
-    status_: Annotated[HouseholdStatus | None, Query(alias="status")] = None,
+    status_: Annotated[HouseholdStatusCode | None, Query(alias="status")] = None,
     q: Annotated[
         SearchText | None, Query(description="Part of the household's or a member's name.")
+    ] = None,
+    regisseur: Annotated[
+        Literal["me"] | None,
+        Query(description="`me`: only the households the caller is the regisseur of."),
     ] = None,
 ) -> Page[HouseholdRead]:
     """The households the caller may see, oldest first, filtered and paginated."""
     rows = repository.list_visible(
-        session, actor, page, municipality=municipality, status=status_, search=q
+        session,
+        actor,
+        page,
+        municipality=municipality,
+        status=status_,
+        search=q,
+        own_caseload=regisseur == "me",
     )
     return Page[HouseholdRead](
         items=[HouseholdRead.model_validate(row) for row in rows[: page.limit]],

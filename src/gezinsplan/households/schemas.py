@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from gezinsplan.households.models import ClosingReason, HouseholdStatus
+from gezinsplan.codelists.fields import ClosingReasonCode, ClosingReasonRead, HouseholdStatusRead
 from gezinsplan.kit.schemas import ApiModel, MunicipalityCode, Name, RequestModel
 
 
@@ -24,7 +24,7 @@ class HouseholdUpdate(RequestModel):
 
 
 class HouseholdClose(RequestModel):
-    closing_reason: ClosingReason = Field(
+    closing_reason: ClosingReasonCode = Field(
         description="Why the file is closed; counts as outflow.", examples=["goals_achieved"]
     )
 
@@ -33,8 +33,8 @@ class HouseholdRead(ApiModel):
     id: uuid.UUID
     municipality_code: str = Field(examples=["0193"])
     name: str = Field(examples=["Gezin Jansen"])
-    status: HouseholdStatus
-    closing_reason: ClosingReason | None
+    status: HouseholdStatusRead
+    closing_reason: ClosingReasonRead | None
     opened_at: datetime
     closed_at: datetime | None
     version: int = Field(description="Rises with every change; the ETag carries it too.")

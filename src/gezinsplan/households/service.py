@@ -7,11 +7,12 @@ from gezinsplan.access import policy
 from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import Conflict, Forbidden, Unprocessable
 from gezinsplan.events.service import EventType, record_event
-from gezinsplan.households.models import ClosingReason, Household, HouseholdStatus
+from gezinsplan.households.models import Household, HouseholdStatus
 from gezinsplan.households.schemas import HouseholdCreate, HouseholdUpdate
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.kit.etags import claim_version
 from gezinsplan.organizations import repository as organizations
+from gezinsplan.plans import service as plans
 
 
 def _record(session: Session, actor: Actor, type_: EventType, household: Household) -> None:
@@ -37,6 +38,8 @@ def open_household(session: Session, actor: Actor, data: HouseholdCreate) -> Hou
     session.add(household)
     _record(session, actor, EventType.HOUSEHOLD_OPENED, household)
     session.flush()
+    plans.create_plan(session, actor, household)
+    session.flush()
     return household
 
 
@@ -59,7 +62,7 @@ def close_household(
     session: Session,
     actor: Actor,
     household: Household,
-    reason: ClosingReason,
+    reason: str,
     expected: int | None,
 ) -> Household:
     if household.status == HouseholdStatus.CLOSED:

@@ -2,20 +2,12 @@
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
 from gezinsplan.kit.clock import new_id, utcnow
 from gezinsplan.kit.types import UTCDateTime
-
-
-class Relation(StrEnum):
-    PARENT = "parent"
-    CHILD = "child"
-    PARTNER = "partner"
-    OTHER = "other"
 
 
 class Member(SQLModel, table=True):

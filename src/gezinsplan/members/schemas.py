@@ -7,8 +7,8 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StrictBool
 from stdnum.nl import bsn as stdnum_bsn
 
+from gezinsplan.codelists.fields import RelationType, RelationTypeRead
 from gezinsplan.kit.schemas import ApiModel, IsoDate, Name, RequestModel
-from gezinsplan.members.models import Relation
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
@@ -38,7 +38,7 @@ class MemberCreate(RequestModel):
     family_name: Name = Field(examples=["Jansen"])
     birth_date: BirthDate = Field(examples=["1986-04-12"])
     bsn: Bsn | None = Field(None, examples=["111222333"])
-    relation: Relation = Field(examples=["parent"])
+    relation: RelationType = Field(examples=["parent"])
     is_guardian: StrictBool = Field(False, description="Holds parental authority or guardianship.")
 
 
@@ -49,7 +49,7 @@ class MemberUpdate(RequestModel):
     family_name: Name | None = Field(None, examples=["Jansen-de Vries"])
     birth_date: BirthDate | None = Field(None, examples=["1986-04-12"])
     bsn: Bsn | None = Field(None, examples=["111222333"])
-    relation: Relation | None = Field(None, examples=["parent"])
+    relation: RelationType | None = Field(None, examples=["parent"])
     is_guardian: StrictBool | None = Field(None, examples=[True])
 
 
@@ -60,7 +60,7 @@ class MemberRead(ApiModel):
     family_name: str
     birth_date: date
     bsn: str | None
-    relation: Relation
+    relation: RelationTypeRead
     is_guardian: bool
     version: int
     created_at: datetime

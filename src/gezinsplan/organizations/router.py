@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from gezinsplan.access.dependencies import DirectoryReader, OrganizationAdmin
+from gezinsplan.codelists.fields import OrganizationKindCode
 from gezinsplan.db import DbSession
 from gezinsplan.errors import NotFound
 from gezinsplan.kit.etags import set_etag
@@ -13,7 +14,6 @@ from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_reque
 from gezinsplan.kit.responses import ETAG_HEADER, LOCATION_HEADER, WRITE, problems
 from gezinsplan.kit.schemas import SearchText
 from gezinsplan.organizations import repository, service
-from gezinsplan.organizations.models import OrganizationKind
 from gezinsplan.organizations.schemas import OrganizationCreate, OrganizationRead
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
@@ -24,7 +24,7 @@ def list_organizations(
     _actor: DirectoryReader,
     session: DbSession,
     page: Annotated[PageRequest, Depends(page_request)],
-    kind: OrganizationKind | None = None,
+    kind: Annotated[OrganizationKindCode | None, Query(description="Only this kind.")] = None,
     q: Annotated[SearchText | None, Query(description="Part of the name.")] = None,
 ) -> Page[OrganizationRead]:
     rows = repository.list_page(session, page, kind=kind, search=q)

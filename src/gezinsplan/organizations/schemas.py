@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
+from gezinsplan.codelists.fields import OrganizationKindCode, OrganizationKindRead
 from gezinsplan.kit.schemas import ApiModel, MunicipalityCode, Name, RequestModel
 from gezinsplan.organizations.models import OrganizationKind
 
@@ -14,7 +15,7 @@ KvkNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 
 
 class OrganizationCreate(RequestModel):
-    kind: OrganizationKind
+    kind: OrganizationKindCode = Field(examples=["access_team"])
     name: Name = Field(examples=["Wijkteam Zwolle"])
     municipality_code: MunicipalityCode | None = Field(
         None, description="Required for a municipality (CBS gemeentecode), otherwise absent."
@@ -43,7 +44,7 @@ class OrganizationCreate(RequestModel):
 
 class OrganizationRead(ApiModel):
     id: uuid.UUID
-    kind: OrganizationKind
+    kind: OrganizationKindRead
     name: str
     municipality_code: str | None
     agb_code: str | None

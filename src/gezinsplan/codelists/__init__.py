@@ -1,0 +1,1 @@
+"""Codelists: the one vocabulary every coded field of the API is checked against."""

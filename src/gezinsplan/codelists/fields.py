@@ -1,0 +1,86 @@
+"""Coded fields: ``Annotated[str, InCodelist("life-domains")]`` ties a field to its list.
+
+A request field is checked against the codes valid today, and its error names the list; a
+response field is only documented, so data stored under a code that has since expired still
+reads. The OpenAPI schema of both carries the list's name (``x-codelist``) and every code it
+has held (``enum``), so a frontend can build its pick lists and a test can prove that no coded
+field escapes its list.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
+
+from gezinsplan.codelists import registry
+
+CODELIST_KEY = "x-codelist"
+
+
+@dataclass(frozen=True)
+class InCodelist:
+    """Marks a ``str`` (or, for numeric scales, ``int``) field as coded by the list ``name``."""
+
+    name: str
+    check: bool = True
+
+    def __post_init__(self) -> None:
+        registry.get(self.name)  # an unknown list fails at import, not at the first request
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        schema = handler(source)
+        if not self.check:
+            return schema
+        return core_schema.no_info_after_validator_function(self._validate, schema)
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        codes: list[Any] = list(registry.get(self.name).codes)
+        if json_schema.get("type") == "integer":
+            codes = [int(code) for code in codes]
+        json_schema[CODELIST_KEY] = self.name
+        json_schema["enum"] = codes
+        return json_schema
+
+    def _validate(self, value: Any) -> Any:
+        codelist = registry.get(self.name)
+        if not codelist.is_valid(str(value), date.today()):
+            raise ValueError(
+                f"{value!r} is not a valid code of the codelist {self.name} "
+                f"(version {codelist.version}; see /api/v1/codelists/{self.name})"
+            )
+        return value
+
+
+# Request fields: checked against the codes valid today.
+LifeDomain = Annotated[str, InCodelist("life-domains")]
+ZrmScore = Annotated[int, InCodelist("zrm-scores")]
+ClosingReasonCode = Annotated[str, InCodelist("closing-reasons")]
+RelationType = Annotated[str, InCodelist("relation-types")]
+HouseholdStatusCode = Annotated[str, InCodelist("household-statuses")]
+PlanStatusCode = Annotated[str, InCodelist("plan-statuses")]
+GoalStatusCode = Annotated[str, InCodelist("goal-statuses")]
+ActionPerformer = Annotated[str, InCodelist("action-performers")]
+EvaluationOutcome = Annotated[str, InCodelist("evaluation-outcomes")]
+RoleType = Annotated[str, InCodelist("role-types")]
+OrganizationKindCode = Annotated[str, InCodelist("organization-kinds")]
+
+# Response fields: documented with their list, not checked, so expired codes still read.
+LifeDomainRead = Annotated[str, InCodelist("life-domains", check=False)]
+ZrmScoreRead = Annotated[int, InCodelist("zrm-scores", check=False)]
+ClosingReasonRead = Annotated[str, InCodelist("closing-reasons", check=False)]
+RelationTypeRead = Annotated[str, InCodelist("relation-types", check=False)]
+HouseholdStatusRead = Annotated[str, InCodelist("household-statuses", check=False)]
+PlanStatusRead = Annotated[str, InCodelist("plan-statuses", check=False)]
+GoalStatusRead = Annotated[str, InCodelist("goal-statuses", check=False)]
+ActionPerformerRead = Annotated[str, InCodelist("action-performers", check=False)]
+EvaluationOutcomeRead = Annotated[str, InCodelist("evaluation-outcomes", check=False)]
+RoleTypeRead = Annotated[str, InCodelist("role-types", check=False)]
+OrganizationKindRead = Annotated[str, InCodelist("organization-kinds", check=False)]

@@ -1,0 +1,147 @@
+"""Queries on plans, goals, actions and evaluations.
+
+Every read joins up to the household and applies the actor's predicate there, so a goal or
+an evaluation is never reachable by id alone.
+"""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from gezinsplan.access.predicates import editable_households, visible_households
+from gezinsplan.auth.actor import Actor
+from gezinsplan.households.models import Household
+from gezinsplan.kit.pagination import PageRequest, paginate
+from gezinsplan.plans.models import (
+    Action,
+    Evaluation,
+    EvaluationOutcome,
+    EvaluationScore,
+    Goal,
+    Plan,
+)
+
+
+def _allowed(actor: Actor, *, editable: bool) -> ColumnElement[bool]:
+    return editable_households(actor) if editable else visible_households(actor)
+
+
+def _through_plan(statement: Select[Any], plan_column: Any) -> Select[Any]:
+    return statement.join(Plan, col(Plan.id) == plan_column).join(
+        Household, col(Household.id) == col(Plan.household_id)
+    )
+
+
+def get_plan(
+    session: Session, actor: Actor, household_id: uuid.UUID, *, editable: bool = False
+) -> Plan | None:
+    statement = (
+        select(Plan)
+        .join(Household, col(Household.id) == col(Plan.household_id))
+        .where(col(Plan.household_id) == household_id, _allowed(actor, editable=editable))
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def goals(session: Session, actor: Actor, plan_id: uuid.UUID) -> Sequence[Goal]:
+    statement = _through_plan(select(Goal), col(Goal.plan_id)).where(
+        col(Goal.plan_id) == plan_id, visible_households(actor)
+    )
+    return session.scalars(statement.order_by(col(Goal.created_at), col(Goal.id))).all()
+
+
+def get_goal(
+    session: Session, actor: Actor, plan_id: uuid.UUID, goal_id: uuid.UUID, *, editable: bool
+) -> Goal | None:
+    statement = _through_plan(select(Goal), col(Goal.plan_id)).where(
+        col(Goal.id) == goal_id, col(Goal.plan_id) == plan_id, _allowed(actor, editable=editable)
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def goal_ids(session: Session, actor: Actor, plan_id: uuid.UUID) -> set[uuid.UUID]:
+    statement = _through_plan(select(col(Goal.id)), col(Goal.plan_id)).where(
+        col(Goal.plan_id) == plan_id, visible_households(actor)
+    )
+    return set(session.scalars(statement).all())
+
+
+def actions(session: Session, actor: Actor, goal_ids: Sequence[uuid.UUID]) -> Sequence[Action]:
+    statement = (
+        _through_plan(
+            select(Action).join(Goal, col(Goal.id) == col(Action.goal_id)), col(Goal.plan_id)
+        )
+        .where(col(Action.goal_id).in_(goal_ids), visible_households(actor))
+        .order_by(col(Action.created_at), col(Action.id))
+    )
+    return session.scalars(statement).all()
+
+
+def get_action(
+    session: Session, actor: Actor, goal_id: uuid.UUID, action_id: uuid.UUID, *, editable: bool
+) -> Action | None:
+    statement = _through_plan(
+        select(Action).join(Goal, col(Goal.id) == col(Action.goal_id)), col(Goal.plan_id)
+    ).where(
+        col(Action.id) == action_id,
+        col(Action.goal_id) == goal_id,
+        _allowed(actor, editable=editable),
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def list_evaluations(
+    session: Session, actor: Actor, plan_id: uuid.UUID, page: PageRequest
+) -> Sequence[Evaluation]:
+    statement = _through_plan(select(Evaluation), col(Evaluation.plan_id)).where(
+        col(Evaluation.plan_id) == plan_id, visible_households(actor)
+    )
+    ordered = paginate(statement, col(Evaluation.created_at), col(Evaluation.id), page)
+    return session.scalars(ordered).all()
+
+
+def get_evaluation(
+    session: Session, actor: Actor, plan_id: uuid.UUID, evaluation_id: uuid.UUID
+) -> Evaluation | None:
+    statement = _through_plan(select(Evaluation), col(Evaluation.plan_id)).where(
+        col(Evaluation.id) == evaluation_id,
+        col(Evaluation.plan_id) == plan_id,
+        visible_households(actor),
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def outcomes(
+    session: Session, actor: Actor, evaluation_ids: Sequence[uuid.UUID]
+) -> Sequence[EvaluationOutcome]:
+    statement = (
+        _through_plan(
+            select(EvaluationOutcome).join(
+                Evaluation, col(Evaluation.id) == col(EvaluationOutcome.evaluation_id)
+            ),
+            col(Evaluation.plan_id),
+        )
+        .where(col(EvaluationOutcome.evaluation_id).in_(evaluation_ids), visible_households(actor))
+        .order_by(col(EvaluationOutcome.goal_id))
+    )
+    return session.scalars(statement).all()
+
+
+def scores(
+    session: Session, actor: Actor, evaluation_ids: Sequence[uuid.UUID]
+) -> Sequence[EvaluationScore]:
+    statement = (
+        _through_plan(
+            select(EvaluationScore).join(
+                Evaluation, col(Evaluation.id) == col(EvaluationScore.evaluation_id)
+            ),
+            col(Evaluation.plan_id),
+        )
+        .where(col(EvaluationScore.evaluation_id).in_(evaluation_ids), visible_households(actor))
+        .order_by(col(EvaluationScore.life_domain))
+    )
+    return session.scalars(statement).all()

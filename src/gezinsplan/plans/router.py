@@ -1,0 +1,323 @@
+"""HTTP endpoints for the household's plan: goals, actions and evaluations.
+
+The plan's ETag guards all of it. Changes answer with the plan's new ETag; PATCH and DELETE
+require If-Match, and a POST honours it when sent.
+"""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Response, status
+
+from gezinsplan.access.dependencies import EditableHousehold, HouseholdReader, VisibleHousehold
+from gezinsplan.db import DbSession
+from gezinsplan.errors import NotFound
+from gezinsplan.kit.etags import expected_version, set_etag
+from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
+from gezinsplan.kit.responses import ETAG_HEADER, LOCATION_HEADER, WRITE, problems
+from gezinsplan.plans import repository, service
+from gezinsplan.plans.models import Action, Goal, Plan
+from gezinsplan.plans.schemas import (
+    ActionCreate,
+    ActionRead,
+    ActionUpdate,
+    EvaluationCreate,
+    EvaluationRead,
+    GoalCreate,
+    GoalRead,
+    GoalUpdate,
+    PlanRead,
+    PlanUpdate,
+)
+
+router = APIRouter(prefix="/households/{household_id}/plan", tags=["plan"])
+
+GoalId = Annotated[uuid.UUID, Path(description="The goal's id.")]
+ActionId = Annotated[uuid.UUID, Path(description="The action's id.")]
+EvaluationId = Annotated[uuid.UUID, Path(description="The evaluation's id.")]
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", max_length=100, description="The plan's ETag you read.")
+]
+Responses = dict[int | str, dict[str, Any]]
+CREATED: Responses = {201: {"headers": ETAG_HEADER | LOCATION_HEADER}}
+READ: Responses = {200: {"headers": ETAG_HEADER}}
+CHANGED = READ
+
+
+def _plan(
+    household_id: uuid.UUID, actor: HouseholdReader, session: DbSession, editable: bool
+) -> Plan:
+    plan = repository.get_plan(session, actor, household_id, editable=editable)
+    if plan is None:
+        raise NotFound("Plan not found.")
+    return plan
+
+
+def _visible_plan(household: VisibleHousehold, actor: HouseholdReader, session: DbSession) -> Plan:
+    return _plan(household.id, actor, session, editable=False)
+
+
+def _editable_plan(
+    household: EditableHousehold, actor: HouseholdReader, session: DbSession
+) -> Plan:
+    return _plan(household.id, actor, session, editable=True)
+
+
+VisiblePlan = Annotated[Plan, Depends(_visible_plan)]
+EditablePlan = Annotated[Plan, Depends(_editable_plan)]
+
+
+def _goal(
+    plan: Plan, goal_id: uuid.UUID, actor: HouseholdReader, session: DbSession, editable: bool
+) -> Goal:
+    goal = repository.get_goal(session, actor, plan.id, goal_id, editable=editable)
+    if goal is None:
+        raise NotFound("Goal not found.")
+    return goal
+
+
+def _visible_goal(
+    plan: VisiblePlan, goal_id: GoalId, actor: HouseholdReader, session: DbSession
+) -> Goal:
+    return _goal(plan, goal_id, actor, session, editable=False)
+
+
+def _editable_goal(
+    plan: EditablePlan, goal_id: GoalId, actor: HouseholdReader, session: DbSession
+) -> Goal:
+    return _goal(plan, goal_id, actor, session, editable=True)
+
+
+VisibleGoal = Annotated[Goal, Depends(_visible_goal)]
+EditableGoal = Annotated[Goal, Depends(_editable_goal)]
+
+
+def _base(plan: Plan) -> str:
+    return f"/api/v1/households/{plan.household_id}/plan"
+
+
+def _goal_read(session: DbSession, actor: HouseholdReader, goal: Goal) -> GoalRead:
+    actions = [ActionRead.model_validate(a) for a in repository.actions(session, actor, [goal.id])]
+    return service.goal_read(goal, actions)
+
+
+@router.get("", summary="Read the plan", responses={**READ, **problems(401, 404)})
+def read_plan(
+    plan: VisiblePlan, actor: HouseholdReader, session: DbSession, response: Response
+) -> PlanRead:
+    """The household's one plan with all its goals and their actions."""
+    set_etag(response, plan.version)
+    return service.to_read(session, actor, plan)
+
+
+@router.patch(
+    "", summary="Change the plan", responses={**CHANGED, **problems(*WRITE, 404, 409, 412, 428)}
+)
+def update_plan(
+    data: PlanUpdate,
+    plan: EditablePlan,
+    actor: HouseholdReader,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    """Change the status (draft, active, evaluating, closed) or the family's own wishes."""
+    service.update_plan(session, actor, plan, data, expected_version(if_match))
+    set_etag(response, plan.version)
+    return service.to_read(session, actor, plan)
+
+
+@router.post(
+    "/goals",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a goal",
+    responses={**CREATED, **problems(*WRITE, 404, 409, 412)},
+)
+def add_goal(
+    data: GoalCreate,
+    plan: EditablePlan,
+    actor: HouseholdReader,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> GoalRead:
+    goal = service.add_goal(session, actor, plan, data, expected_version(if_match, required=False))
+    set_etag(response, plan.version)
+    response.headers["Location"] = f"{_base(plan)}/goals/{goal.id}"
+    return service.goal_read(goal, [])
+
+
+@router.get("/goals/{goal_id}", summary="Read a goal", responses={**READ, **problems(401, 404)})
+def read_goal(
+    plan: VisiblePlan,
+    goal: VisibleGoal,
+    actor: HouseholdReader,
+    session: DbSession,
+    response: Response,
+) -> GoalRead:
+    set_etag(response, plan.version)
+    return _goal_read(session, actor, goal)
+
+
+@router.patch(
+    "/goals/{goal_id}",
+    summary="Change a goal",
+    responses={**CHANGED, **problems(*WRITE, 404, 409, 412, 428)},
+)
+def update_goal(
+    data: GoalUpdate,
+    plan: EditablePlan,
+    goal: EditableGoal,
+    actor: HouseholdReader,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> GoalRead:
+    service.update_goal(session, actor, plan, goal, data, expected_version(if_match))
+    set_etag(response, plan.version)
+    return _goal_read(session, actor, goal)
+
+
+@router.delete(
+    "/goals/{goal_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a goal",
+    responses={204: {"headers": ETAG_HEADER}, **problems(*WRITE, 404, 409, 412, 428)},
+)
+def remove_goal(
+    plan: EditablePlan,
+    goal: EditableGoal,
+    actor: HouseholdReader,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> None:
+    """Remove a goal and its actions; a goal an evaluation names is cancelled instead (409)."""
+    service.remove_goal(session, actor, plan, goal, expected_version(if_match))
+    set_etag(response, plan.version)
+
+
+@router.post(
+    "/goals/{goal_id}/actions",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add an action",
+    responses={**CREATED, **problems(*WRITE, 404, 409, 412)},
+)
+def add_action(
+    data: ActionCreate,
+    plan: EditablePlan,
+    goal: EditableGoal,
+    actor: HouseholdReader,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ActionRead:
+    expected = expected_version(if_match, required=False)
+    action = service.add_action(session, actor, plan, goal, data, expected)
+    set_etag(response, plan.version)
+    response.headers["Location"] = f"{_base(plan)}/goals/{goal.id}/actions/{action.id}"
+    return ActionRead.model_validate(action)
+
+
+def _action(
+    goal: Goal, action_id: uuid.UUID, actor: HouseholdReader, session: DbSession, editable: bool
+) -> Action:
+    action = repository.get_action(session, actor, goal.id, action_id, editable=editable)
+    if action is None:
+        raise NotFound("Action not found.")
+    return action
+
+
+@router.get(
+    "/goals/{goal_id}/actions/{action_id}",
+    summary="Read an action",
+    responses={**READ, **problems(401, 404)},
+)
+def read_action(
+    plan: VisiblePlan,
+    goal: VisibleGoal,
+    action_id: ActionId,
+    actor: HouseholdReader,
+    session: DbSession,
+    response: Response,
+) -> ActionRead:
+    action = _action(goal, action_id, actor, session, editable=False)
+    set_etag(response, plan.version)
+    return ActionRead.model_validate(action)
+
+
+@router.patch(
+    "/goals/{goal_id}/actions/{action_id}",
+    summary="Change an action",
+    responses={**CHANGED, **problems(*WRITE, 404, 409, 412, 428)},
+)
+def update_action(
+    data: ActionUpdate,
+    plan: EditablePlan,
+    goal: EditableGoal,
+    action_id: ActionId,
+    actor: HouseholdReader,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ActionRead:
+    """Change what, by whom, by when, or mark it done."""
+    action = _action(goal, action_id, actor, session, editable=True)
+    service.update_action(session, actor, plan, action, data, expected_version(if_match))
+    set_etag(response, plan.version)
+    return ActionRead.model_validate(action)
+
+
+@router.get("/evaluations", summary="List evaluations", responses=problems(401, 404))
+def list_evaluations(
+    plan: VisiblePlan,
+    actor: HouseholdReader,
+    session: DbSession,
+    page: Annotated[PageRequest, Depends(page_request)],
+) -> Page[EvaluationRead]:
+    """The plan's reviews, oldest first, each with outcomes per goal and ZRM scores."""
+    rows = repository.list_evaluations(session, actor, plan.id, page)
+    return Page[EvaluationRead](
+        items=service.evaluation_reads(session, actor, rows[: page.limit]),
+        next_cursor=next_cursor(rows, page),
+    )
+
+
+@router.post(
+    "/evaluations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record an evaluation",
+    responses={**CREATED, **problems(*WRITE, 404, 409, 412)},
+)
+def add_evaluation(
+    data: EvaluationCreate,
+    plan: EditablePlan,
+    actor: HouseholdReader,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> EvaluationRead:
+    expected = expected_version(if_match, required=False)
+    evaluation = service.add_evaluation(session, actor, plan, data, expected)
+    set_etag(response, plan.version)
+    response.headers["Location"] = f"{_base(plan)}/evaluations/{evaluation.id}"
+    return service.evaluation_reads(session, actor, [evaluation])[0]
+
+
+@router.get(
+    "/evaluations/{evaluation_id}",
+    summary="Read an evaluation",
+    responses={**READ, **problems(401, 404)},
+)
+def read_evaluation(
+    plan: VisiblePlan,
+    evaluation_id: EvaluationId,
+    actor: HouseholdReader,
+    session: DbSession,
+    response: Response,
+) -> EvaluationRead:
+    evaluation = repository.get_evaluation(session, actor, plan.id, evaluation_id)
+    if evaluation is None:
+        raise NotFound("Evaluation not found.")
+    set_etag(response, plan.version)
+    return service.evaluation_reads(session, actor, [evaluation])[0]

@@ -1,0 +1,300 @@
+"""Rules for the plan: one per household, and every change raises its version."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from pydantic.alias_generators import to_camel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gezinsplan.auth.actor import Actor
+from gezinsplan.errors import Conflict, Unprocessable
+from gezinsplan.events.service import EventType, record_event
+from gezinsplan.households.models import Household
+from gezinsplan.kit.clock import utcnow
+from gezinsplan.kit.etags import claim_version
+from gezinsplan.members import repository as members
+from gezinsplan.organizations import repository as organizations
+from gezinsplan.plans import repository
+from gezinsplan.plans.models import (
+    Action,
+    Evaluation,
+    EvaluationOutcome,
+    EvaluationScore,
+    Goal,
+    Performer,
+    Plan,
+    PlanStatus,
+)
+from gezinsplan.plans.schemas import (
+    ActionCreate,
+    ActionRead,
+    ActionUpdate,
+    EvaluationCreate,
+    EvaluationRead,
+    GoalCreate,
+    GoalRead,
+    GoalUpdate,
+    OutcomeRead,
+    PlanRead,
+    PlanUpdate,
+    ScoreRead,
+)
+
+# Where a plan may go from each status; staying is always allowed.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    PlanStatus.DRAFT: frozenset({PlanStatus.ACTIVE, PlanStatus.CLOSED}),
+    PlanStatus.ACTIVE: frozenset({PlanStatus.EVALUATING, PlanStatus.CLOSED}),
+    PlanStatus.EVALUATING: frozenset({PlanStatus.ACTIVE, PlanStatus.CLOSED}),
+    PlanStatus.CLOSED: frozenset({PlanStatus.ACTIVE}),
+}
+GOAL_FIELDS_REQUIRED = ("life_domain", "description", "zrm_start", "zrm_target", "status")
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    type_: EventType,
+    plan: Plan,
+    resource_type: str,
+    resource_id: uuid.UUID,
+) -> None:
+    record_event(
+        session,
+        type_,
+        actor=actor,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        household_id=plan.household_id,
+    )
+
+
+def _claim(session: Session, plan: Plan, expected: int | None, *, content: bool = True) -> None:
+    """Raise the plan's version (412 when stale); a closed plan's content is not changed."""
+    if content and plan.status == PlanStatus.CLOSED:
+        raise Conflict("The plan is closed; set its status to active to change it.")
+    plan.version = claim_version(session, Plan, plan.id, expected)
+    plan.updated_at = utcnow()
+
+
+def _invalid(field: str, reason: str, detail: str) -> Unprocessable:
+    return Unprocessable(detail, invalid_params=[{"name": f"body:{field}", "reason": reason}])
+
+
+def _check_organization(session: Session, organization_id: uuid.UUID | None, field: str) -> None:
+    if organization_id is not None and organizations.get(session, organization_id) is None:
+        raise _invalid(field, "unknown organization", "This organization is not registered.")
+
+
+def _refuse_nulls(changes: dict[str, object], fields: Sequence[str]) -> None:
+    for field in fields:
+        if field in changes and changes[field] is None:
+            name = to_camel(field)
+            raise _invalid(name, "must not be null", f"{name} cannot be removed.")
+
+
+def create_plan(session: Session, actor: Actor, household: Household) -> Plan:
+    """The household's one plan, opened with it in the same transaction."""
+    plan = Plan(household_id=household.id)
+    session.add(plan)
+    _record(session, actor, EventType.PLAN_CREATED, plan, "plan", plan.id)
+    return plan
+
+
+def to_read(session: Session, actor: Actor, plan: Plan) -> PlanRead:
+    """The whole plan: goals in order of creation, each with its actions."""
+    goals = repository.goals(session, actor, plan.id)
+    by_goal: dict[uuid.UUID, list[ActionRead]] = defaultdict(list)
+    for action in repository.actions(session, actor, [goal.id for goal in goals]):
+        by_goal[action.goal_id].append(ActionRead.model_validate(action))
+    return PlanRead(
+        id=plan.id,
+        household_id=plan.household_id,
+        status=plan.status,
+        family_wishes=plan.family_wishes,
+        version=plan.version,
+        goals=[goal_read(goal, by_goal[goal.id]) for goal in goals],
+        created_at=plan.created_at,
+        updated_at=plan.updated_at,
+    )
+
+
+def goal_read(goal: Goal, actions: list[ActionRead]) -> GoalRead:
+    return GoalRead.model_validate({**goal.model_dump(), "actions": actions})
+
+
+def update_plan(
+    session: Session, actor: Actor, plan: Plan, data: PlanUpdate, expected: int | None
+) -> Plan:
+    changes = data.model_dump(exclude_unset=True)
+    _refuse_nulls(changes, ("status",))
+    status = changes.get("status", plan.status)
+    if status != plan.status and status not in TRANSITIONS[plan.status]:
+        raise Conflict(f"A plan cannot go from {plan.status} to {status}.")
+    _claim(session, plan, expected, content=False)
+    for field, value in changes.items():
+        setattr(plan, field, value)
+    _record(session, actor, EventType.PLAN_UPDATED, plan, "plan", plan.id)
+    session.flush()
+    return plan
+
+
+def add_goal(
+    session: Session, actor: Actor, plan: Plan, data: GoalCreate, expected: int | None
+) -> Goal:
+    _check_organization(session, data.organization_id, "organizationId")
+    _claim(session, plan, expected)
+    goal = Goal(plan_id=plan.id, **data.model_dump())
+    session.add(goal)
+    _record(session, actor, EventType.GOAL_ADDED, plan, "goal", goal.id)
+    session.flush()
+    return goal
+
+
+def update_goal(
+    session: Session,
+    actor: Actor,
+    plan: Plan,
+    goal: Goal,
+    data: GoalUpdate,
+    expected: int | None,
+) -> Goal:
+    changes = data.model_dump(exclude_unset=True)
+    _refuse_nulls(changes, GOAL_FIELDS_REQUIRED)
+    _check_organization(session, changes.get("organization_id"), "organizationId")
+    _claim(session, plan, expected)
+    for field, value in changes.items():
+        setattr(goal, field, value)
+    goal.updated_at = plan.updated_at
+    _record(session, actor, EventType.GOAL_UPDATED, plan, "goal", goal.id)
+    session.flush()
+    return goal
+
+
+def remove_goal(
+    session: Session, actor: Actor, plan: Plan, goal: Goal, expected: int | None
+) -> None:
+    """Remove a goal and its actions; an evaluated goal is kept (cancel it instead)."""
+    _claim(session, plan, expected)
+    _record(session, actor, EventType.GOAL_REMOVED, plan, "goal", goal.id)
+    session.delete(goal)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "An evaluation names this goal, so it stays in the plan; set its status to "
+            "cancelled instead."
+        ) from exc
+
+
+def _check_performer(
+    session: Session, actor: Actor, household_id: uuid.UUID, action: Action
+) -> None:
+    member, organization = action.performer_member_id, action.performer_organization_id
+    if (action.performer == Performer.MEMBER) != (member is not None):
+        raise _invalid(
+            "performerMemberId", "required for, and only for, a member", "Name the member."
+        )
+    if (action.performer == Performer.ORGANIZATION) != (organization is not None):
+        raise _invalid(
+            "performerOrganizationId",
+            "required for, and only for, an organization",
+            "Name the organization.",
+        )
+    if member is not None and members.get_visible(session, actor, household_id, member) is None:
+        raise _invalid(
+            "performerMemberId", "not a member of this household", "No such member here."
+        )
+    _check_organization(session, organization, "performerOrganizationId")
+
+
+def add_action(
+    session: Session,
+    actor: Actor,
+    plan: Plan,
+    goal: Goal,
+    data: ActionCreate,
+    expected: int | None,
+) -> Action:
+    action = Action(goal_id=goal.id, **data.model_dump())
+    _check_performer(session, actor, plan.household_id, action)
+    _claim(session, plan, expected)
+    if action.done:
+        action.done_at = plan.updated_at
+    session.add(action)
+    _record(session, actor, EventType.ACTION_ADDED, plan, "action", action.id)
+    session.flush()
+    return action
+
+
+def update_action(
+    session: Session,
+    actor: Actor,
+    plan: Plan,
+    action: Action,
+    data: ActionUpdate,
+    expected: int | None,
+) -> Action:
+    changes = data.model_dump(exclude_unset=True)
+    _refuse_nulls(changes, ("description", "performer", "done"))
+    for field, value in changes.items():
+        setattr(action, field, value)
+    _check_performer(session, actor, plan.household_id, action)
+    _claim(session, plan, expected)
+    if "done" in changes:
+        action.done_at = plan.updated_at if action.done else None
+    action.updated_at = plan.updated_at
+    _record(session, actor, EventType.ACTION_UPDATED, plan, "action", action.id)
+    session.flush()
+    return action
+
+
+def add_evaluation(
+    session: Session, actor: Actor, plan: Plan, data: EvaluationCreate, expected: int | None
+) -> Evaluation:
+    known = repository.goal_ids(session, actor, plan.id)
+    for index, outcome in enumerate(data.outcomes):
+        if outcome.goal_id not in known:
+            raise _invalid(
+                f"outcomes.{index}.goalId", "not a goal of this plan", "No such goal here."
+            )
+    _claim(session, plan, expected)
+    evaluation = Evaluation(plan_id=plan.id, evaluated_on=data.evaluated_on, summary=data.summary)
+    session.add(evaluation)
+    session.flush()
+    session.add_all(
+        EvaluationOutcome(evaluation_id=evaluation.id, **outcome.model_dump())
+        for outcome in data.outcomes
+    )
+    session.add_all(
+        EvaluationScore(evaluation_id=evaluation.id, **score.model_dump()) for score in data.scores
+    )
+    _record(session, actor, EventType.EVALUATION_ADDED, plan, "evaluation", evaluation.id)
+    session.flush()
+    return evaluation
+
+
+def evaluation_reads(
+    session: Session, actor: Actor, evaluations: Sequence[Evaluation]
+) -> list[EvaluationRead]:
+    ids = [evaluation.id for evaluation in evaluations]
+    outcomes: dict[uuid.UUID, list[OutcomeRead]] = defaultdict(list)
+    for outcome in repository.outcomes(session, actor, ids):
+        outcomes[outcome.evaluation_id].append(OutcomeRead.model_validate(outcome))
+    scores: dict[uuid.UUID, list[ScoreRead]] = defaultdict(list)
+    for score in repository.scores(session, actor, ids):
+        scores[score.evaluation_id].append(ScoreRead.model_validate(score))
+    return [
+        EvaluationRead(
+            id=evaluation.id,
+            plan_id=evaluation.plan_id,
+            evaluated_on=evaluation.evaluated_on,
+            summary=evaluation.summary,
+            outcomes=outcomes[evaluation.id],
+            scores=scores[evaluation.id],
+            created_at=evaluation.created_at,
+        )
+        for evaluation in evaluations
+    ]

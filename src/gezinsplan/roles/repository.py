@@ -1,0 +1,104 @@
+"""Queries on role assignments, always through the households the actor may see."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from gezinsplan.access.predicates import editable_households, visible_households
+from gezinsplan.auth.actor import Actor
+from gezinsplan.households.models import Household
+from gezinsplan.kit.pagination import PageRequest, paginate
+from gezinsplan.roles.models import RoleAssignment, RoleType
+
+
+def list_visible(
+    session: Session,
+    actor: Actor,
+    household_id: uuid.UUID,
+    page: PageRequest,
+    *,
+    active: bool | None = None,
+) -> Sequence[RoleAssignment]:
+    statement = (
+        select(RoleAssignment)
+        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
+        .where(col(RoleAssignment.household_id) == household_id, visible_households(actor))
+    )
+    if active is not None:
+        ended = col(RoleAssignment.ended_at)
+        statement = statement.where(ended.is_(None) if active else ended.is_not(None))
+    ordered = paginate(statement, col(RoleAssignment.created_at), col(RoleAssignment.id), page)
+    return session.scalars(ordered).all()
+
+
+def get_visible(
+    session: Session, actor: Actor, household_id: uuid.UUID, role_id: uuid.UUID
+) -> RoleAssignment | None:
+    statement = (
+        select(RoleAssignment)
+        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
+        .where(
+            col(RoleAssignment.id) == role_id,
+            col(RoleAssignment.household_id) == household_id,
+            visible_households(actor),
+        )
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def get_editable(
+    session: Session, actor: Actor, household_id: uuid.UUID, role_id: uuid.UUID
+) -> RoleAssignment | None:
+    statement = (
+        select(RoleAssignment)
+        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
+        .where(
+            col(RoleAssignment.id) == role_id,
+            col(RoleAssignment.household_id) == household_id,
+            editable_households(actor),
+        )
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def active_regisseur(
+    session: Session, actor: Actor, household_id: uuid.UUID
+) -> RoleAssignment | None:
+    statement = (
+        select(RoleAssignment)
+        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
+        .where(
+            col(RoleAssignment.household_id) == household_id,
+            col(RoleAssignment.role_type) == RoleType.REGISSEUR,
+            col(RoleAssignment.ended_at).is_(None),
+            editable_households(actor),
+        )
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def end_active(
+    session: Session,
+    assignment_id: uuid.UUID,
+    *,
+    at: datetime,
+    by: str,
+    reason: str | None,
+) -> bool:
+    """End the assignment if it is still active; False when someone else ended it first.
+
+    One conditional UPDATE: on PostgreSQL a concurrent ender waits for the row lock, then
+    finds ``ended_at`` set and changes nothing.
+    """
+    result = session.execute(
+        update(RoleAssignment)
+        .where(col(RoleAssignment.id) == assignment_id, col(RoleAssignment.ended_at).is_(None))
+        .values(ended_at=at, ended_by=by, end_reason=reason)
+        .returning(col(RoleAssignment.id))
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalar_one_or_none() is not None
