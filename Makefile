@@ -31,6 +31,7 @@ test: lint typecheck pytest
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests migrations
 	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/hadolint Dockerfile
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy

@@ -243,3 +243,24 @@ def test_unknown_command_is_refused(var_dir: Path, capsys: pytest.CaptureFixture
         main(["make-coffee"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_serve_workers_come_from_the_settings_unless_given(
+    var_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: calls.append({"app": app, **options}))
+
+    main(["serve"])
+    monkeypatch.setenv("GEZINSPLAN_WORKERS", "3")
+    main(["serve"])
+    main(["serve", "--workers", "2"])
+    assert [call["workers"] for call in calls] == [1, 3, 2]
+    assert all(call["app"] == "gezinsplan.main:create_app" for call in calls)
+
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--workers", "0"])
+    assert exit_info.value.code == 2
+    assert "must be 1 or more" in capsys.readouterr().err
+    assert len(calls) == 3

@@ -169,3 +169,13 @@ def test_environment_values_are_validated(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("GEZINSPLAN_ENVIRONMENT", "staging")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_workers_default_to_one_and_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().workers == 1
+    monkeypatch.setenv("GEZINSPLAN_WORKERS", "4")
+    assert Settings().workers == 4
+    for value in ("0", "65", "many"):
+        monkeypatch.setenv("GEZINSPLAN_WORKERS", value)
+        with pytest.raises(ValidationError, match="workers"):
+            Settings()

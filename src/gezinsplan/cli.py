@@ -68,6 +68,7 @@ def token(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> None:
+    """Run uvicorn; ``--port`` and ``--workers`` override the settings when given."""
     import uvicorn
 
     from gezinsplan.demo import ACCESS_TEAM_ID
@@ -86,7 +87,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         factory=True,
         host=settings.host,
         port=args.port or settings.port,
-        workers=args.workers,
+        workers=settings.workers if args.workers is None else args.workers,
         log_level=settings.log_level.lower(),
     )
 
@@ -100,13 +101,21 @@ def write_openapi(path: Path) -> None:
     print(f"wrote {path}")
 
 
+def _positive_int(value: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="gezinsplan", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
 
     serve_cmd = commands.add_parser("serve", help="run the HTTP service")
     serve_cmd.add_argument("--port", type=int)
-    serve_cmd.add_argument("--workers", type=int, default=1)
+    serve_cmd.add_argument("--workers", type=_positive_int, help="default GEZINSPLAN_WORKERS (1)")
 
     migrate_cmd = commands.add_parser("migrate", help="upgrade the database schema")
     migrate_cmd.add_argument("revision", nargs="?", default="head")

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, gt=0, description="Larger bodies get 413.")
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(
+        1, ge=1, le=64, description="Worker processes `gezinsplan serve` starts (1-64)."
+    )
 
     @model_validator(mode="after")
     def _check_algorithms(self) -> "Settings":
