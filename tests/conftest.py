@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +188,31 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(
         "engines: " + ", ".join(f"{engine}: {n} passed" for engine, n in counts.items())
     )
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Registered organizations: an access team serving Zwolle and Dalfsen, two care providers."""
+
+    access_team: str
+    youth_care: str
+    debt_help: str
+
+
+@pytest.fixture
+def directory(client: TestClient, admin: dict[str, str], municipalities: list[str]) -> Directory:
+    bodies = [
+        {
+            "kind": "access_team",
+            "name": "Wijkteam Zwolle",
+            "servedMunicipalities": ["0193", "0148"],
+        },
+        {"kind": "care_provider", "name": "Jeugdhulp IJsselland", "agbCode": "41000001"},
+        {"kind": "care_provider", "name": "Schuldhulp Vechtdal", "agbCode": "41000002"},
+    ]
+    ids = []
+    for body in bodies:
+        response = client.post("/api/v1/organizations", json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    return Directory(*ids)
