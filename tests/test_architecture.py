@@ -8,7 +8,17 @@ import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "gezinsplan"
 STATEMENTS = {"select", "insert", "update", "delete", "text"}
-CASE_TABLES = {"Household", "Member"}
+CASE_TABLES = {
+    "Action",
+    "Evaluation",
+    "EvaluationOutcome",
+    "EvaluationScore",
+    "Goal",
+    "Household",
+    "Member",
+    "Plan",
+    "RoleAssignment",
+}
 PREDICATES = {"visible_households", "editable_households"}
 # Modules allowed to build SQL statements: repositories, and shared kit that needs one
 # (the optimistic lock).

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -26,10 +26,6 @@ from gezinsplan.plans.models import (
 )
 
 
-def _allowed(actor: Actor, *, editable: bool) -> ColumnElement[bool]:
-    return editable_households(actor) if editable else visible_households(actor)
-
-
 def _through_plan(statement: Select[Any], plan_column: Any) -> Select[Any]:
     return statement.join(Plan, col(Plan.id) == plan_column).join(
         Household, col(Household.id) == col(Plan.household_id)
@@ -42,7 +38,10 @@ def get_plan(
     statement = (
         select(Plan)
         .join(Household, col(Household.id) == col(Plan.household_id))
-        .where(col(Plan.household_id) == household_id, _allowed(actor, editable=editable))
+        .where(
+            col(Plan.household_id) == household_id,
+            editable_households(actor) if editable else visible_households(actor),
+        )
     )
     return session.scalars(statement).one_or_none()
 
@@ -58,7 +57,9 @@ def get_goal(
     session: Session, actor: Actor, plan_id: uuid.UUID, goal_id: uuid.UUID, *, editable: bool
 ) -> Goal | None:
     statement = _through_plan(select(Goal), col(Goal.plan_id)).where(
-        col(Goal.id) == goal_id, col(Goal.plan_id) == plan_id, _allowed(actor, editable=editable)
+        col(Goal.id) == goal_id,
+        col(Goal.plan_id) == plan_id,
+        editable_households(actor) if editable else visible_households(actor),
     )
     return session.scalars(statement).one_or_none()
 
@@ -89,7 +90,7 @@ def get_action(
     ).where(
         col(Action.id) == action_id,
         col(Action.goal_id) == goal_id,
-        _allowed(actor, editable=editable),
+        editable_households(actor) if editable else visible_households(actor),
     )
     return session.scalars(statement).one_or_none()
 
