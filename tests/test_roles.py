@@ -434,3 +434,24 @@ def test_the_database_allows_one_active_regisseur_per_household(
     connection.execute(table.insert(), [row("carla", ended=False)])
     with pytest.raises(IntegrityError), connection.begin_nested():
         connection.execute(table.insert(), [row("dirk", ended=False)])
+
+
+@pytest.mark.parametrize(
+    "role", ["policy", "privacy_officer", "admin", "resident", "municipal_system", "partner_system"]
+)
+def test_only_professionals_get_regisseur_rights(
+    client: TestClient,
+    token: Token,
+    toegang: dict[str, str],
+    household: dict[str, Any],
+    directory: Directory,
+    role: str,
+) -> None:
+    """A token of another role with the regisseur's sub and organization gets nothing."""
+    assigned = assign(
+        client, household["id"], toegang, sub="anna", organization_id=directory.youth_care
+    )
+    assert assigned.status_code == 200
+    other = token(role, org=uuid.UUID(directory.youth_care), sub="anna")
+    assert client.get(f"{API}/households/{household['id']}", headers=other).status_code == 404
+    assert client.get(f"{API}/households?regisseur=me", headers=other).json()["items"] == []
