@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from gezinsplan.access.dependencies import AnyActor
-from gezinsplan.auth.actor import Role
+from gezinsplan.codelists.fields import ActorRoleRead
 from gezinsplan.kit.responses import problems
 from gezinsplan.kit.schemas import ApiModel
 
@@ -17,7 +17,7 @@ class MeRead(ApiModel):
     sub: str
     name: str
     org: uuid.UUID | None
-    roles: list[Role]
+    roles: list[ActorRoleRead]
     municipalities: list[str] = Field(examples=[["0193", "0148"]])
     member: uuid.UUID | None
 

@@ -84,3 +84,4 @@ ActionPerformerRead = Annotated[str, InCodelist("action-performers", check=False
 EvaluationOutcomeRead = Annotated[str, InCodelist("evaluation-outcomes", check=False)]
 RoleTypeRead = Annotated[str, InCodelist("role-types", check=False)]
 OrganizationKindRead = Annotated[str, InCodelist("organization-kinds", check=False)]
+ActorRoleRead = Annotated[str, InCodelist("actor-roles", check=False)]
