@@ -1,5 +1,7 @@
 """Demo data, so a frontend team can start at once: two municipalities served by one access
-team, two care providers, and a handful of households with members.
+team, two care providers, and a handful of households with members, each with a plan (goals
+in several life domains, actions, an evaluation) and a regisseur: some from the access team,
+some from a care provider.
 
 Written through the services, so the demo leaves the same events real work would.
 """
@@ -11,12 +13,18 @@ from sqlalchemy.orm import Session
 
 from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.households import service as households
+from gezinsplan.households.models import Household
 from gezinsplan.households.schemas import HouseholdCreate
 from gezinsplan.members import service as members
 from gezinsplan.members.schemas import MemberCreate
 from gezinsplan.organizations import repository as organizations_repository
 from gezinsplan.organizations import service as organizations
 from gezinsplan.organizations.schemas import OrganizationCreate
+from gezinsplan.plans import repository as plans_repository
+from gezinsplan.plans import service as plans
+from gezinsplan.plans.schemas import ActionCreate, EvaluationCreate, GoalCreate, PlanUpdate
+from gezinsplan.roles import service as roles
+from gezinsplan.roles.schemas import RegisseurAssign
 
 _NAMESPACE = uuid.UUID("6f1c1a52-7d7e-4d55-9a0e-0c6c1c6f2a10")
 
@@ -104,6 +112,74 @@ _HOUSEHOLDS: list[tuple[str, str, list[tuple[str, str, date, str | None, str, bo
     ),
 ]
 
+# Regisseurs by token `sub`: mint a token with that --sub and the organization to act as one.
+REGISSEURS = {
+    "Gezin Jansen": ("wijkteam-anna", "Anna de Boer", "wijkteam-zwolle-dalfsen"),
+    "Gezin El Amrani": ("jeugdhulp-bart", "Bart Visser", "jeugdhulp-ijsselland"),
+    "Gezin de Vries": ("schuldhulp-carla", "Carla Smit", "schuldhulp-vechtdal"),
+    "Gezin Bakker": ("wijkteam-anna", "Anna de Boer", "wijkteam-zwolle-dalfsen"),
+}
+
+# Per household: the family's wishes, and goals (life domain, description, ZRM start and
+# target, responsible organization, actions as (description, performer, who)).
+_Goal = tuple[str, str, int, int, str | None, list[tuple[str, str, str | None]]]
+_PLANS: dict[str, tuple[str, list[_Goal]]] = {
+    "Gezin Jansen": (
+        "Wij willen rust in huis en geen schulden meer.",
+        [
+            (
+                "finances",
+                "Alle schulden zijn in beeld en er loopt een betaalregeling.",
+                2,
+                4,
+                "schuldhulp-vechtdal",
+                [
+                    ("Aanmelden bij de schuldhulpverlening.", "member", "Sanne"),
+                    ("Post samen openen, elke week.", "own_network", "Oma Jansen"),
+                ],
+            ),
+            (
+                "parenting",
+                "Vaste dagstructuur en bedtijden voor Noor.",
+                3,
+                4,
+                "jeugdhulp-ijsselland",
+                [("Gezinscoaching, wekelijks.", "organization", "jeugdhulp-ijsselland")],
+            ),
+            ("housing", "De woning blijft behouden.", 3, 4, None, []),
+        ],
+    ),
+    "Gezin El Amrani": (
+        "Yassin gaat weer elke dag naar school.",
+        [
+            (
+                "child_development",
+                "Yassin kan omgaan met spanning en boosheid.",
+                2,
+                4,
+                "jeugdhulp-ijsselland",
+                [("Agressieregulatietraining.", "professional", "Jeugdhulpverlener")],
+            ),
+            ("school", "Yassin gaat elke schooldag naar school.", 2, 5, None, []),
+        ],
+    ),
+    "Gezin de Vries": (
+        "Weer grip op geld en werk.",
+        [
+            (
+                "finances",
+                "Een stabiel inkomen en vaste lasten op tijd betaald.",
+                1,
+                3,
+                "schuldhulp-vechtdal",
+                [("Budgetbeheer aanvragen.", "member", "Peter")],
+            ),
+            ("work_and_education", "Peter heeft werk of een opleiding.", 2, 4, None, []),
+        ],
+    ),
+    "Gezin Bakker": ("Zelfstandig blijven wonen.", []),
+}
+
 SYSTEM = Actor(
     sub="demo-data",
     name="Demo data",
@@ -130,8 +206,9 @@ def load(session: Session) -> None:
             SYSTEM,
             HouseholdCreate.model_validate({"municipalityCode": municipality, "name": name}),
         )
+        added = {}
         for given, family, born, bsn, relation, guardian in people:
-            members.add_member(
+            added[given] = members.add_member(
                 session,
                 SYSTEM,
                 household,
@@ -146,5 +223,77 @@ def load(session: Session) -> None:
                     }
                 ),
             )
+        _fill_plan(session, household, name, {given: m.id for given, m in added.items()})
+        sub, professional, organization = REGISSEURS[name]
+        roles.assign_regisseur(
+            session,
+            SYSTEM,
+            household,
+            RegisseurAssign.model_validate(
+                {
+                    "professionalSub": sub,
+                    "professionalName": professional,
+                    "organizationId": demo_id(organization),
+                    "reason": "Regie bij de start van het gezinsplan.",
+                }
+            ),
+        )
         if name == "Gezin Bakker":
             households.close_household(session, SYSTEM, household, "goals_achieved", None)
+
+
+def _fill_plan(
+    session: Session, household: Household, name: str, member_ids: dict[str, uuid.UUID]
+) -> None:
+    plan = plans_repository.get_plan(session, SYSTEM, household.id, editable=True)
+    assert plan is not None
+    wishes, goals = _PLANS[name]
+    plans.update_plan(
+        session, SYSTEM, plan, PlanUpdate.model_validate({"familyWishes": wishes}), None
+    )
+    if not goals:
+        return
+    plans.update_plan(session, SYSTEM, plan, PlanUpdate.model_validate({"status": "active"}), None)
+    created = []
+    for domain, description, start, target, organization, actions in goals:
+        goal = plans.add_goal(
+            session,
+            SYSTEM,
+            plan,
+            GoalCreate.model_validate(
+                {
+                    "lifeDomain": domain,
+                    "description": description,
+                    "zrmStart": start,
+                    "zrmTarget": target,
+                    "targetDate": date(2027, 6, 30),
+                    "organizationId": demo_id(organization) if organization else None,
+                }
+            ),
+            None,
+        )
+        created.append(goal)
+        for what, performer, who in actions:
+            body: dict[str, object] = {"description": what, "performer": performer}
+            if performer == "member" and who is not None:
+                body["performerMemberId"] = member_ids[who]
+            elif performer == "organization" and who is not None:
+                body["performerOrganizationId"] = demo_id(who)
+            else:
+                body["performerName"] = who
+            plans.add_action(session, SYSTEM, plan, goal, ActionCreate.model_validate(body), None)
+    first = goals[0]
+    plans.add_evaluation(
+        session,
+        SYSTEM,
+        plan,
+        EvaluationCreate.model_validate(
+            {
+                "evaluatedOn": date(2026, 10, 1),
+                "summary": "Eerste evaluatie: het plan loopt.",
+                "outcomes": [{"goalId": created[0].id, "outcome": "continue"}],
+                "scores": [{"lifeDomain": first[0], "score": first[2] + 1}],
+            }
+        ),
+        None,
+    )
