@@ -24,7 +24,7 @@ from gezinsplan.auth.tokens import TokenValidator
 from gezinsplan.cli import main
 from gezinsplan.config import Settings
 from gezinsplan.db import make_engine
-from gezinsplan.demo import ACCESS_TEAM_ID
+from gezinsplan.demo import ACCESS_TEAM_ID, REGISSEURS, demo_id
 from gezinsplan.errors import Unauthorized
 from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
@@ -264,3 +264,31 @@ def test_serve_workers_come_from_the_settings_unless_given(
     assert exit_info.value.code == 2
     assert "must be 1 or more" in capsys.readouterr().err
     assert len(calls) == 3
+
+
+def test_a_demo_care_provider_regisseur_sees_their_caseload_with_its_plan(
+    demo_database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo gives each household a regisseur, some from a care provider, and a plan."""
+    sub, _name, organization = REGISSEURS["Gezin El Amrani"]
+    jwt = mint(capsys, "--role", "care_provider", "--org", str(demo_id(organization)), "--sub", sub)
+    headers = {"Authorization": f"Bearer {jwt}"}
+    app = create_app()
+    try:
+        with TestClient(app) as client:
+            caseload = client.get("/api/v1/households?regisseur=me", headers=headers).json()
+            assert [h["name"] for h in caseload["items"]] == ["Gezin El Amrani"]
+            household_id = caseload["items"][0]["id"]
+            plan = client.get(f"/api/v1/households/{household_id}/plan", headers=headers).json()
+            assert plan["status"] == "active"
+            assert {goal["lifeDomain"] for goal in plan["goals"]} == {"child_development", "school"}
+            assert any(goal["actions"] for goal in plan["goals"])
+            evaluations = client.get(
+                f"/api/v1/households/{household_id}/plan/evaluations", headers=headers
+            ).json()["items"]
+            assert len(evaluations) == 1
+            # Everything else stays out of sight for this care provider.
+            listed = client.get("/api/v1/households", headers=headers).json()["items"]
+            assert [h["name"] for h in listed] == ["Gezin El Amrani"]
+    finally:
+        app.state.session_factory.kw["bind"].dispose()
