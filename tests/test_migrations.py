@@ -22,6 +22,7 @@ from gezinsplan.households.models import Household
 from gezinsplan.members.models import Member
 from gezinsplan.models import metadata
 from gezinsplan.organizations.models import Organization
+from gezinsplan.plans.models import Plan
 from tests.conftest import alembic_config
 
 APP_TABLES = {
@@ -96,6 +97,50 @@ def test_upgrade_check_downgrade_upgrade(empty_url: str, engine: Engine) -> None
     assert set(inspect(engine).get_table_names()) == APP_TABLES | {"alembic_version"}
     assert current_revision(engine) == head
     assert schema_differences(engine) == []
+
+
+def test_households_opened_before_plans_existed_get_their_draft_plan(
+    empty_url: str, engine: Engine
+) -> None:
+    config = alembic_config(empty_url)
+    command.upgrade(config, "0001")
+    now = datetime.now(UTC)
+    household_ids = [uuid.uuid4(), uuid.uuid4()]
+    with engine.begin() as connection:
+        connection.execute(
+            insert(organizations).values(
+                id=uuid.uuid4(),
+                kind="municipality",
+                name="Gemeente Zwolle",
+                municipality_code="0193",
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        connection.execute(
+            insert(households),
+            [
+                {
+                    "id": household_id,
+                    "municipality_code": "0193",
+                    "name": "Gezin",
+                    "status": "open",
+                    "opened_at": now,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for household_id in household_ids
+            ],
+        )
+    command.upgrade(config, "0002")
+    plans = Plan.__table__  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(plans.c.household_id, plans.c.status, plans.c.version)
+        ).all()
+    assert sorted(rows) == sorted((household_id, "draft", 1) for household_id in household_ids)
 
 
 def test_migration_files_are_date_prefixed_and_form_one_line() -> None:
