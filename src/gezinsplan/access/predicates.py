@@ -16,7 +16,7 @@ PROFESSIONAL_ROLES = frozenset({Role.TOEGANG, Role.CARE_PROVIDER})
 
 def regisseur_of(actor: Actor) -> ColumnElement[bool]:
     """Households the actor coordinates now: an active regisseur assignment to them."""
-    if not (actor.roles & PROFESSIONAL_ROLES) or actor.org is None:
+    if not _may_coordinate(actor):
         return false()
     # An alias, so the subquery correlates only to the household even inside a query that
     # itself reads role assignments.
@@ -34,12 +34,18 @@ def regisseur_of(actor: Actor) -> ColumnElement[bool]:
     )
 
 
+def _may_coordinate(actor: Actor) -> bool:
+    return bool(actor.roles & PROFESSIONAL_ROLES) and actor.org is not None
+
+
 def visible_households(actor: Actor) -> ColumnElement[bool]:
     """A toegang worker's municipalities, and every household the actor is regisseur of."""
-    allowed = [regisseur_of(actor)]
+    allowed: list[ColumnElement[bool]] = []
     if actor.has(Role.TOEGANG) and actor.municipalities:
         allowed.append(col(Household.municipality_code).in_(sorted(actor.municipalities)))
-    return or_(*allowed)
+    if _may_coordinate(actor):
+        allowed.append(regisseur_of(actor))
+    return or_(*allowed) if allowed else false()
 
 
 def editable_households(actor: Actor) -> ColumnElement[bool]:
