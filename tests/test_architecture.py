@@ -10,6 +10,9 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "gezinsplan"
 STATEMENTS = {"select", "insert", "update", "delete", "text"}
 CASE_TABLES = {
     "Action",
+    "Consent",
+    "ConsentCategory",
+    "ConsentDomain",
     "Evaluation",
     "EvaluationOutcome",
     "EvaluationScore",

@@ -27,6 +27,9 @@ from tests.conftest import alembic_config
 
 APP_TABLES = {
     "actions",
+    "consent_categories",
+    "consent_domains",
+    "consents",
     "evaluation_outcomes",
     "evaluation_scores",
     "evaluations",

@@ -13,6 +13,7 @@ from gezinsplan.auth.router import router as me_router
 from gezinsplan.auth.tokens import TokenValidator
 from gezinsplan.codelists.router import router as codelists_router
 from gezinsplan.config import Settings
+from gezinsplan.consents.router import router as consents_router
 from gezinsplan.db import SessionFactory, make_engine, make_session_factory
 from gezinsplan.errors import install_handlers
 from gezinsplan.health.router import router as health_router
@@ -33,6 +34,7 @@ ROUTERS = (
     members_router,
     plans_router,
     roles_router,
+    consents_router,
 )
 
 

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
 from gezinsplan.members.models import Member
@@ -20,6 +21,9 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Action",
+    "Consent",
+    "ConsentCategory",
+    "ConsentDomain",
     "Evaluation",
     "EvaluationOutcome",
     "EvaluationScore",

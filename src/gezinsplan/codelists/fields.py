@@ -85,3 +85,6 @@ EvaluationOutcomeRead = Annotated[str, InCodelist("evaluation-outcomes", check=F
 RoleTypeRead = Annotated[str, InCodelist("role-types", check=False)]
 OrganizationKindRead = Annotated[str, InCodelist("organization-kinds", check=False)]
 ActorRoleRead = Annotated[str, InCodelist("actor-roles", check=False)]
+ConsentCategory = Annotated[str, InCodelist("consent-categories")]
+ConsentCategoryRead = Annotated[str, InCodelist("consent-categories", check=False)]
+ConsentStatusRead = Annotated[str, InCodelist("consent-statuses", check=False)]

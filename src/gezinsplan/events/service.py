@@ -29,6 +29,8 @@ class EventType(StrEnum):
     REGISSEUR_ASSIGNED = "regisseur.assigned"
     CARE_PROVIDER_ADDED = "care_provider.added"
     ROLE_ENDED = "role.ended"
+    CONSENT_GIVEN = "consent.given"
+    CONSENT_WITHDRAWN = "consent.withdrawn"
 
 
 def record_event(

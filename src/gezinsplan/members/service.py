@@ -26,8 +26,12 @@ def _age(birth_date: date, today: date) -> int:
     )
 
 
+def is_adult(birth_date: date) -> bool:
+    return _age(birth_date, date.today()) >= ADULT_AGE
+
+
 def _check_guardian(member: Member) -> None:
-    if member.is_guardian and _age(member.birth_date, date.today()) < ADULT_AGE:
+    if member.is_guardian and not is_adult(member.birth_date):
         raise Unprocessable(
             "A guardian must be an adult.",
             invalid_params=[{"name": "body:isGuardian", "reason": "member is under 18"}],
@@ -94,4 +98,10 @@ def remove_member(session: Session, actor: Actor, member: Member, expected: int 
     claim_version(session, Member, member.id, expected)
     _record(session, actor, EventType.MEMBER_REMOVED, member)
     session.delete(member)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "This member gave a consent that is kept as history; the member stays in the file."
+        ) from exc
