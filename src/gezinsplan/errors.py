@@ -87,6 +87,11 @@ class Unprocessable(Problem):
     status = 422
     slug = "validation-error"
 
+    @classmethod
+    def field(cls, name: str, reason: str, detail: str) -> "Unprocessable":
+        """A 422 about one body field, named as ``invalidParams`` names it (``body:<name>``)."""
+        return cls(detail, invalid_params=[{"name": f"body:{name}", "reason": reason}])
+
 
 def problem_response(
     status: int,

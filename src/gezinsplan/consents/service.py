@@ -17,11 +17,7 @@ from gezinsplan.households.models import Household
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.members import repository as members
 from gezinsplan.members.service import is_adult
-from gezinsplan.organizations import repository as organizations
-
-
-def _invalid(field: str, reason: str, detail: str) -> Unprocessable:
-    return Unprocessable(detail, invalid_params=[{"name": f"body:{field}", "reason": reason}])
+from gezinsplan.organizations import service as organizations
 
 
 def _record(session: Session, actor: Actor, type_: EventType, consent: Consent) -> None:
@@ -39,15 +35,14 @@ def give_consent(
     session: Session, actor: Actor, household: Household, data: ConsentCreate
 ) -> Consent:
     """Record a consent given by an adult member or a guardian of this household."""
-    if organizations.get(session, data.grantee_organization_id) is None:
-        raise _invalid(
-            "granteeOrganizationId", "unknown organization", "This organization is not registered."
-        )
+    organizations.registered(session, data.grantee_organization_id, "granteeOrganizationId")
     giver = members.get_visible(session, actor, household.id, data.given_by_member_id)
     if giver is None:
-        raise _invalid("givenByMemberId", "not a member of this household", "No such member here.")
+        raise Unprocessable.field(
+            "givenByMemberId", "not a member of this household", "No such member here."
+        )
     if not (giver.is_guardian or is_adult(giver.birth_date)):
-        raise _invalid(
+        raise Unprocessable.field(
             "givenByMemberId",
             "neither an adult nor a guardian",
             "Consent is given by an adult member or a guardian.",

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from gezinsplan.access.dependencies import EditableHousehold, HouseholdReader, VisibleHousehold
 from gezinsplan.codelists.fields import HouseholdStatusCode
@@ -14,17 +14,12 @@ from gezinsplan.households.schemas import (
     HouseholdRead,
     HouseholdUpdate,
 )
-from gezinsplan.kit.etags import expected_version, set_etag
+from gezinsplan.kit.etags import IfMatch, expected_version, set_etag
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
 from gezinsplan.kit.responses import ETAG_HEADER, LOCATION_HEADER, WRITE, problems
 from gezinsplan.kit.schemas import MunicipalityCode, SearchText
 
 router = APIRouter(prefix="/households", tags=["households"])
-
-IfMatch = Annotated[
-    str | None,
-    Header(alias="If-Match", max_length=100, description="The ETag you read."),
-]
 
 
 def _single(response: Response, household: object) -> HouseholdRead:

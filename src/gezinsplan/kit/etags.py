@@ -2,13 +2,17 @@
 
 import re
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Response
+from fastapi import Header, Response
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from gezinsplan.errors import PreconditionFailed, PreconditionRequired
+
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", max_length=100, description="The ETag you read.")
+]
 
 _TAG = re.compile(r'^"([0-9]{1,18})"$')
 

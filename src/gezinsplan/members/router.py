@@ -3,12 +3,12 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 
 from gezinsplan.access.dependencies import EditableHousehold, HouseholdReader, VisibleHousehold
 from gezinsplan.db import DbSession
 from gezinsplan.errors import NotFound
-from gezinsplan.kit.etags import expected_version, set_etag
+from gezinsplan.kit.etags import IfMatch, expected_version, set_etag
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
 from gezinsplan.kit.responses import ETAG_HEADER, LOCATION_HEADER, WRITE, problems
 from gezinsplan.members import repository, service
@@ -18,9 +18,6 @@ from gezinsplan.members.schemas import MemberCreate, MemberRead, MemberUpdate
 router = APIRouter(prefix="/households/{household_id}/members", tags=["members"])
 
 MemberId = Annotated[uuid.UUID, Path(description="The member's id.")]
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", max_length=100, description="The ETag you read.")
-]
 
 
 def _editable_member(

@@ -20,6 +20,16 @@ def to_read(organization: Organization, served: list[str]) -> OrganizationRead:
     )
 
 
+def registered(session: Session, organization_id: uuid.UUID, field: str) -> Organization:
+    """The organization a request names in ``field``; a 422 when it is not registered."""
+    organization = repository.get(session, organization_id)
+    if organization is None:
+        raise Unprocessable.field(
+            field, "unknown organization", "This organization is not registered."
+        )
+    return organization
+
+
 def create_organization(
     session: Session,
     actor: Actor,

@@ -7,12 +7,12 @@ require If-Match, and a POST honours it when sent.
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 
 from gezinsplan.access.dependencies import EditableHousehold, HouseholdReader, VisibleHousehold
 from gezinsplan.db import DbSession
 from gezinsplan.errors import NotFound
-from gezinsplan.kit.etags import expected_version, set_etag
+from gezinsplan.kit.etags import IfMatch, expected_version, set_etag
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
 from gezinsplan.kit.responses import ETAG_HEADER, LOCATION_HEADER, WRITE, problems
 from gezinsplan.plans import repository, service
@@ -35,13 +35,9 @@ router = APIRouter(prefix="/households/{household_id}/plan", tags=["plan"])
 GoalId = Annotated[uuid.UUID, Path(description="The goal's id.")]
 ActionId = Annotated[uuid.UUID, Path(description="The action's id.")]
 EvaluationId = Annotated[uuid.UUID, Path(description="The evaluation's id.")]
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", max_length=100, description="The plan's ETag you read.")
-]
 Responses = dict[int | str, dict[str, Any]]
 CREATED: Responses = {201: {"headers": ETAG_HEADER | LOCATION_HEADER}}
 READ: Responses = {200: {"headers": ETAG_HEADER}}
-CHANGED = READ
 
 
 def _plan(
@@ -111,7 +107,7 @@ def read_plan(
 
 
 @router.patch(
-    "", summary="Change the plan", responses={**CHANGED, **problems(*WRITE, 404, 409, 412, 428)}
+    "", summary="Change the plan", responses={**READ, **problems(*WRITE, 404, 409, 412, 428)}
 )
 def update_plan(
     data: PlanUpdate,
@@ -162,7 +158,7 @@ def read_goal(
 @router.patch(
     "/goals/{goal_id}",
     summary="Change a goal",
-    responses={**CHANGED, **problems(*WRITE, 404, 409, 412, 428)},
+    responses={**READ, **problems(*WRITE, 404, 409, 412, 428)},
 )
 def update_goal(
     data: GoalUpdate,
@@ -249,7 +245,7 @@ def read_action(
 @router.patch(
     "/goals/{goal_id}/actions/{action_id}",
     summary="Change an action",
-    responses={**CHANGED, **problems(*WRITE, 404, 409, 412, 428)},
+    responses={**READ, **problems(*WRITE, 404, 409, 412, 428)},
 )
 def update_action(
     data: ActionUpdate,

@@ -15,7 +15,7 @@ from gezinsplan.households.models import Household
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.kit.etags import claim_version
 from gezinsplan.members import repository as members
-from gezinsplan.organizations import repository as organizations
+from gezinsplan.organizations import service as organizations
 from gezinsplan.plans import repository
 from gezinsplan.plans.models import (
     Action,
@@ -78,20 +78,16 @@ def _claim(session: Session, plan: Plan, expected: int | None, *, content: bool 
     plan.updated_at = utcnow()
 
 
-def _invalid(field: str, reason: str, detail: str) -> Unprocessable:
-    return Unprocessable(detail, invalid_params=[{"name": f"body:{field}", "reason": reason}])
-
-
 def _check_organization(session: Session, organization_id: uuid.UUID | None, field: str) -> None:
-    if organization_id is not None and organizations.get(session, organization_id) is None:
-        raise _invalid(field, "unknown organization", "This organization is not registered.")
+    if organization_id is not None:
+        organizations.registered(session, organization_id, field)
 
 
 def _refuse_nulls(changes: dict[str, object], fields: Sequence[str]) -> None:
     for field in fields:
         if field in changes and changes[field] is None:
             name = to_camel(field)
-            raise _invalid(name, "must not be null", f"{name} cannot be removed.")
+            raise Unprocessable.field(name, "must not be null", f"{name} cannot be removed.")
 
 
 def create_plan(session: Session, actor: Actor, household: Household) -> Plan:
@@ -194,17 +190,17 @@ def _check_performer(
 ) -> None:
     member, organization = action.performer_member_id, action.performer_organization_id
     if (action.performer == Performer.MEMBER) != (member is not None):
-        raise _invalid(
+        raise Unprocessable.field(
             "performerMemberId", "required for, and only for, a member", "Name the member."
         )
     if (action.performer == Performer.ORGANIZATION) != (organization is not None):
-        raise _invalid(
+        raise Unprocessable.field(
             "performerOrganizationId",
             "required for, and only for, an organization",
             "Name the organization.",
         )
     if member is not None and members.get_visible(session, actor, household_id, member) is None:
-        raise _invalid(
+        raise Unprocessable.field(
             "performerMemberId", "not a member of this household", "No such member here."
         )
     _check_organization(session, organization, "performerOrganizationId")
@@ -257,7 +253,7 @@ def add_evaluation(
     known = repository.goal_ids(session, actor, plan.id)
     for index, outcome in enumerate(data.outcomes):
         if outcome.goal_id not in known:
-            raise _invalid(
+            raise Unprocessable.field(
                 f"outcomes.{index}.goalId", "not a goal of this plan", "No such goal here."
             )
     _claim(session, plan, expected)

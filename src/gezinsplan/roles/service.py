@@ -1,7 +1,5 @@
 """Rules for role assignments: one regisseur at a time, handed over in one transaction."""
 
-import uuid
-
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -10,8 +8,8 @@ from gezinsplan.errors import Conflict, Unprocessable
 from gezinsplan.events.service import EventType, record_event
 from gezinsplan.households.models import Household, HouseholdStatus
 from gezinsplan.kit.clock import utcnow
-from gezinsplan.organizations import repository as organizations
-from gezinsplan.organizations.models import Organization, OrganizationKind
+from gezinsplan.organizations import service as organizations
+from gezinsplan.organizations.models import OrganizationKind
 from gezinsplan.roles import repository
 from gezinsplan.roles.models import RoleAssignment, RoleType
 from gezinsplan.roles.schemas import CareProviderAdd, RegisseurAssign
@@ -28,16 +26,6 @@ def _record(session: Session, actor: Actor, type_: EventType, role: RoleAssignme
         resource_id=role.id,
         household_id=role.household_id,
     )
-
-
-def _organization(session: Session, organization_id: uuid.UUID) -> Organization:
-    organization = organizations.get(session, organization_id)
-    if organization is None:
-        raise Unprocessable(
-            "This organization is not registered.",
-            invalid_params=[{"name": "body:organizationId", "reason": "unknown organization"}],
-        )
-    return organization
 
 
 def _ensure_open(household: Household) -> None:
@@ -60,7 +48,7 @@ def assign_regisseur(
 ) -> RoleAssignment:
     """Start the new regisseur's assignment, ending the current one (named in ``replaces``)."""
     _ensure_open(household)
-    _organization(session, data.organization_id)
+    organizations.registered(session, data.organization_id, "organizationId")
     current = repository.active_regisseur(session, actor, household.id)
     if current is None and data.replaces is not None:
         raise Conflict(CONCURRENT_CHANGE)
@@ -101,11 +89,12 @@ def add_care_provider(
     session: Session, actor: Actor, household: Household, data: CareProviderAdd
 ) -> RoleAssignment:
     _ensure_open(household)
-    organization = _organization(session, data.organization_id)
+    organization = organizations.registered(session, data.organization_id, "organizationId")
     if organization.kind != OrganizationKind.CARE_PROVIDER:
-        raise Unprocessable(
+        raise Unprocessable.field(
+            "organizationId",
+            "not a care provider",
             "Only a care-provider organization can take this role.",
-            invalid_params=[{"name": "body:organizationId", "reason": "not a care provider"}],
         )
     role = RoleAssignment(
         household_id=household.id,
