@@ -27,6 +27,8 @@ from tests.conftest import alembic_config
 
 APP_TABLES = {
     "actions",
+    "audit_chain",
+    "audit_records",
     "consent_categories",
     "consent_domains",
     "consents",

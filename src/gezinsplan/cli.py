@@ -1,6 +1,7 @@
-"""The ``gezinsplan`` command: serve, migrate, token, demo-data, openapi."""
+"""The ``gezinsplan`` command: serve, migrate, token, demo-data, openapi, audit."""
 
 import argparse
+import re
 import sys
 import uuid
 from collections.abc import Sequence
@@ -101,6 +102,95 @@ def write_openapi(path: Path) -> None:
     print(f"wrote {path}")
 
 
+def audit_seal(settings: Settings, window: timedelta) -> None:
+    """Seal now, in rounds of ``seal``'s limit, each committed on its own."""
+    from gezinsplan.audit.chain import seal
+    from gezinsplan.db import WRITE_OPTION, make_engine, make_session_factory
+
+    engine = make_engine(settings.sqlalchemy_url)
+    total, limit = 0, 10_000
+    try:
+        while True:
+            with make_session_factory(engine)() as session, session.begin():
+                session.connection(execution_options={WRITE_OPTION: True})
+                sealed = seal(session, window=window, limit=limit)
+            total += sealed
+            if sealed < limit:
+                break
+    finally:
+        engine.dispose()
+    print(f"audit seal: {total} records sealed")
+
+
+def audit_verify(settings: Settings, anchor: tuple[int, str] | None) -> None:
+    """Print what the walk found; exit 1 when the chain does not hold."""
+    from gezinsplan.audit.chain import verify
+    from gezinsplan.db import make_engine, make_session_factory
+
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            result = verify(session, anchor=anchor)
+    finally:
+        engine.dispose()
+    head = f"head {result.head_seq} {result.head_hash}" if result.head_seq else "no head"
+    if result.ok:
+        print(
+            f"audit chain ok: {result.checked} entries checked, {head}, "
+            f"{result.unsealed} records unsealed"
+        )
+        return
+    record = f" (record {result.first_bad_record})" if result.first_bad_record else ""
+    print(
+        f"audit chain broken at seq {result.first_bad_seq}{record}: {result.reason}; "
+        f"{result.checked} entries checked before it, {head}, {result.unsealed} records unsealed"
+    )
+    sys.exit(1)
+
+
+def audit_grant(settings: Settings, role: str) -> None:
+    """PostgreSQL: the application's role may only read and insert the audit tables."""
+    from gezinsplan.audit.chain import APPEND_ONLY, grant_append_only
+    from gezinsplan.db import make_engine, make_session_factory
+
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            sys.exit(
+                f"audit grant: {engine.dialect.name} has no roles to grant to; "
+                "on SQLite the triggers alone keep the audit tables append-only"
+            )
+        with make_session_factory(engine)() as session, session.begin():
+            statements = grant_append_only(session, role)
+    except ValueError as exc:
+        sys.exit(f"audit grant: {exc}")
+    finally:
+        engine.dispose()
+    print("\n".join(statements))
+    print(
+        f"audit grant: {role} may SELECT, INSERT, UPDATE and DELETE case data, "
+        f"and only SELECT and INSERT on {' and '.join(sorted(APPEND_ONLY))}"
+    )
+
+
+def audit(settings: Settings, args: argparse.Namespace) -> None:
+    match args.audit_command:
+        case "seal":
+            audit_seal(settings, timedelta(seconds=args.window))
+        case "verify":
+            audit_verify(settings, args.anchor)
+        case "grant":
+            audit_grant(settings, args.role)
+
+
+def _anchor(value: str) -> tuple[int, str]:
+    """An argparse type: ``SEQ:HASH``, a chain head noted earlier."""
+    match = re.fullmatch(r"(\d+):([0-9a-f]{64})", value.strip().lower())
+    if match is None:
+        raise argparse.ArgumentTypeError("expected SEQ:HASH with a 64-character sha256 hex hash")
+    return int(match[1]), match[2]
+
+
 def _positive_int(value: str) -> int:
     """An argparse type: an integer of at least 1."""
     number = int(value)
@@ -134,6 +224,21 @@ def parser() -> argparse.ArgumentParser:
 
     openapi_cmd = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi_cmd.add_argument("--output", type=Path, default=Path("openapi/openapi.json"))
+
+    audit_cmd = commands.add_parser("audit", help="seal, verify and protect the audit chain")
+    audit_commands = audit_cmd.add_subparsers(dest="audit_command", required=True)
+    seal_cmd = audit_commands.add_parser("seal", help="chain committed audit records now")
+    seal_cmd.add_argument(
+        "--window", type=_positive_int, default=60, help="seconds before the head (default 60)"
+    )
+    verify_cmd = audit_commands.add_parser("verify", help="walk the chain; exit 1 when broken")
+    verify_cmd.add_argument(
+        "--anchor", type=_anchor, help="SEQ:HASH of a head noted earlier: catches a cut-off end"
+    )
+    grant_cmd = audit_commands.add_parser(
+        "grant", help="PostgreSQL: grant ROLE the app's rights, audit tables insert-only"
+    )
+    grant_cmd.add_argument("role", help="the login role the application connects as")
     return root
 
 
@@ -151,3 +256,5 @@ def main(argv: Sequence[str] | None = None) -> None:
             demo_data(settings, if_empty=args.if_empty)
         case "openapi":
             write_openapi(args.output)
+        case "audit":
+            audit(settings, args)

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from gezinsplan.audit.models import AuditRecord, AuditSeal
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
@@ -21,6 +22,8 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Action",
+    "AuditRecord",
+    "AuditSeal",
     "Consent",
     "ConsentCategory",
     "ConsentDomain",

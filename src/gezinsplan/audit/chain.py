@@ -1,0 +1,281 @@
+"""The hash chain over audit records: sealed after commit, verified by walking it.
+
+Requests only insert records. One sealer at a time (``seal``) appends committed, unsealed
+records to the chain, so requests never contend for its head; ``verify`` names the first
+entry that does not hold. See docs/decisions/0011-audit-chain-sealed-after-commit.md.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from gezinsplan.audit.models import AuditRecord, AuditSeal
+from gezinsplan.kit.clock import utcnow
+
+GENESIS = "0" * 64
+WINDOW = timedelta(seconds=60)
+# One advisory lock key ("gz-audit") for every sealer of the database.
+SEAL_LOCK = 0x677A_2D61_7564_6974
+COLUMNS = tuple(sorted(attribute.key for attribute in inspect(AuditRecord).column_attrs))
+APPEND_ONLY = frozenset({"audit_records", "audit_chain"})
+
+
+def _plain(value: object) -> object:
+    """A JSON value that reads the same from SQLite and PostgreSQL."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("audit times are timezone-aware")
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if value is None or isinstance(value, str | int):
+        return value
+    raise TypeError(f"no canonical form for {type(value).__name__}")
+
+
+def _encode(values: Iterable[tuple[str, object]]) -> bytes:
+    plain = {name: _plain(value) for name, value in values}
+    return json.dumps(plain, sort_keys=True, separators=(",", ":")).encode()
+
+
+def canonical(record: AuditRecord) -> bytes:
+    """Every column of the record, ``number`` included, as compact JSON with sorted keys."""
+    return _encode((name, getattr(record, name)) for name in COLUMNS)
+
+
+def _link(prev_hash: str, seq: int, data: bytes) -> str:
+    digest = hashlib.sha256(f"{prev_hash}\n{seq}\n".encode())
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def link_hash(prev_hash: str, seq: int, record: AuditRecord) -> str:
+    """sha256 over the previous hash, the position and the record: a link moved, removed or
+    changed no longer matches."""
+    return _link(prev_hash, seq, canonical(record))
+
+
+def seal(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    window: timedelta = WINDOW,
+    limit: int = 10_000,
+) -> int:
+    """Append committed, unsealed records to the chain; return how many. The caller commits.
+
+    Records are inserted just before their transaction commits, so one still unsealed is
+    never older than ``window`` before the head's record: only that stretch is scanned. The
+    lock serialises sealers; unique ``seq`` and ``record_number`` make a fork impossible even
+    without it.
+    """
+    _lock(session)
+    head = _head(session)
+    seq, prev_hash, head_ended_at = head or (0, GENESIS, None)
+    since = head_ended_at - window if head_ended_at else None
+    records = _unsealed(session, since=since, limit=limit)
+    sealed_at = now or utcnow()
+    for record in records:
+        assert record.number is not None
+        seq += 1
+        link = link_hash(prev_hash, seq, record)
+        session.add(
+            AuditSeal(
+                seq=seq,
+                record_number=record.number,
+                prev_hash=prev_hash,
+                hash=link,
+                sealed_at=sealed_at,
+            )
+        )
+        prev_hash = link
+    session.flush()
+    return len(records)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What walking the chain found; on failure, the first entry that does not hold."""
+
+    ok: bool
+    checked: int
+    head_seq: int | None
+    head_hash: str | None
+    first_bad_seq: int | None
+    first_bad_record: int | None
+    reason: str | None
+    unsealed: int
+
+
+def verify(session: Session, *, anchor: tuple[int, str] | None = None) -> Verification:
+    """Walk the chain in ``seq`` order and recompute every link.
+
+    A gap is a removed entry; a ``prev_hash`` that differs from the previous hash is a moved
+    or inserted one; a hash that differs from the recomputed one is a changed record or seal.
+    Removing entries from the end leaves a valid chain: ``anchor``, a ``(seq, hash)`` noted
+    earlier elsewhere, catches that. Records not (yet) in the chain are counted, not errors.
+    """
+    head = _head(session)
+    head_seq, head_hash = (head[0], head[1]) if head else (None, None)
+    unsealed = _count_unsealed(session)
+    checked = 0
+
+    def broken(seq: int, record: int | None, reason: str) -> Verification:
+        return Verification(False, checked, head_seq, head_hash, seq, record, reason, unsealed)
+
+    expected, prev_hash = 1, GENESIS
+    with _links(session) as links:
+        for seq, record_number, link_prev, link, *values in links:
+            if seq > expected:
+                return broken(expected, None, f"seq {expected} is missing (next is {seq})")
+            if seq < expected:
+                return broken(seq, record_number, f"seq {seq} is out of order")
+            if link_prev != prev_hash:
+                return broken(seq, record_number, f"prev_hash differs from seq {seq - 1}'s hash")
+            record = dict(zip(COLUMNS, values, strict=True))
+            if record["number"] is None:
+                return broken(seq, record_number, f"record {record_number} is missing")
+            if link != _link(link_prev, seq, _encode(record.items())):
+                return broken(seq, record_number, f"hash does not match record {record_number}")
+            if anchor is not None and seq == anchor[0] and link != anchor[1]:
+                return broken(seq, record_number, "hash differs from the anchor")
+            expected, prev_hash = seq + 1, link
+            checked += 1
+    if anchor is not None and anchor[0] >= expected:
+        return broken(expected, None, f"the chain ends before the anchor at seq {anchor[0]}")
+    return Verification(True, checked, head_seq, head_hash, None, None, None, unsealed)
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+def _lock(session: Session) -> None:
+    """Serialise sealers until the caller's transaction ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEAL_LOCK})
+    else:
+        # SQLite has one writer: a write that changes nothing takes the lock now, as BEGIN
+        # IMMEDIATE would, so the head read next cannot go stale.
+        session.execute(text("INSERT INTO audit_chain SELECT * FROM audit_chain WHERE 0"))
+
+
+def _head(session: Session) -> tuple[int, str, datetime | None] | None:
+    """The last link: its seq, hash, and its record's ``ended_at`` (None if it is gone)."""
+    statement = (
+        select(col(AuditSeal.seq), col(AuditSeal.hash), col(AuditRecord.ended_at))
+        .outerjoin(AuditRecord, col(AuditRecord.number) == col(AuditSeal.record_number))
+        .order_by(col(AuditSeal.seq).desc())
+        .limit(1)
+    )
+    row = session.execute(statement).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def _unsealed(session: Session, *, since: datetime | None, limit: int) -> list[AuditRecord]:
+    statement = (
+        select(AuditRecord)
+        .outerjoin(AuditSeal, col(AuditSeal.record_number) == col(AuditRecord.number))
+        .where(col(AuditSeal.seq).is_(None))
+    )
+    if since is not None:
+        statement = statement.where(col(AuditRecord.ended_at) >= since)
+    statement = statement.order_by(col(AuditRecord.ended_at), col(AuditRecord.number))
+    # Hash what the database holds, not what this session may have in memory.
+    statement = statement.limit(limit).execution_options(populate_existing=True)
+    return list(session.scalars(statement))
+
+
+def _count_unsealed(session: Session) -> int:
+    statement = (
+        select(func.count())
+        .select_from(AuditRecord)
+        .outerjoin(AuditSeal, col(AuditSeal.record_number) == col(AuditRecord.number))
+        .where(col(AuditSeal.seq).is_(None))
+    )
+    return session.scalar(statement) or 0
+
+
+@contextmanager
+def _links(session: Session) -> Iterator[Iterator[Any]]:
+    """The chain in order, each link followed by its record's ``COLUMNS`` (NULLs when the
+    record is gone), streamed in batches. Plain rows: no objects, no identity map."""
+    record = inspect(AuditRecord).columns
+    statement = (
+        select(
+            col(AuditSeal.seq),
+            col(AuditSeal.record_number),
+            col(AuditSeal.prev_hash),
+            col(AuditSeal.hash),
+            *(record[name] for name in COLUMNS),
+        )
+        .outerjoin(AuditRecord, col(AuditRecord.number) == col(AuditSeal.record_number))
+        .order_by(col(AuditSeal.seq))
+        .execution_options(yield_per=1000)
+    )
+    result = session.execute(statement)
+    try:
+        yield iter(result)
+    finally:
+        result.close()
+
+
+def grant_append_only(session: Session, role: str) -> list[str]:
+    """Give the application's login role what it needs, and on the audit tables no more than
+    SELECT and INSERT; return the statements run. PostgreSQL only.
+
+    Refused for a superuser or a member of the tables' owner: they could disable the
+    triggers or grant themselves the rest, whatever is granted here.
+    """
+    found = session.execute(
+        text(
+            "SELECT r.rolsuper, pg_has_role(r.oid, t.tableowner, 'MEMBER') "
+            "FROM pg_roles r, pg_tables t WHERE r.rolname = :role "
+            "AND t.schemaname = current_schema() AND t.tablename = 'audit_records'"
+        ),
+        {"role": role},
+    ).first()
+    if found is None:
+        raise ValueError(f"no role {role!r}, or no audit_records table in the current schema")
+    if found[0] or found[1]:
+        raise ValueError(f"{role!r} is a superuser or owns the tables; use a role of its own")
+    connection = session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    grantee = quote(role)
+    schema = str(session.scalar(text("SELECT current_schema()")))
+    statements = [f"GRANT USAGE ON SCHEMA {quote(schema)} TO {grantee}"]
+    for table in sorted(inspect(connection).get_table_names(schema=schema)):
+        if table in APPEND_ONLY:
+            privileges = "SELECT, INSERT"
+        elif table == "alembic_version":
+            privileges = "SELECT"  # migrations run as the owner, not as the application
+        else:
+            privileges = "SELECT, INSERT, UPDATE, DELETE"
+        statements += [
+            f"REVOKE ALL ON TABLE {quote(table)} FROM {grantee}",
+            f"GRANT {privileges} ON TABLE {quote(table)} TO {grantee}",
+        ]
+    statements.append(
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {quote(schema)} TO {grantee}"
+    )
+    for statement in statements:
+        session.execute(text(statement))
+    for table in sorted(APPEND_ONLY):
+        # Rights held through PUBLIC or another role survive the REVOKE above.
+        if session.scalar(
+            text("SELECT has_table_privilege(:role, :table, 'UPDATE, DELETE, TRUNCATE')"),
+            {"role": role, "table": f"{quote(schema)}.{quote(table)}"},
+        ):
+            raise ValueError(f"{role!r} may still change {table} through PUBLIC or another role")
+    return statements

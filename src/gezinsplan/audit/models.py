@@ -1,0 +1,91 @@
+"""Audit records and the hash chain that seals them.
+
+Both tables only ever receive INSERTs. A request writes its record in its own transaction;
+the sealer chains committed records afterwards (``chain.seal``), so concurrent requests never
+contend for the chain's head. Neither table has a foreign key to case data: records outlive
+the households they are about.
+"""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String
+from sqlmodel import Field, SQLModel
+
+from gezinsplan.kit.types import UTCDateTime
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY.
+NUMBER = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    READ = "read"
+    UPDATE = "update"
+    DELETE = "delete"
+    EXPORT = "export"
+
+
+class AuditOutcome(StrEnum):
+    SUCCESS = "success"
+    DENIED = "denied"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class LegalBasis(StrEnum):
+    """Why the actor may do this: the ground the access module found."""
+
+    MUNICIPAL_TASK = "municipal_task"
+    REGISSEUR = "regisseur"
+    CONSENT = "consent"
+    OWN_DATA = "own_data"
+    SUPERVISION = "supervision"
+    NONE = "none"
+
+
+class AuditRecord(SQLModel, table=True):
+    """One request that touched case data, as it was answered. Never a token or a secret."""
+
+    __tablename__ = "audit_records"
+    __table_args__ = (
+        Index(None, "household_id", "started_at"),
+        Index(None, "ended_at"),
+    )
+
+    number: int | None = Field(default=None, sa_column=Column(NUMBER, primary_key=True))
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime = Field(sa_type=UTCDateTime)
+    action: str = Field(max_length=10)
+    outcome: str = Field(max_length=10)
+    status_code: int
+    actor_sub: str | None = Field(default=None, max_length=200)
+    actor_name: str | None = Field(default=None, max_length=200)
+    actor_organization_id: uuid.UUID | None = None
+    actor_roles: str = Field(default="", max_length=200)
+    purpose: str | None = Field(default=None, max_length=1000)
+    legal_basis: str = Field(max_length=20)
+    legal_basis_id: uuid.UUID | None = None
+    household_id: uuid.UUID | None = None
+    member_ids: str = Field(default="", max_length=4000)
+    method: str = Field(max_length=10)
+    resource: str = Field(max_length=200)
+    resource_id: str | None = Field(default=None, max_length=100)
+    request_id: str = Field(max_length=100)
+    traceparent: str | None = Field(default=None, max_length=100)
+    client_address: str | None = Field(default=None, max_length=100)
+
+
+class AuditSeal(SQLModel, table=True):
+    """A record's place in the chain: ``hash = sha256(prev_hash + seq + the record)``."""
+
+    __tablename__ = "audit_chain"
+
+    seq: int = Field(sa_column=Column(NUMBER, primary_key=True, autoincrement=False))
+    record_number: int = Field(
+        sa_column=Column(NUMBER, ForeignKey("audit_records.number"), nullable=False, unique=True)
+    )
+    prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    hash: str = Field(sa_column=Column(String(64), nullable=False))
+    sealed_at: datetime = Field(sa_type=UTCDateTime)

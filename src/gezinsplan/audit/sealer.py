@@ -1,0 +1,80 @@
+"""A background thread that seals committed audit records into the chain.
+
+Requests only insert; this thread chains what they committed, every ``interval`` seconds or
+sooner when ``notify`` is called. Each round is a transaction of its own, not a request's, so
+it commits itself. A failed round is logged and the next one tries again.
+"""
+
+import logging
+import threading
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gezinsplan.audit.chain import WINDOW, seal
+from gezinsplan.db import WRITE_OPTION
+
+log = logging.getLogger(__name__)
+
+
+class Sealer:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        interval: float = 1.0,
+        window: timedelta = WINDOW,
+    ) -> None:
+        self.session_factory = session_factory
+        self.interval = interval
+        self.window = window
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("the sealer is already running")
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
+        self._thread.start()
+
+    def notify(self) -> None:
+        """Seal soon: records were committed."""
+        self._wake.set()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        """Stop the thread, then seal what was committed up to now."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.seal_round()
+
+    def seal_now(self) -> int:
+        """One round in a transaction of its own; raises what went wrong."""
+        with self.session_factory.begin() as session:
+            if isinstance(session.get_bind(), Engine):
+                # SQLite: BEGIN IMMEDIATE, wait for the write lock instead of failing on it.
+                session.connection(execution_options={WRITE_OPTION: True})
+            return seal(session, window=self.window)
+
+    def seal_round(self) -> int:
+        """One round that never raises: the error is logged and the next round retries."""
+        try:
+            sealed = self.seal_now()
+        except Exception:
+            log.exception("sealing the audit chain failed; the next round tries again")
+            return 0
+        if sealed:
+            log.info("sealed %d audit records", sealed)
+        return sealed
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if not self._stopping.is_set():
+                self.seal_round()
