@@ -13,9 +13,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import sessionmaker
 
 from gezinsplan.access import guard
-from gezinsplan.access.dependencies import VisibleHousehold, visible_household
+from gezinsplan.access.dependencies import VisibleHousehold, readable
 from gezinsplan.access.guard import UnguardedRouteError, unguarded_routes
 from gezinsplan.access.predicates import editable_households, visible_households
+from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.auth.dependencies import CurrentActor
 from gezinsplan.config import Settings
@@ -143,8 +144,12 @@ def test_toegang_cannot_reopen_a_household_of_another_municipality(
 # --- an invisible household answers exactly like a nonexistent one -------------------------
 
 
+# Headers that differ per request by design, whatever the resource.
+PER_REQUEST = frozenset({"date", "x-request-id"})
+
+
 def _fingerprint(response: Any) -> tuple[int, list[tuple[str, str]], bytes]:
-    headers = sorted((k, v) for k, v in response.headers.items() if k.lower() != "date")
+    headers = sorted((k, v) for k, v in response.headers.items() if k.lower() not in PER_REQUEST)
     return response.status_code, headers, response.content
 
 
@@ -320,14 +325,14 @@ def test_a_route_through_the_access_module_is_accepted(settings: Settings) -> No
     def direct(household: VisibleHousehold) -> str:
         return household.name
 
-    def nested(household: Annotated[Household, Depends(visible_household)]) -> Household:
+    def nested(household: Annotated[Household, readable(Scope.BASIC)]) -> Household:
         return household
 
     @router.get("/nested/{household_id}")
     def via_nested(household: Annotated[Household, Depends(nested)]) -> str:
         return household.name
 
-    @router.get("/declared/{household_id}", dependencies=[Depends(visible_household)])
+    @router.get("/declared/{household_id}", dependencies=[readable(Scope.BASIC)])
     def declared() -> str:
         return "ok"
 
@@ -368,7 +373,7 @@ def test_the_app_refuses_to_start_when_a_real_route_loses_its_rule(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """create_app itself runs the check: no route of the real API slips past it."""
-    monkeypatch.setattr(guard, "_RULES", {visible_household})
+    monkeypatch.setattr(guard, "_RULES", {readable(Scope.BASIC).dependency})
     with pytest.raises(UnguardedRouteError, match="/api/v1/organizations"):
         create_app(settings, session_factory=sessionmaker())
 
@@ -387,7 +392,7 @@ def _actor(*roles: Role, municipalities: tuple[str, ...] = ()) -> Actor:
 
 
 def _sql(actor: Actor, dialect: Dialect | None = None) -> str:
-    predicate = visible_households(actor)
+    predicate = visible_households(actor, Scope.BASIC)
     compiled = predicate.compile(
         dialect=dialect or POSTGRESQL, compile_kwargs={"literal_binds": True}
     )
@@ -398,7 +403,9 @@ def test_predicate_for_toegang_is_its_municipalities() -> None:
     actor = _actor(Role.TOEGANG, municipalities=("0193", "0148"))
     assert _sql(actor) == "households.municipality_code IN ('0148', '0193')"
     assert str(
-        editable_households(actor).compile(dialect=SQLITE, compile_kwargs={"literal_binds": True})
+        editable_households(actor, Scope.BASIC).compile(
+            dialect=SQLITE, compile_kwargs={"literal_binds": True}
+        )
     ) == ("households.municipality_code IN ('0148', '0193')")
 
 
@@ -417,4 +424,4 @@ def test_predicate_for_toegang_is_its_municipalities() -> None:
 def test_predicate_without_toegang_matches_nothing(actor: Actor) -> None:
     assert _sql(actor) == "false"
     assert _sql(actor, SQLITE) == "0"
-    assert str(editable_households(actor).compile(dialect=POSTGRESQL)) == "false"
+    assert str(editable_households(actor, Scope.BASIC).compile(dialect=POSTGRESQL)) == "false"

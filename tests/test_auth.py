@@ -182,6 +182,7 @@ def test_a_valid_tokens_claims_appear_in_me(client: TestClient) -> None:
         "roles": ["resident", "toegang"],
         "municipalities": ["0148", "0193"],
         "member": str(member),
+        "householdId": None,
     }
 
 
@@ -196,6 +197,7 @@ def test_a_minimal_token_gets_defaults(client: TestClient) -> None:
         "roles": [],
         "municipalities": [],
         "member": None,
+        "householdId": None,
     }
 
 

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import CheckConstraint, create_engine
 
+from gezinsplan.audit.models import AuditAction, AuditOutcome, LegalBasis
 from gezinsplan.auth.actor import Role
 from gezinsplan.codelists import registry
 from gezinsplan.codelists.fields import CODELIST_KEY
@@ -714,6 +715,9 @@ def test_a_code_not_yet_valid_is_refused(
         (RoleType, "role-types"),
         (OrganizationKind, "organization-kinds"),
         (Role, "actor-roles"),
+        (AuditAction, "audit-actions"),
+        (AuditOutcome, "audit-outcomes"),
+        (LegalBasis, "legal-bases"),
     ],
 )
 def test_code_constants_are_codes_of_their_list(constants: type[StrEnum], list_name: str) -> None:

@@ -53,6 +53,11 @@ def test_opening_a_household_creates_its_draft_plan_in_the_same_transaction(
         "familyWishes": None,
         "version": 1,
         "goals": [],
+        "visibility": {
+            "restricted": False,
+            "categories": ["basic", "plan", "progress", "indications"],
+            "lifeDomains": None,
+        },
         "createdAt": None,
         "updatedAt": None,
     }

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     workers: int = Field(
         1, ge=1, le=64, description="Worker processes `gezinsplan serve` starts (1-64)."
     )
+    audit_seal_interval: float = Field(
+        1.0,
+        ge=0,
+        le=3600,
+        description="Seconds between rounds of the audit sealer in the service; 0: no sealer.",
+    )
 
     @model_validator(mode="after")
     def _check_algorithms(self) -> "Settings":

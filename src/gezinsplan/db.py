@@ -1,14 +1,19 @@
 """The engine, the metadata's naming convention, and one transaction per request."""
 
+import logging
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from gezinsplan.audit import trail
+
 SessionFactory = sessionmaker[Session]
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -52,19 +57,34 @@ def make_session_factory(bind: Engine | Connection, **kwargs: Any) -> SessionFac
 def get_session(request: Request) -> Iterator[Session]:
     """One session and one transaction per request, committed before the response is sent.
 
-    Handlers never commit: when the handler raises, everything it did is rolled back.
+    Handlers never commit: when the handler raises, everything it did is rolled back. The
+    request's audit record goes into the same transaction, or, when the work fails, into one
+    of its own after the rollback.
     """
     factory: SessionFactory = request.app.state.session_factory
     with factory() as session:
+        trail.open_trail(session, request)
         bind = session.get_bind()
         if request.method not in READ_METHODS and isinstance(bind, Engine):
             session.connection(execution_options={WRITE_OPTION: True})
         try:
             yield session
+            trail.write_success(session, request)
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            _record_failure(session, exc)
             raise
+
+
+def _record_failure(session: Session, exc: BaseException) -> None:
+    """Denied and failed attempts are audited too, in a transaction of their own."""
+    try:
+        if trail.add_failure(session, exc):
+            session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+        log.exception("the audit record of a failed request could not be written")
 
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]

@@ -83,6 +83,13 @@ class PreconditionRequired(Problem):
     slug = "precondition-required"
 
 
+class AuditUnavailable(Problem):
+    """The audit record could not be written, so the work is undone and nothing is shown."""
+
+    status = 503
+    slug = "audit-unavailable"
+
+
 class Unprocessable(Problem):
     status = 422
     slug = "validation-error"

@@ -1,6 +1,8 @@
 """``create_app()``: routers, middleware and problem+json handlers, wired once."""
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -9,6 +11,8 @@ from sqlalchemy.engine import Connection
 
 from gezinsplan import __version__
 from gezinsplan.access.guard import ensure_guarded
+from gezinsplan.audit.router import router as audit_router
+from gezinsplan.audit.sealer import Sealer
 from gezinsplan.auth.router import router as me_router
 from gezinsplan.auth.tokens import TokenValidator
 from gezinsplan.codelists.router import router as codelists_router
@@ -19,6 +23,7 @@ from gezinsplan.errors import install_handlers
 from gezinsplan.health.router import router as health_router
 from gezinsplan.households.router import router as households_router
 from gezinsplan.kit.body_guard import BodyGuard
+from gezinsplan.kit.request_id import RequestId
 from gezinsplan.members.router import router as members_router
 from gezinsplan.openapi import API_PREFIX, OPENAPI_PATH, build_openapi, install_docs
 from gezinsplan.organizations.router import router as organizations_router
@@ -35,6 +40,7 @@ ROUTERS = (
     plans_router,
     roles_router,
     consents_router,
+    audit_router,
 )
 
 
@@ -56,8 +62,23 @@ def create_app(
     settings = settings or Settings()
     settings.check_safe()
     logging.getLogger("gezinsplan").setLevel(settings.log_level)
+    # The service seals its own audit records; an app handed a session factory (tests, tools)
+    # shares a connection that a background thread must not touch.
+    owns_database = session_factory is None and bind is None
     if session_factory is None:
         session_factory = make_session_factory(bind or make_engine(settings.sqlalchemy_url))
+    sealing = owns_database and settings.audit_seal_interval > 0
+    sealer = Sealer(session_factory, interval=settings.audit_seal_interval) if sealing else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if sealer is not None:
+            sealer.start()
+        try:
+            yield
+        finally:
+            if sealer is not None:
+                sealer.stop()
 
     app = FastAPI(
         title="gezinsplan",
@@ -66,6 +87,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         redirect_slashes=False,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
@@ -79,12 +101,20 @@ def create_app(
     install_docs(app)
 
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestId)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
-            expose_headers=["ETag", "Location"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+                "traceparent",
+            ],
+            expose_headers=["ETag", "Location", "X-Request-ID"],
         )
     return app

@@ -5,12 +5,16 @@ nonexistent id gets, so ids cannot be probed.
 """
 
 import uuid
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Path
 
-from gezinsplan.access import policy
+from gezinsplan.access import grounds, policy
 from gezinsplan.access.guard import access_rule
+from gezinsplan.access.scopes import Scope
+from gezinsplan.audit.models import LegalBasis
+from gezinsplan.audit.trail import audit
 from gezinsplan.auth.actor import Actor
 from gezinsplan.auth.dependencies import CurrentActor
 from gezinsplan.db import DbSession
@@ -49,33 +53,66 @@ def organization_admin(actor: CurrentActor) -> Actor:
 
 
 @access_rule
-def household_reader(actor: CurrentActor) -> Actor:
+def household_reader(actor: CurrentActor, session: DbSession) -> Actor:
     """For lists and creation: the repository applies the actor's predicate itself."""
+    found = grounds.list_grounds(actor)
+    audit(session, actor, basis=found.basis, purpose=found.purpose, keep=True)
     return actor
 
 
-@access_rule
-def visible_household(
-    household_id: HouseholdId, actor: CurrentActor, session: DbSession
-) -> Household:
-    household = households.get_visible(session, actor, household_id)
-    if household is None:
-        raise NotFound(HOUSEHOLD_NOT_FOUND)
-    return household
+def _household_rule(scope: Scope, *, write: bool) -> Callable[..., Household]:
+    load = households.get_editable if write else households.get_visible
+
+    def rule(household_id: HouseholdId, actor: CurrentActor, session: DbSession) -> Household:
+        # Marked before the lookup, so a refused attempt is recorded as well.
+        audit(session, actor)
+        household = load(session, actor, household_id, scope)
+        if household is None:
+            raise NotFound(HOUSEHOLD_NOT_FOUND)
+        found = grounds.grounds_for(session, actor, household, scope)
+        audit(
+            session,
+            actor,
+            household_id=household.id,
+            basis=found.basis,
+            basis_id=found.basis_id,
+            purpose=found.purpose,
+        )
+        return household
+
+    rule.__name__ = f"{'writable' if write else 'readable'}_{scope}"
+    rule.__doc__ = f"The household, when the actor may {'change' if write else 'read'} its {scope}."
+    return access_rule(rule)
+
+
+_HOUSEHOLD_RULES = {
+    (scope, write): Depends(_household_rule(scope, write=write))
+    for scope in Scope
+    for write in (False, True)
+}
+
+
+def readable(scope: Scope) -> Any:
+    """``Annotated[Household, readable(Scope.PLAN)]``: 404 unless the actor may read it."""
+    return _HOUSEHOLD_RULES[scope, False]
+
+
+def writable(scope: Scope) -> Any:
+    """``Annotated[Household, writable(Scope.PLAN)]``: 404 unless the actor may change it."""
+    return _HOUSEHOLD_RULES[scope, True]
 
 
 @access_rule
-def editable_household(
-    household_id: HouseholdId, actor: CurrentActor, session: DbSession
-) -> Household:
-    household = households.get_editable(session, actor, household_id)
-    if household is None:
-        raise NotFound(HOUSEHOLD_NOT_FOUND)
-    return household
+def privacy_officer(actor: CurrentActor, session: DbSession) -> Actor:
+    """For the audit chain check: the privacy officer's, and recorded like any access."""
+    if not policy.may_check_audit(actor):
+        raise Forbidden("Only a privacy officer checks the audit log.")
+    audit(session, actor, basis=LegalBasis.SUPERVISION, purpose=grounds.SUPERVISION)
+    return actor
 
 
-VisibleHousehold = Annotated[Household, Depends(visible_household)]
-EditableHousehold = Annotated[Household, Depends(editable_household)]
+VisibleHousehold = Annotated[Household, readable(Scope.BASIC)]
+EditableHousehold = Annotated[Household, writable(Scope.BASIC)]
 HouseholdReader = Annotated[Actor, Depends(household_reader)]
 DirectoryReader = Annotated[Actor, Depends(directory_reader)]
 OrganizationAdmin = Annotated[Actor, Depends(organization_admin)]

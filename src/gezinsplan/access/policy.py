@@ -2,8 +2,6 @@
 
 from gezinsplan.auth.actor import Actor, Role
 
-CASE_ROLES = frozenset({Role.TOEGANG})
-
 
 def may_open_household(actor: Actor, municipality_code: str) -> bool:
     return actor.has(Role.TOEGANG) and municipality_code in actor.municipalities
@@ -16,3 +14,7 @@ def may_manage_organizations(actor: Actor) -> bool:
 def may_read_directory(actor: Actor) -> bool:
     """The organization directory holds no personal data; every known role may read it."""
     return bool(actor.roles)
+
+
+def may_check_audit(actor: Actor) -> bool:
+    return actor.has(Role.PRIVACY_OFFICER)

@@ -1,14 +1,30 @@
 """The SQL predicates every read of case data is filtered by.
 
-Lists, details and (later) exports all use these, so they cannot disagree about who sees what.
+Lists, details and exports all use these, so they cannot disagree about who sees what. Each
+predicate correlates to ``Household``; the caller joins its table up to the household.
+Consent validity is computed in SQL from today's date, so a withdrawal or an expiry takes
+effect on the very next request.
 """
 
-from sqlalchemy import ColumnElement, exists, false, or_
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import False_
 from sqlmodel import col
 
+from gezinsplan.access.scopes import (
+    CONSENT_CATEGORY,
+    PROFESSIONAL_SCOPES,
+    RESIDENT_READS,
+    RESIDENT_WRITES,
+    Scope,
+)
 from gezinsplan.auth.actor import Actor, Role
+from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.households.models import Household
+from gezinsplan.members.models import Member
 from gezinsplan.roles.models import RoleAssignment, RoleType
 
 PROFESSIONAL_ROLES = frozenset({Role.TOEGANG, Role.CARE_PROVIDER})
@@ -38,16 +54,125 @@ def _may_coordinate(actor: Actor) -> bool:
     return bool(actor.roles & PROFESSIONAL_ROLES) and actor.org is not None
 
 
-def visible_households(actor: Actor) -> ColumnElement[bool]:
-    """A toegang worker's municipalities, and every household the actor is regisseur of."""
+def _in_municipalities(actor: Actor) -> ColumnElement[bool]:
+    return col(Household.municipality_code).in_(sorted(actor.municipalities))
+
+
+def full_grounds(actor: Actor) -> ColumnElement[bool]:
+    """The access team of the household's municipality, and its regisseur: the whole file."""
     allowed: list[ColumnElement[bool]] = []
     if actor.has(Role.TOEGANG) and actor.municipalities:
-        allowed.append(col(Household.municipality_code).in_(sorted(actor.municipalities)))
+        allowed.append(_in_municipalities(actor))
     if _may_coordinate(actor):
         allowed.append(regisseur_of(actor))
-    return or_(*allowed) if allowed else false()
+    return _any(allowed)
 
 
-def editable_households(actor: Actor) -> ColumnElement[bool]:
-    """Households the actor may change; for now the same as those it may see."""
-    return visible_households(actor)
+def own_household(actor: Actor) -> ColumnElement[bool]:
+    """A resident's household: the one their ``member`` claim names."""
+    if not actor.has(Role.RESIDENT) or actor.member is None:
+        return false()
+    member = aliased(Member)
+    return (
+        exists()
+        .where(col(member.id) == actor.member, col(member.household_id) == col(Household.id))
+        .correlate(Household)
+    )
+
+
+def _active_consents(actor: Actor, category: str, today: date) -> Any:
+    """The actor's organization's consents on the household, valid today, for a category."""
+    consent = aliased(Consent)
+    covered = aliased(ConsentCategory)
+    return consent, [
+        col(consent.household_id) == col(Household.id),
+        col(consent.grantee_organization_id) == actor.org,
+        col(consent.withdrawn_at).is_(None),
+        col(consent.valid_from) <= today,
+        or_(col(consent.valid_until).is_(None), col(consent.valid_until) >= today),
+        exists()
+        .where(col(covered.consent_id) == col(consent.id), col(covered.category) == category)
+        .correlate(consent),
+    ]
+
+
+def consented(actor: Actor, category: str) -> ColumnElement[bool]:
+    """A care provider on the household whose organization holds a valid consent for it."""
+    if not actor.has(Role.CARE_PROVIDER) or actor.org is None:
+        return false()
+    role = aliased(RoleAssignment)
+    on_household = (
+        exists()
+        .where(
+            col(role.household_id) == col(Household.id),
+            col(role.organization_id) == actor.org,
+            col(role.role_type) == RoleType.CARE_PROVIDER,
+            col(role.ended_at).is_(None),
+        )
+        .correlate(Household)
+    )
+    _, conditions = _active_consents(actor, category, date.today())
+    return and_(on_household, exists().where(*conditions).correlate(Household))
+
+
+def visible_households(actor: Actor, scope: Scope) -> ColumnElement[bool]:
+    """Households of which the actor may read the given part."""
+    allowed: list[ColumnElement[bool]] = []
+    if scope in PROFESSIONAL_SCOPES:
+        allowed.append(full_grounds(actor))
+    if scope in CONSENT_CATEGORY:
+        allowed.append(consented(actor, CONSENT_CATEGORY[scope]))
+    if scope in RESIDENT_READS:
+        allowed.append(own_household(actor))
+    if scope is Scope.ACCESS_LOG and actor.has(Role.PRIVACY_OFFICER) and actor.municipalities:
+        allowed.append(_in_municipalities(actor))
+    return _any(allowed)
+
+
+def editable_households(actor: Actor, scope: Scope) -> ColumnElement[bool]:
+    """Households of which the actor may change the given part: care providers only read."""
+    allowed: list[ColumnElement[bool]] = []
+    if scope in PROFESSIONAL_SCOPES:
+        allowed.append(full_grounds(actor))
+    if scope in RESIDENT_WRITES:
+        allowed.append(own_household(actor))
+    return _any(allowed)
+
+
+def in_consented_domains(actor: Actor, category: str, life_domain: Any) -> ColumnElement[bool]:
+    """Rows in a life domain the actor may see: all of them on full grounds or as resident.
+
+    A care provider sees a domain when one of its valid consents for the category either is
+    not limited to domains or names this one. Used beside ``visible_households``, which
+    checks the care provider's role on the household.
+    """
+    allowed = [full_grounds(actor), own_household(actor)]
+    if actor.has(Role.CARE_PROVIDER) and actor.org is not None:
+        consent, conditions = _active_consents(actor, category, date.today())
+        limit = aliased(ConsentDomain)
+        unlimited = not_(
+            exists().where(col(limit.consent_id) == col(consent.id)).correlate_except(limit)
+        )
+        named = (
+            exists()
+            .where(col(limit.consent_id) == col(consent.id), col(limit.life_domain) == life_domain)
+            .correlate_except(limit)
+        )
+        # Everything but the consent itself correlates outwards: the household and the row
+        # whose life domain is asked about.
+        allowed.append(exists().where(*conditions, or_(unlimited, named)).correlate_except(consent))
+    return _any(allowed)
+
+
+def _any(allowed: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """OR of the grounds that apply; a plain ``false`` when none does, so the SQL says so."""
+    grounds = [clause for clause in allowed if not isinstance(clause, False_)]
+    return or_(*grounds) if grounds else false()
+
+
+def visible_consents(actor: Actor) -> ColumnElement[bool]:
+    """A care provider sees the consents given to its own organization, not other grants."""
+    allowed = [full_grounds(actor), own_household(actor)]
+    if actor.has(Role.CARE_PROVIDER) and actor.org is not None:
+        allowed.append(col(Consent.grantee_organization_id) == actor.org)
+    return _any(allowed)

@@ -8,11 +8,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from gezinsplan.access.predicates import editable_households, visible_households
+from gezinsplan.access.predicates import (
+    editable_households,
+    visible_consents,
+    visible_households,
+)
+from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import PageRequest, paginate
+
+SCOPE = Scope.CONSENTS
 
 
 def list_visible(
@@ -21,7 +28,11 @@ def list_visible(
     statement = (
         select(Consent)
         .join(Household, col(Household.id) == col(Consent.household_id))
-        .where(col(Consent.household_id) == household_id, visible_households(actor))
+        .where(
+            col(Consent.household_id) == household_id,
+            visible_households(actor, SCOPE),
+            visible_consents(actor),
+        )
     )
     ordered = paginate(statement, col(Consent.created_at), col(Consent.id), page)
     return session.scalars(ordered).all()
@@ -41,7 +52,8 @@ def get(
         .where(
             col(Consent.id) == consent_id,
             col(Consent.household_id) == household_id,
-            editable_households(actor) if editable else visible_households(actor),
+            editable_households(actor, SCOPE) if editable else visible_households(actor, SCOPE),
+            visible_consents(actor),
         )
     )
     return session.scalars(statement).one_or_none()
@@ -54,7 +66,11 @@ def categories(
         select(ConsentCategory)
         .join(Consent, col(Consent.id) == col(ConsentCategory.consent_id))
         .join(Household, col(Household.id) == col(Consent.household_id))
-        .where(col(ConsentCategory.consent_id).in_(consent_ids), visible_households(actor))
+        .where(
+            col(ConsentCategory.consent_id).in_(consent_ids),
+            visible_households(actor, SCOPE),
+            visible_consents(actor),
+        )
         .order_by(col(ConsentCategory.category))
     )
     return session.scalars(statement).all()
@@ -67,7 +83,11 @@ def domains(
         select(ConsentDomain)
         .join(Consent, col(Consent.id) == col(ConsentDomain.consent_id))
         .join(Household, col(Household.id) == col(Consent.household_id))
-        .where(col(ConsentDomain.consent_id).in_(consent_ids), visible_households(actor))
+        .where(
+            col(ConsentDomain.consent_id).in_(consent_ids),
+            visible_households(actor, SCOPE),
+            visible_consents(actor),
+        )
         .order_by(col(ConsentDomain.life_domain))
     )
     return session.scalars(statement).all()

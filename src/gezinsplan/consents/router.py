@@ -5,15 +5,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
-from gezinsplan.access.dependencies import EditableHousehold, HouseholdReader, VisibleHousehold
+from gezinsplan.access.dependencies import HouseholdReader, readable, writable
+from gezinsplan.access.scopes import Scope
+from gezinsplan.audit.models import AuditAction
+from gezinsplan.audit.trail import note
 from gezinsplan.consents import repository, service
 from gezinsplan.consents.schemas import ConsentCreate, ConsentRead, ConsentWithdraw
 from gezinsplan.db import DbSession
 from gezinsplan.errors import NotFound
+from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
 from gezinsplan.kit.responses import LOCATION_HEADER, WRITE, problems
 
 router = APIRouter(prefix="/households/{household_id}/consents", tags=["consents"])
+
+VisibleHousehold = Annotated[Household, readable(Scope.CONSENTS)]
+EditableHousehold = Annotated[Household, writable(Scope.CONSENTS)]
 
 ConsentId = Annotated[uuid.UUID, Path(description="The consent's id.")]
 
@@ -75,6 +82,7 @@ def withdraw_consent(
     data: ConsentWithdraw | None = None,
 ) -> ConsentRead:
     """Withdraw it as of now; it takes effect on the very next request and stays as history."""
+    note(session, action=AuditAction.UPDATE)
     consent = repository.get(session, actor, household.id, consent_id, editable=True)
     if consent is None:
         raise NotFound("Consent not found.")

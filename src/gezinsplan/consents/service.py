@@ -7,7 +7,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from gezinsplan.auth.actor import Actor
+from gezinsplan.access.scopes import Scope
+from gezinsplan.audit.trail import note
+from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.consents import repository
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.consents.schemas import ConsentCreate, ConsentRead, ConsentWithdraw
@@ -36,7 +38,15 @@ def give_consent(
 ) -> Consent:
     """Record a consent given by an adult member or a guardian of this household."""
     organizations.registered(session, data.grantee_organization_id, "granteeOrganizationId")
-    giver = members.get_visible(session, actor, household.id, data.given_by_member_id)
+    if actor.has(Role.RESIDENT) and data.given_by_member_id != actor.member:
+        raise Unprocessable.field(
+            "givenByMemberId",
+            "a resident gives consent as themselves",
+            "A resident gives consent in their own name; a professional records it for others.",
+        )
+    giver = members.get_visible(
+        session, actor, household.id, data.given_by_member_id, scope=Scope.CONSENTS
+    )
     if giver is None:
         raise Unprocessable.field(
             "givenByMemberId", "not a member of this household", "No such member here."
@@ -61,6 +71,7 @@ def give_consent(
     session.add_all(ConsentCategory(consent_id=consent.id, category=c) for c in data.categories)
     session.add_all(ConsentDomain(consent_id=consent.id, life_domain=d) for d in data.life_domains)
     _record(session, actor, EventType.CONSENT_GIVEN, consent)
+    note(session, members=[giver.id])
     session.flush()
     return consent
 

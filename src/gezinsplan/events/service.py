@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from gezinsplan.audit.trail import note_change
 from gezinsplan.auth.actor import Actor
 from gezinsplan.events.models import Event
 
@@ -52,3 +53,4 @@ def record_event(
             organization_id=actor.org,
         )
     )
+    note_change(session, resource_id, household_id)

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response, status
 
 from gezinsplan.access.dependencies import EditableHousehold, HouseholdReader, VisibleHousehold
+from gezinsplan.audit.trail import note
 from gezinsplan.db import DbSession
 from gezinsplan.errors import NotFound
 from gezinsplan.kit.etags import IfMatch, expected_version, set_etag
@@ -58,8 +59,10 @@ def list_members(
     page: Annotated[PageRequest, Depends(page_request)],
 ) -> Page[MemberRead]:
     rows = repository.list_visible(session, actor, household.id, page)
+    shown = rows[: page.limit]
+    note(session, members=[row.id for row in shown])
     return Page[MemberRead](
-        items=[MemberRead.model_validate(row) for row in rows[: page.limit]],
+        items=[MemberRead.model_validate(row) for row in shown],
         next_cursor=next_cursor(rows, page),
     )
 

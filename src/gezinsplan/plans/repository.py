@@ -12,7 +12,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from gezinsplan.access.predicates import editable_households, visible_households
+from gezinsplan.access.predicates import (
+    editable_households,
+    in_consented_domains,
+    visible_households,
+)
+from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import PageRequest, paginate
@@ -24,6 +29,13 @@ from gezinsplan.plans.models import (
     Goal,
     Plan,
 )
+
+SCOPE = Scope.PLAN
+
+
+def _goal_visible(actor: Actor) -> Any:
+    """A goal is seen by a care provider only in the life domains its consent names."""
+    return in_consented_domains(actor, SCOPE, col(Goal.life_domain))
 
 
 def _through_plan(statement: Select[Any], plan_column: Any) -> Select[Any]:
@@ -40,7 +52,7 @@ def get_plan(
         .join(Household, col(Household.id) == col(Plan.household_id))
         .where(
             col(Plan.household_id) == household_id,
-            editable_households(actor) if editable else visible_households(actor),
+            editable_households(actor, SCOPE) if editable else visible_households(actor, SCOPE),
         )
     )
     return session.scalars(statement).one_or_none()
@@ -48,7 +60,7 @@ def get_plan(
 
 def goals(session: Session, actor: Actor, plan_id: uuid.UUID) -> Sequence[Goal]:
     statement = _through_plan(select(Goal), col(Goal.plan_id)).where(
-        col(Goal.plan_id) == plan_id, visible_households(actor)
+        col(Goal.plan_id) == plan_id, visible_households(actor, SCOPE), _goal_visible(actor)
     )
     return session.scalars(statement.order_by(col(Goal.created_at), col(Goal.id))).all()
 
@@ -59,14 +71,15 @@ def get_goal(
     statement = _through_plan(select(Goal), col(Goal.plan_id)).where(
         col(Goal.id) == goal_id,
         col(Goal.plan_id) == plan_id,
-        editable_households(actor) if editable else visible_households(actor),
+        editable_households(actor, SCOPE) if editable else visible_households(actor, SCOPE),
+        _goal_visible(actor),
     )
     return session.scalars(statement).one_or_none()
 
 
 def goal_ids(session: Session, actor: Actor, plan_id: uuid.UUID) -> set[uuid.UUID]:
     statement = _through_plan(select(col(Goal.id)), col(Goal.plan_id)).where(
-        col(Goal.plan_id) == plan_id, visible_households(actor)
+        col(Goal.plan_id) == plan_id, visible_households(actor, SCOPE), _goal_visible(actor)
     )
     return set(session.scalars(statement).all())
 
@@ -76,7 +89,11 @@ def actions(session: Session, actor: Actor, goal_ids: Sequence[uuid.UUID]) -> Se
         _through_plan(
             select(Action).join(Goal, col(Goal.id) == col(Action.goal_id)), col(Goal.plan_id)
         )
-        .where(col(Action.goal_id).in_(goal_ids), visible_households(actor))
+        .where(
+            col(Action.goal_id).in_(goal_ids),
+            visible_households(actor, SCOPE),
+            _goal_visible(actor),
+        )
         .order_by(col(Action.created_at), col(Action.id))
     )
     return session.scalars(statement).all()
@@ -90,7 +107,8 @@ def get_action(
     ).where(
         col(Action.id) == action_id,
         col(Action.goal_id) == goal_id,
-        editable_households(actor) if editable else visible_households(actor),
+        editable_households(actor, SCOPE) if editable else visible_households(actor, SCOPE),
+        _goal_visible(actor),
     )
     return session.scalars(statement).one_or_none()
 
@@ -99,7 +117,7 @@ def list_evaluations(
     session: Session, actor: Actor, plan_id: uuid.UUID, page: PageRequest
 ) -> Sequence[Evaluation]:
     statement = _through_plan(select(Evaluation), col(Evaluation.plan_id)).where(
-        col(Evaluation.plan_id) == plan_id, visible_households(actor)
+        col(Evaluation.plan_id) == plan_id, visible_households(actor, SCOPE)
     )
     ordered = paginate(statement, col(Evaluation.created_at), col(Evaluation.id), page)
     return session.scalars(ordered).all()
@@ -111,7 +129,7 @@ def get_evaluation(
     statement = _through_plan(select(Evaluation), col(Evaluation.plan_id)).where(
         col(Evaluation.id) == evaluation_id,
         col(Evaluation.plan_id) == plan_id,
-        visible_households(actor),
+        visible_households(actor, SCOPE),
     )
     return session.scalars(statement).one_or_none()
 
@@ -121,12 +139,16 @@ def outcomes(
 ) -> Sequence[EvaluationOutcome]:
     statement = (
         _through_plan(
-            select(EvaluationOutcome).join(
-                Evaluation, col(Evaluation.id) == col(EvaluationOutcome.evaluation_id)
-            ),
+            select(EvaluationOutcome)
+            .join(Evaluation, col(Evaluation.id) == col(EvaluationOutcome.evaluation_id))
+            .join(Goal, col(Goal.id) == col(EvaluationOutcome.goal_id)),
             col(Evaluation.plan_id),
         )
-        .where(col(EvaluationOutcome.evaluation_id).in_(evaluation_ids), visible_households(actor))
+        .where(
+            col(EvaluationOutcome.evaluation_id).in_(evaluation_ids),
+            visible_households(actor, SCOPE),
+            _goal_visible(actor),
+        )
         .order_by(col(EvaluationOutcome.goal_id))
     )
     return session.scalars(statement).all()
@@ -142,7 +164,11 @@ def scores(
             ),
             col(Evaluation.plan_id),
         )
-        .where(col(EvaluationScore.evaluation_id).in_(evaluation_ids), visible_households(actor))
+        .where(
+            col(EvaluationScore.evaluation_id).in_(evaluation_ids),
+            visible_households(actor, SCOPE),
+            in_consented_domains(actor, SCOPE, col(EvaluationScore.life_domain)),
+        )
         .order_by(col(EvaluationScore.life_domain))
     )
     return session.scalars(statement).all()

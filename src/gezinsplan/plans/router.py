@@ -9,9 +9,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
-from gezinsplan.access.dependencies import EditableHousehold, HouseholdReader, VisibleHousehold
+from gezinsplan.access.dependencies import HouseholdReader, readable, writable
+from gezinsplan.access.scopes import Scope
 from gezinsplan.db import DbSession
 from gezinsplan.errors import NotFound
+from gezinsplan.households.models import Household
 from gezinsplan.kit.etags import IfMatch, expected_version, set_etag
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
 from gezinsplan.kit.responses import ETAG_HEADER, LOCATION_HEADER, WRITE, problems
@@ -31,6 +33,9 @@ from gezinsplan.plans.schemas import (
 )
 
 router = APIRouter(prefix="/households/{household_id}/plan", tags=["plan"])
+
+VisibleHousehold = Annotated[Household, readable(Scope.PLAN)]
+EditableHousehold = Annotated[Household, writable(Scope.PLAN)]
 
 GoalId = Annotated[uuid.UUID, Path(description="The goal's id.")]
 ActionId = Annotated[uuid.UUID, Path(description="The action's id.")]
@@ -274,7 +279,7 @@ def list_evaluations(
     """The plan's reviews, oldest first, each with outcomes per goal and ZRM scores."""
     rows = repository.list_evaluations(session, actor, plan.id, page)
     return Page[EvaluationRead](
-        items=service.evaluation_reads(session, actor, rows[: page.limit]),
+        items=service.evaluation_reads(session, actor, plan, rows[: page.limit]),
         next_cursor=next_cursor(rows, page),
     )
 
@@ -297,7 +302,7 @@ def add_evaluation(
     evaluation = service.add_evaluation(session, actor, plan, data, expected)
     set_etag(response, plan.version)
     response.headers["Location"] = f"{_base(plan)}/evaluations/{evaluation.id}"
-    return service.evaluation_reads(session, actor, [evaluation])[0]
+    return service.evaluation_reads(session, actor, plan, [evaluation])[0]
 
 
 @router.get(
@@ -316,4 +321,4 @@ def read_evaluation(
     if evaluation is None:
         raise NotFound("Evaluation not found.")
     set_etag(response, plan.version)
-    return service.evaluation_reads(session, actor, [evaluation])[0]
+    return service.evaluation_reads(session, actor, plan, [evaluation])[0]

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StrictBool, StringConstraints, model_validator
 
+from gezinsplan.access.visibility import Visibility
 from gezinsplan.codelists.fields import (
     ActionPerformer,
     ActionPerformerRead,
@@ -156,7 +157,8 @@ class PlanRead(ApiModel):
     status: PlanStatusRead
     family_wishes: str | None
     version: int = Field(description="Rises with every change to the plan; the ETag carries it.")
-    goals: list[GoalRead]
+    goals: list[GoalRead] = Field(description="The goals the caller may see; see visibility.")
+    visibility: Visibility
     created_at: datetime
     updated_at: datetime
 
@@ -205,6 +207,7 @@ class EvaluationRead(ApiModel):
     plan_id: uuid.UUID
     evaluated_on: date
     summary: str | None
-    outcomes: list[OutcomeRead]
-    scores: list[ScoreRead]
+    outcomes: list[OutcomeRead] = Field(description="Outcomes of the goals the caller may see.")
+    scores: list[ScoreRead] = Field(description="Scores in the life domains the caller may see.")
+    visibility: Visibility
     created_at: datetime

@@ -8,6 +8,7 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gezinsplan.access.visibility import visibility
 from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import Conflict, Unprocessable
 from gezinsplan.events.service import EventType, record_event
@@ -27,6 +28,7 @@ from gezinsplan.plans.models import (
     Plan,
     PlanStatus,
 )
+from gezinsplan.plans.repository import SCOPE
 from gezinsplan.plans.schemas import (
     ActionCreate,
     ActionRead,
@@ -111,6 +113,7 @@ def to_read(session: Session, actor: Actor, plan: Plan) -> PlanRead:
         family_wishes=plan.family_wishes,
         version=plan.version,
         goals=[goal_read(goal, by_goal[goal.id]) for goal in goals],
+        visibility=visibility(session, actor, plan.household_id, SCOPE),
         created_at=plan.created_at,
         updated_at=plan.updated_at,
     )
@@ -273,8 +276,9 @@ def add_evaluation(
 
 
 def evaluation_reads(
-    session: Session, actor: Actor, evaluations: Sequence[Evaluation]
+    session: Session, actor: Actor, plan: Plan, evaluations: Sequence[Evaluation]
 ) -> list[EvaluationRead]:
+    """Evaluations with the outcomes and scores the caller may see, and what that is."""
     ids = [evaluation.id for evaluation in evaluations]
     outcomes: dict[uuid.UUID, list[OutcomeRead]] = defaultdict(list)
     for outcome in repository.outcomes(session, actor, ids):
@@ -282,6 +286,7 @@ def evaluation_reads(
     scores: dict[uuid.UUID, list[ScoreRead]] = defaultdict(list)
     for score in repository.scores(session, actor, ids):
         scores[score.evaluation_id].append(ScoreRead.model_validate(score))
+    seen = visibility(session, actor, plan.household_id, SCOPE)
     return [
         EvaluationRead(
             id=evaluation.id,
@@ -290,6 +295,7 @@ def evaluation_reads(
             summary=evaluation.summary,
             outcomes=outcomes[evaluation.id],
             scores=scores[evaluation.id],
+            visibility=seen,
             created_at=evaluation.created_at,
         )
         for evaluation in evaluations

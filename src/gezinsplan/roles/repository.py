@@ -9,10 +9,13 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from gezinsplan.access.predicates import editable_households, visible_households
+from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.roles.models import RoleAssignment, RoleType
+
+SCOPE = Scope.ROLES
 
 
 def list_visible(
@@ -26,7 +29,7 @@ def list_visible(
     statement = (
         select(RoleAssignment)
         .join(Household, col(Household.id) == col(RoleAssignment.household_id))
-        .where(col(RoleAssignment.household_id) == household_id, visible_households(actor))
+        .where(col(RoleAssignment.household_id) == household_id, visible_households(actor, SCOPE))
     )
     if active is not None:
         ended = col(RoleAssignment.ended_at)
@@ -44,7 +47,7 @@ def get_visible(
         .where(
             col(RoleAssignment.id) == role_id,
             col(RoleAssignment.household_id) == household_id,
-            visible_households(actor),
+            visible_households(actor, SCOPE),
         )
     )
     return session.scalars(statement).one_or_none()
@@ -59,7 +62,7 @@ def get_editable(
         .where(
             col(RoleAssignment.id) == role_id,
             col(RoleAssignment.household_id) == household_id,
-            editable_households(actor),
+            editable_households(actor, SCOPE),
         )
     )
     return session.scalars(statement).one_or_none()
@@ -75,7 +78,7 @@ def active_regisseur(
             col(RoleAssignment.household_id) == household_id,
             col(RoleAssignment.role_type) == RoleType.REGISSEUR,
             col(RoleAssignment.ended_at).is_(None),
-            editable_households(actor),
+            editable_households(actor, SCOPE),
         )
     )
     return session.scalars(statement).one_or_none()

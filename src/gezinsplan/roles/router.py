@@ -5,9 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from gezinsplan.access.dependencies import EditableHousehold, HouseholdReader, VisibleHousehold
+from gezinsplan.access.dependencies import HouseholdReader, readable, writable
+from gezinsplan.access.scopes import Scope
 from gezinsplan.db import DbSession
 from gezinsplan.errors import NotFound
+from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
 from gezinsplan.kit.responses import LOCATION_HEADER, WRITE, problems
 from gezinsplan.roles import repository, service
@@ -15,6 +17,9 @@ from gezinsplan.roles.models import RoleAssignment
 from gezinsplan.roles.schemas import CareProviderAdd, RegisseurAssign, RoleAssignmentRead
 
 router = APIRouter(prefix="/households/{household_id}", tags=["roles"])
+
+VisibleHousehold = Annotated[Household, readable(Scope.ROLES)]
+EditableHousehold = Annotated[Household, writable(Scope.ROLES)]
 
 RoleId = Annotated[uuid.UUID, Path(description="The role assignment's id.")]
 ROLE_NOT_FOUND = "Role assignment not found."

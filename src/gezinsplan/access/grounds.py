@@ -1,0 +1,59 @@
+"""Why an actor may see a household: the legal basis its audit record names.
+
+The predicates decide *whether*; this names *on what grounds*, in the order a privacy officer
+would ask: the access team's statutory task, the regisseur's assignment, the family's consent,
+the resident's own data, supervision.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from gezinsplan.access import repository
+from gezinsplan.access.predicates import PROFESSIONAL_ROLES
+from gezinsplan.access.scopes import CONSENT_CATEGORY, PROFESSIONAL_SCOPES, Scope
+from gezinsplan.audit.models import LegalBasis
+from gezinsplan.auth.actor import Actor, Role
+from gezinsplan.households.models import Household
+
+MUNICIPAL_TASK = "Toegang: the municipality's task under the Jeugdwet and the Wmo 2015."
+REGIE = "Regie: coordinating the household's one plan."
+OWN_DATA = "The resident's own household file."
+SUPERVISION = "Supervision of the processing of personal data (AVG art. 39)."
+
+
+@dataclass(frozen=True)
+class Grounds:
+    basis: LegalBasis
+    basis_id: uuid.UUID | None = None
+    purpose: str | None = None
+
+
+def grounds_for(session: Session, actor: Actor, household: Household, scope: Scope) -> Grounds:
+    """The first ground that lets the actor at this part of the household's file."""
+    full = scope in PROFESSIONAL_SCOPES
+    if full and actor.has(Role.TOEGANG) and household.municipality_code in actor.municipalities:
+        return Grounds(LegalBasis.MUNICIPAL_TASK, purpose=MUNICIPAL_TASK)
+    if full and actor.roles & PROFESSIONAL_ROLES and actor.org is not None:
+        role_id = repository.regisseur_assignment(session, actor, household.id)
+        if role_id is not None:
+            return Grounds(LegalBasis.REGISSEUR, role_id, REGIE)
+    if scope in CONSENT_CATEGORY and actor.has(Role.CARE_PROVIDER) and actor.org is not None:
+        consent = repository.covering_consent(
+            session, actor, household.id, scope, CONSENT_CATEGORY[scope]
+        )
+        if consent is not None:
+            return Grounds(LegalBasis.CONSENT, consent.id, consent.purpose)
+    if actor.has(Role.RESIDENT) and actor.member is not None:
+        return Grounds(LegalBasis.OWN_DATA, actor.member, OWN_DATA)
+    if actor.has(Role.PRIVACY_OFFICER):
+        return Grounds(LegalBasis.SUPERVISION, purpose=SUPERVISION)
+    return Grounds(LegalBasis.NONE)
+
+
+def list_grounds(actor: Actor) -> Grounds:
+    """A list spans households; it names the broadest ground the actor holds."""
+    if actor.has(Role.TOEGANG) and actor.municipalities:
+        return Grounds(LegalBasis.MUNICIPAL_TASK, purpose=MUNICIPAL_TASK)
+    return Grounds(LegalBasis.NONE)

@@ -1,0 +1,57 @@
+"""What a caller sees of a household, said in the response that was filtered.
+
+A care provider sees the categories and life domains its organization's valid consents name;
+everyone else who reaches the data sees it whole. The object names only what *is* seen, so it
+reveals nothing of what is hidden.
+"""
+
+import uuid
+
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from gezinsplan.access import repository
+from gezinsplan.access.scopes import CONSENT_CATEGORIES, CONSENT_CATEGORY, RESIDENT_READS, Scope
+from gezinsplan.auth.actor import Actor
+from gezinsplan.codelists.fields import ConsentCategoryRead, LifeDomainRead
+from gezinsplan.kit.schemas import ApiModel
+
+RESIDENT_CATEGORIES = [c for c in CONSENT_CATEGORIES if c in {str(s) for s in RESIDENT_READS}]
+
+
+class Visibility(ApiModel):
+    """What of this household the caller sees; present on every response that may be filtered."""
+
+    restricted: bool = Field(
+        description="True when this response may leave out what the caller is not shown."
+    )
+    categories: list[ConsentCategoryRead] = Field(
+        description="The data categories of this household the caller sees."
+    )
+    life_domains: list[LifeDomainRead] | None = Field(
+        description="The life domains of this response the caller sees; null when all."
+    )
+
+
+def visibility(session: Session, actor: Actor, household_id: uuid.UUID, scope: Scope) -> Visibility:
+    """The caller's view of one part of a household it has already been let into."""
+    full, own = repository.whole_view(session, actor, household_id)
+    if full:
+        return Visibility(restricted=False, categories=list(CONSENT_CATEGORIES), life_domains=None)
+    if own:
+        return Visibility(restricted=False, categories=RESIDENT_CATEGORIES, life_domains=None)
+    rows = repository.consented_view(session, actor, household_id, scope)
+    category = CONSENT_CATEGORY[scope]
+    domains_by_consent: dict[uuid.UUID, set[str]] = {}
+    for consent_id, granted, life_domain in rows:
+        if granted == category:
+            domains = domains_by_consent.setdefault(consent_id, set())
+            if life_domain is not None:
+                domains.add(life_domain)
+    unlimited = any(not domains for domains in domains_by_consent.values())
+    seen: set[str] = set().union(*domains_by_consent.values())
+    return Visibility(
+        restricted=not unlimited,
+        categories=sorted({granted for _, granted, _ in rows}),
+        life_domains=None if unlimited else sorted(seen),
+    )

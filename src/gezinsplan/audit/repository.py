@@ -1,0 +1,46 @@
+"""Reading the audit log: a household's access log, through the access module like any read."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from gezinsplan.access.predicates import visible_households
+from gezinsplan.access.scopes import Scope
+from gezinsplan.audit.models import AuditRecord
+from gezinsplan.auth.actor import Actor
+from gezinsplan.households.models import Household
+from gezinsplan.organizations.models import Organization
+
+
+def access_log(
+    session: Session,
+    actor: Actor,
+    household_id: uuid.UUID,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    after: int | None,
+    limit: int,
+) -> Sequence[Any]:
+    """Records about the household in the order they were written, with the actor's org name."""
+    statement = (
+        select(AuditRecord, col(Organization.name))
+        .join(Household, col(Household.id) == col(AuditRecord.household_id))
+        .outerjoin(Organization, col(Organization.id) == col(AuditRecord.actor_organization_id))
+        .where(
+            col(AuditRecord.household_id) == household_id,
+            visible_households(actor, Scope.ACCESS_LOG),
+        )
+    )
+    if since is not None:
+        statement = statement.where(col(AuditRecord.started_at) >= since)
+    if until is not None:
+        statement = statement.where(col(AuditRecord.started_at) < until)
+    if after is not None:
+        statement = statement.where(col(AuditRecord.number) > after)
+    return session.execute(statement.order_by(col(AuditRecord.number)).limit(limit + 1)).all()

@@ -1,0 +1,214 @@
+"""The audit trail of one request: filled in as the request goes, written once at its end.
+
+``db.get_session`` opens a trail for every request and keeps it on the session, where the
+access rules, the event recorder and the services can reach it without the request. Only a
+request that passed an access rule for case data is ``audited``; it writes exactly one
+record: inside the request's transaction when the work commits, or in a transaction of its
+own after a rollback, so denied and failed attempts leave a trace too.
+"""
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from http import HTTPStatus
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from gezinsplan.audit.models import AuditAction, AuditOutcome, AuditRecord, LegalBasis
+from gezinsplan.auth.actor import Actor
+from gezinsplan.errors import AuditUnavailable, Problem
+from gezinsplan.kit.clock import utcnow
+
+TRAIL_KEY = "gezinsplan_audit_trail"
+ACTIONS = {
+    "GET": AuditAction.READ,
+    "HEAD": AuditAction.READ,
+    "POST": AuditAction.CREATE,
+    "PUT": AuditAction.UPDATE,
+    "PATCH": AuditAction.UPDATE,
+    "DELETE": AuditAction.DELETE,
+}
+# W3C Trace Context, version 00: only a well-formed header is kept.
+TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+@dataclass
+class AuditTrail:
+    started_at: datetime
+    method: str
+    request_id: str
+    traceparent: str | None
+    client_address: str | None
+    resource: str = ""
+    resource_id: str | None = None
+    audited: bool = False
+    actor: Actor | None = None
+    action: AuditAction | None = None
+    household_id: uuid.UUID | None = None
+    member_ids: list[uuid.UUID] = field(default_factory=list)
+    legal_basis: LegalBasis = LegalBasis.NONE
+    legal_basis_id: uuid.UUID | None = None
+    purpose: str | None = None
+    created: bool = False
+
+    def record(self, status_code: int) -> AuditRecord:
+        actor = self.actor
+        return AuditRecord(
+            started_at=self.started_at,
+            ended_at=utcnow(),
+            action=str(self.action or ACTIONS.get(self.method, AuditAction.READ)),
+            outcome=str(_outcome(status_code)),
+            status_code=int(status_code),
+            actor_sub=actor.sub if actor else None,
+            actor_name=actor.name if actor else None,
+            actor_organization_id=actor.org if actor else None,
+            actor_roles=",".join(sorted(actor.roles)) if actor else "",
+            purpose=self.purpose,
+            legal_basis=str(self.legal_basis),
+            legal_basis_id=self.legal_basis_id,
+            household_id=self.household_id,
+            member_ids=",".join(str(m) for m in dict.fromkeys(self.member_ids)),
+            method=self.method,
+            resource=self.resource,
+            resource_id=self.resource_id,
+            request_id=self.request_id,
+            traceparent=self.traceparent,
+            client_address=self.client_address,
+        )
+
+
+def _outcome(status_code: int) -> AuditOutcome:
+    if status_code < 400:
+        return AuditOutcome.SUCCESS
+    if status_code in {HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND}:
+        return AuditOutcome.DENIED
+    if status_code < 500:
+        return AuditOutcome.REJECTED
+    return AuditOutcome.FAILED
+
+
+def open_trail(session: Session, request: Request) -> AuditTrail:
+    traceparent = request.headers.get("traceparent", "").strip().lower()
+    route = request.scope.get("route")
+    params = request.path_params
+    trail = AuditTrail(
+        started_at=utcnow(),
+        method=request.method,
+        request_id=getattr(request.state, "request_id", None) or str(uuid.uuid4()),
+        traceparent=traceparent if TRACEPARENT.match(traceparent) else None,
+        client_address=request.client.host if request.client else None,
+        resource=getattr(route, "path", request.url.path)[:200],
+        resource_id=str(list(params.values())[-1])[:100] if params else None,
+    )
+    trail.household_id = _uuid(params.get("household_id"))
+    member = _uuid(params.get("member_id"))
+    if member is not None:
+        trail.member_ids.append(member)
+    session.info[TRAIL_KEY] = trail
+    return trail
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def trail_of(session: Session) -> AuditTrail | None:
+    trail = session.info.get(TRAIL_KEY)
+    return trail if isinstance(trail, AuditTrail) else None
+
+
+def audit(
+    session: Session,
+    actor: Actor,
+    *,
+    household_id: uuid.UUID | None = None,
+    basis: LegalBasis = LegalBasis.NONE,
+    basis_id: uuid.UUID | None = None,
+    purpose: str | None = None,
+    keep: bool = False,
+) -> None:
+    """Mark the request as one on case data, with who asks, about what, and on what grounds.
+
+    ``keep``: leave grounds a more specific rule of the same request already set.
+    """
+    trail = trail_of(session)
+    if trail is None or (keep and trail.audited):
+        return
+    trail.audited = True
+    trail.actor = actor
+    if household_id is not None:
+        trail.household_id = household_id
+    trail.legal_basis = basis
+    trail.legal_basis_id = basis_id
+    trail.purpose = purpose
+
+
+def note_change(session: Session, resource_id: uuid.UUID, household_id: uuid.UUID | None) -> None:
+    """A change's event names what it created: a POST's record points at the new resource."""
+    trail = trail_of(session)
+    if trail is None:
+        return
+    if trail.method == "POST" and not trail.created:
+        trail.resource_id = str(resource_id)
+        trail.created = True
+    if trail.household_id is None and household_id is not None:
+        trail.household_id = household_id
+
+
+def note(
+    session: Session, *, action: AuditAction | None = None, members: Sequence[uuid.UUID] = ()
+) -> None:
+    """Say what the method alone does not: a POST that changes, the members concerned."""
+    trail = trail_of(session)
+    if trail is None:
+        return
+    if action is not None:
+        trail.action = action
+    trail.member_ids.extend(members)
+
+
+def write_success(session: Session, request: Request) -> None:
+    """Insert the record inside the request's transaction; failing here fails the request."""
+    trail = trail_of(session)
+    if trail is None or not trail.audited:
+        return
+    route = request.scope.get("route")
+    status_code = getattr(route, "status_code", None) or HTTPStatus.OK
+    try:
+        session.add(trail.record(int(status_code)))
+        session.flush()
+    except SQLAlchemyError as exc:
+        raise AuditUnavailable(
+            "The request could not be recorded in the audit log, so it was not carried out."
+        ) from exc
+
+
+def status_of(exc: BaseException) -> int:
+    if isinstance(exc, Problem):
+        return exc.status
+    if isinstance(exc, RequestValidationError):
+        return HTTPStatus.UNPROCESSABLE_ENTITY
+    if isinstance(exc, IntegrityError):
+        return HTTPStatus.CONFLICT
+    if isinstance(exc, OperationalError):
+        return HTTPStatus.SERVICE_UNAVAILABLE
+    return HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+def add_failure(session: Session, exc: BaseException) -> bool:
+    """After the work was rolled back, add the attempt's record; the caller commits it alone."""
+    trail = trail_of(session)
+    if trail is None or not trail.audited:
+        return False
+    session.add(trail.record(status_of(exc)))
+    return True
