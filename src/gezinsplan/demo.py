@@ -1,21 +1,25 @@
 """Demo data, so a frontend team can start at once: two municipalities served by one access
 team, two care providers, and a handful of households with members, each with a plan (goals
 in several life domains, actions, an evaluation) and a regisseur: some from the access team,
-some from a care provider.
+some from a care provider. One family shares part of its plan with a care provider by
+consent, so the filtered view can be tried at once.
 
 Written through the services, so the demo leaves the same events real work would.
 """
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
 from gezinsplan.auth.actor import Actor, Role
+from gezinsplan.consents import service as consents
+from gezinsplan.consents.schemas import ConsentCreate
 from gezinsplan.households import service as households
 from gezinsplan.households.models import Household
 from gezinsplan.households.schemas import HouseholdCreate
 from gezinsplan.members import service as members
+from gezinsplan.members.models import Member
 from gezinsplan.members.schemas import MemberCreate
 from gezinsplan.organizations import repository as organizations_repository
 from gezinsplan.organizations import service as organizations
@@ -24,7 +28,7 @@ from gezinsplan.plans import repository as plans_repository
 from gezinsplan.plans import service as plans
 from gezinsplan.plans.schemas import ActionCreate, EvaluationCreate, GoalCreate, PlanUpdate
 from gezinsplan.roles import service as roles
-from gezinsplan.roles.schemas import RegisseurAssign
+from gezinsplan.roles.schemas import CareProviderAdd, RegisseurAssign
 
 _NAMESPACE = uuid.UUID("6f1c1a52-7d7e-4d55-9a0e-0c6c1c6f2a10")
 
@@ -189,6 +193,26 @@ SYSTEM = Actor(
 )
 
 
+def member_id(given: str, family: str) -> uuid.UUID:
+    """Members have stable ids too: a resident's token names one (``--member``)."""
+    return demo_id(f"member-{given}-{family}".lower().replace(" ", "-"))
+
+
+# Care providers working on a household, and the consent the family gave each: the member
+# who gave it, the categories and the life domains it is limited to.
+CONSENTS: dict[str, list[tuple[str, str, list[str], list[str], str]]] = {
+    "Gezin Jansen": [
+        (
+            "schuldhulp-vechtdal",
+            "Sanne",
+            ["basic", "plan"],
+            ["finances"],
+            "Schuldhulpverlening binnen het gezinsplan.",
+        ),
+    ],
+}
+
+
 def is_empty(session: Session) -> bool:
     return not organizations_repository.any_registered(session)
 
@@ -212,7 +236,8 @@ def load(session: Session) -> None:
                 session,
                 SYSTEM,
                 household,
-                MemberCreate.model_validate(
+                member_id=member_id(given, family),
+                data=MemberCreate.model_validate(
                     {
                         "givenName": given,
                         "familyName": family,
@@ -238,8 +263,41 @@ def load(session: Session) -> None:
                 }
             ),
         )
+        if name in CONSENTS:
+            _share(session, household, CONSENTS[name], added)
         if name == "Gezin Bakker":
             households.close_household(session, SYSTEM, household, "goals_achieved", None)
+
+
+def _share(
+    session: Session,
+    household: Household,
+    grants: list[tuple[str, str, list[str], list[str], str]],
+    added: dict[str, Member],
+) -> None:
+    for organization, giver, categories, domains, purpose in grants:
+        roles.add_care_provider(
+            session,
+            SYSTEM,
+            household,
+            CareProviderAdd.model_validate({"organizationId": demo_id(organization)}),
+        )
+        consents.give_consent(
+            session,
+            SYSTEM,
+            household,
+            ConsentCreate.model_validate(
+                {
+                    "granteeOrganizationId": demo_id(organization),
+                    "categories": categories,
+                    "lifeDomains": domains,
+                    "purpose": purpose,
+                    "validFrom": (date.today() - timedelta(days=30)).isoformat(),
+                    "validUntil": (date.today() + timedelta(days=335)).isoformat(),
+                    "givenByMemberId": str(added[giver].id),
+                }
+            ),
+        )
 
 
 def _fill_plan(

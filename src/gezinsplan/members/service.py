@@ -1,5 +1,6 @@
 """Rules for adding, changing and removing members."""
 
+import uuid
 from datetime import date
 
 from pydantic.alias_generators import to_camel
@@ -10,7 +11,7 @@ from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import Conflict, Unprocessable
 from gezinsplan.events.service import EventType, record_event
 from gezinsplan.households.models import Household, HouseholdStatus
-from gezinsplan.kit.clock import utcnow
+from gezinsplan.kit.clock import new_id, utcnow
 from gezinsplan.kit.etags import claim_version
 from gezinsplan.members.models import Member
 from gezinsplan.members.schemas import MemberCreate, MemberUpdate
@@ -57,10 +58,19 @@ def _record(session: Session, actor: Actor, type_: EventType, member: Member) ->
     )
 
 
-def add_member(session: Session, actor: Actor, household: Household, data: MemberCreate) -> Member:
+def add_member(
+    session: Session,
+    actor: Actor,
+    household: Household,
+    data: MemberCreate,
+    *,
+    member_id: uuid.UUID | None = None,
+) -> Member:
+    """Add a person; ``member_id`` lets the demo data give members ids a README can name."""
     if household.status != HouseholdStatus.OPEN:
         raise Conflict("The household is closed; reopen it to add members.")
     member = Member(
+        id=member_id or new_id(),
         household_id=household.id,
         household_status=household.status,
         **data.model_dump(),
