@@ -80,6 +80,15 @@ def own_household(actor: Actor) -> ColumnElement[bool]:
     )
 
 
+def valid_on(consent: Any, day: date) -> list[ColumnElement[bool]]:
+    """A consent (the table or an alias of it) not withdrawn and within its dates on ``day``."""
+    return [
+        col(consent.withdrawn_at).is_(None),
+        col(consent.valid_from) <= day,
+        or_(col(consent.valid_until).is_(None), col(consent.valid_until) >= day),
+    ]
+
+
 def _active_consents(actor: Actor, category: str, today: date) -> Any:
     """The actor's organization's consents on the household, valid today, for a category."""
     consent = aliased(Consent)
@@ -87,9 +96,7 @@ def _active_consents(actor: Actor, category: str, today: date) -> Any:
     return consent, [
         col(consent.household_id) == col(Household.id),
         col(consent.grantee_organization_id) == actor.org,
-        col(consent.withdrawn_at).is_(None),
-        col(consent.valid_from) <= today,
-        or_(col(consent.valid_until).is_(None), col(consent.valid_until) >= today),
+        *valid_on(consent, today),
         exists()
         .where(col(covered.consent_id) == col(consent.id), col(covered.category) == category)
         .correlate(consent),

@@ -9,11 +9,16 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from gezinsplan.access.predicates import full_grounds, own_household, visible_households
+from gezinsplan.access.predicates import (
+    full_grounds,
+    own_household,
+    valid_on,
+    visible_households,
+)
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
@@ -41,15 +46,6 @@ def regisseur_assignment(
     return role.id if role else None
 
 
-def _valid_today() -> list[Any]:
-    today = date.today()
-    return [
-        col(Consent.withdrawn_at).is_(None),
-        col(Consent.valid_from) <= today,
-        or_(col(Consent.valid_until).is_(None), col(Consent.valid_until) >= today),
-    ]
-
-
 def covering_consent(
     session: Session, actor: Actor, household_id: uuid.UUID, scope: Scope, category: str
 ) -> Consent | None:
@@ -60,7 +56,7 @@ def covering_consent(
         .where(
             col(Consent.household_id) == household_id,
             col(Consent.grantee_organization_id) == actor.org,
-            *_valid_today(),
+            *valid_on(Consent, date.today()),
             exists().where(
                 col(ConsentCategory.consent_id) == col(Consent.id),
                 col(ConsentCategory.category) == category,
@@ -93,7 +89,7 @@ def consented_view(
         .where(
             col(Consent.household_id) == household_id,
             col(Consent.grantee_organization_id) == actor.org,
-            *_valid_today(),
+            *valid_on(Consent, date.today()),
             visible_households(actor, scope),
         )
     )
