@@ -327,3 +327,54 @@ def test_a_record_names_the_members_concerned(
     assert set(last(connection).member_ids.split(",")) == {parent["id"], child["id"]}
     assert client.get(f"{base}/{child['id']}", headers=toegang).status_code == 200
     assert last(connection).member_ids == child["id"]
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite", "postgresql"])
+def test_concurrent_audited_reads_all_succeed_with_one_record_each(
+    engine_kind: str, create_database: Any, settings: Any
+) -> None:
+    """Every read writes its record: on SQLite a read must not fail upgrading to a writer."""
+    import asyncio
+
+    import httpx
+    from alembic import command
+
+    from gezinsplan.auth.tokens import mint
+    from gezinsplan.db import make_engine
+    from gezinsplan.main import create_app
+    from tests.conftest import alembic_config
+
+    url = create_database(engine_kind)
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url, pool_size=25, max_overflow=25)
+    app = create_app(settings, bind=engine)
+    admin = {"Authorization": "Bearer " + mint(settings, sub="a", name="A", roles=("admin",))}
+    worker = mint(settings, sub="w", name="W", roles=("toegang",), municipalities=("0193",))
+    headers = {"Authorization": f"Bearer {worker}"}
+    readers = 40
+
+    async def run() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            body = {"kind": "municipality", "name": "Zwolle", "municipalityCode": "0193"}
+            assert (await client.post(f"{API}/organizations", json=body, headers=admin)).is_success
+            opened = await client.post(
+                f"{API}/households", json={"municipalityCode": "0193", "name": "X"}, headers=headers
+            )
+            plan = f"{API}/households/{opened.json()['id']}/plan"
+            return await asyncio.gather(
+                *(client.get(plan, headers=headers) for _ in range(readers))
+            )
+
+    try:
+        responses = asyncio.run(run())
+        assert [r.status_code for r in responses] == [200] * readers
+        with engine.connect() as connection:
+            reads = connection.scalar(
+                select(func.count())
+                .select_from(AuditRecord)
+                .where(col(AuditRecord.action) == "read")
+            )
+        assert reads == readers
+    finally:
+        engine.dispose()

@@ -28,7 +28,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 WRITE_OPTION = "gezinsplan_write"
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -64,8 +63,10 @@ def get_session(request: Request) -> Iterator[Session]:
     factory: SessionFactory = request.app.state.session_factory
     with factory() as session:
         trail.open_trail(session, request)
-        bind = session.get_bind()
-        if request.method not in READ_METHODS and isinstance(bind, Engine):
+        if isinstance(session.get_bind(), Engine):
+            # Every request on case data writes its audit record, reads included; on SQLite
+            # a read transaction cannot become a writer once another has committed, so
+            # each transaction takes the write lock up front (a no-op on PostgreSQL).
             session.connection(execution_options={WRITE_OPTION: True})
         try:
             yield session
