@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck pytest openapi migrate demo-data clean
+.PHONY: run test lint typecheck pytest openapi migrate demo-data bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,8 @@ run: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff format --check src tests migrations bench
 	$(BIN)/hadolint Dockerfile
 
 typecheck: $(DEV_STAMP)
@@ -48,6 +48,10 @@ migrate: $(STAMP)
 
 demo-data: $(STAMP)
 	$(BIN)/gezinsplan demo-data --if-empty
+
+## Benchmarks (bench/run.py): PostgreSQL from PyPI, generated data, wrk; writes bench/results/.
+bench: $(DEV_STAMP)
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,157 @@
+"""The results file: machine, command, the table, ratios to the ceilings, targets, plans."""
+
+from pathlib import Path
+from typing import Any
+
+from bench import machine
+
+ROOT = Path(__file__).resolve().parent.parent
+FLATNESS = 0.25  # the issue's "at most 25% change from 10,000 to 1,000,000 households"
+
+
+def _rps(result: Any) -> float:
+    return float(result.full.requests / result.full.seconds)
+
+
+def _half_rps(result: Any) -> float:
+    return float(result.half.requests / result.half.seconds)
+
+
+def _mix(result: Any) -> str:
+    statuses = getattr(result.full, "statuses", None)
+    if not statuses:
+        return "-"
+    return ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+
+
+def table(ceiling_a: Any, runs: list[Any]) -> str:
+    head = (
+        "| engine | households | scenario | req/s (fixed concurrency) | p50 / p95 / p99 ms "
+        "| fixed rate req/s (achieved) | p50 / p95 / p99 ms at that rate | x ceiling A "
+        "| x ceiling B | status mix (fixed concurrency) |\n"
+        "| --- | ---: | --- | ---: | --- | ---: | --- | ---: | ---: | --- |\n"
+    )
+    lines = [_row("-", "-", ceiling_a, ceiling_a, None)]
+    for run in runs:
+        ceiling_b = run.results[-1]
+        for result in run.results:
+            lines.append(_row(run.engine, f"{run.households:,}", result, ceiling_a, ceiling_b))
+    return head + "\n".join(lines)
+
+
+def _row(engine: str, size: str, r: Any, a: Any, b: Any) -> str:
+    ratio_b = f"{_rps(r) / _rps(b):.2f}" if b is not None else "-"
+    return (
+        f"| {engine} | {size} | {r.scenario} | {_rps(r):,.0f} "
+        f"| {r.full.p50_ms:.1f} / {r.full.p95_ms:.1f} / {r.full.p99_ms:.1f} "
+        f"| {r.rate:,.0f} ({_half_rps(r):,.0f}) "
+        f"| {r.half.p50_ms:.1f} / {r.half.p95_ms:.1f} / {r.half.p99_ms:.1f} "
+        f"| {_rps(r) / _rps(a):.2f} | {ratio_b} | {_mix(r)} |"
+    )
+
+
+def _targets(ceiling_a: Any, runs: list[Any]) -> list[str]:
+    out = []
+    for run in runs:
+        plan = run.results[0]
+        share = _rps(plan) / _rps(ceiling_a)
+        p99 = plan.half.p99_ms
+        met = share >= 0.25 and p99 < 20
+        out.append(
+            f"- **Plan read ≥ ¼ of ceiling A, p99 < 20 ms at half rate** ({run.engine}, "
+            f"{run.households:,}): {'met' if met else 'MISSED'}: {share:.2f} x ceiling A, "
+            f"p99 {p99:.1f} ms at {plan.rate:,.0f} req/s."
+        )
+    for engine in sorted({run.engine for run in runs}):
+        mine = sorted((r for r in runs if r.engine == engine), key=lambda r: r.households)
+        for index, name in ((0, "plan read"), (1, "household list")):
+            if len(mine) < 2:
+                out.append(
+                    f"- **{name} throughput flat from 10,000 to 1,000,000** ({engine}): not "
+                    f"measured in this run (one size only; set BENCH_SIZES)."
+                )
+                continue
+            small, large = mine[0], mine[-1]
+            before, after = _rps(small.results[index]), _rps(large.results[index])
+            change = (after - before) / before
+            reach = large.households >= 1_000_000
+            verdict = "met" if abs(change) <= FLATNESS else "MISSED"
+            if not reach:
+                verdict += " so far (1,000,000 not run)"
+            out.append(
+                f"- **{name} throughput flat** ({engine}, {small.households:,} → "
+                f"{large.households:,}): {verdict}: {before:,.0f} → {after:,.0f} req/s "
+                f"({change:+.0%})."
+            )
+    counts = {
+        (run.engine, run.households): (len(run.plan_statements), len(run.list_statements))
+        for run in runs
+    }
+    engines = {e for e, _ in counts}
+    fixed = all(len({v for (e, _), v in counts.items() if e == x}) == 1 for x in engines)
+    out.append(
+        "- **Statements per request fixed whatever the plan's size**: "
+        f"{'met' if fixed else 'MISSED'}: tests/test_statement_count.py (part of `make test`) "
+        "compares 1 and 20 goals, 1 and 30 households; in this run (plan read, list): "
+        + ", ".join(f"{e} {n:,}: {p}, {q}" for (e, n), (p, q) in counts.items())
+        + "."
+    )
+    return out
+
+
+def _profile(profile: dict[str, Any] | None) -> str:
+    if not profile:
+        return "No profile in this run (BENCH_PROFILE=0, no PostgreSQL run, or py-spy missing).\n"
+    total = profile["samples"] or 1
+    own = "\n".join(f"| {name} | {n} | {n / total:.0%} |" for name, n in profile["own_by_package"])
+    inclusive = "\n".join(
+        f"| `{name}` | {n} | {n / total:.0%} |" for name, n in profile["inclusive_by_function"]
+    )
+    return (
+        f"py-spy, {profile['samples']} samples of the service's workers under the plan read "
+        f"(raw stacks: [{profile['file']}]({profile['file']})).\n\n"
+        "Innermost frame by package (where the CPU is spent):\n\n"
+        f"| package | samples | share |\n| --- | ---: | ---: |\n{own}\n\n"
+        "Functions anywhere on the stack (inclusive):\n\n"
+        f"| function (package) | samples | share |\n| --- | ---: | ---: |\n{inclusive}\n"
+    )
+
+
+def write(config: dict[str, Any], ceiling_a: Any, runs: list[Any]) -> Path:
+    results_dir: Path = config["results_dir"]
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"{config['stem']}.md"
+    info = machine.describe() | {"PostgreSQL": config.get("postgres_version", "-")}
+    generation = "\n".join(
+        f"| {r.engine} | {r.households:,} | {r.rows:,} | {r.generation_seconds:.1f} s |"
+        for r in runs
+    )
+    plans = ""
+    for run in runs:
+        if run.plans:
+            plans += f"\n### {run.engine}, {run.households:,} households\n\n"
+            plans += "\n\n".join(f"```\n{p}\n```" for p in run.plans) + "\n"
+    path.write_text(
+        f"# Benchmark {config['stem']}\n\n"
+        f"Commit `{machine.commit(ROOT)}`, {config['elapsed'] / 60:.1f} minutes.\n\n"
+        f"```sh\n{config['command']}\n```\n\n"
+        "## Machine\n\n"
+        + "\n".join(f"- {k}: {v}" for k, v in info.items())
+        + f"\n- Service: `gezinsplan serve --workers {config['workers']}`; wrk "
+        f"{config['connections']} connections (one thread each), {config['duration']:.0f} s "
+        "per measurement after a 2 s warm-up; ceiling B from as many processes.\n\n"
+        "## Results\n\n"
+        "Fixed concurrency runs flat out; the fixed rate is half of that maximum, paced by "
+        "bench/wrk/common.lua (wrk 4 has no rate option and wrk2 is not in Debian), latency "
+        "measured from the actual send. Ratios are of the fixed-concurrency throughput.\n\n"
+        + table(ceiling_a, runs)
+        + "\n\n## Targets\n\n"
+        + "\n".join(_targets(ceiling_a, runs))
+        + "\n\n## Data generation\n\n| engine | households | rows | time |\n"
+        "| --- | ---: | ---: | ---: |\n" + generation + "\n\n"
+        "## Profile of the plan read\n\n" + _profile(config.get("profile")) + "\n"
+        "## Query plans at the largest size\n\n"
+        "The plan read's statements (as a care provider), then the list's (as toegang, "
+        f"`?q=` search), captured from real requests.\n{plans}"
+    )
+    return path

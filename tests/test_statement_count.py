@@ -1,0 +1,167 @@
+"""The number of SQL statements per request is fixed, whatever the size of the data.
+
+A listener on the test connection's engine counts every statement a request sends
+(savepoints and the audit insert included). Each hot path is measured on a small and on a
+large case; a repository that loads per goal, per action or per household (an N+1) makes the
+two counts differ and fails here.
+"""
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+
+from tests.conftest import Directory, Token
+from tests.test_consents import add_member, consent_body
+
+API = "/api/v1"
+DOMAINS = ("finances", "parenting", "housing", "school")
+
+
+class StatementCounter:
+    """Counts statements on one engine while a ``with counter.measure():`` block runs."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.active = False
+
+    def __call__(self, *_args: Any) -> None:
+        if self.active:
+            self.count += 1
+
+    @contextmanager
+    def measure(self) -> Iterator["StatementCounter"]:
+        self.count, self.active = 0, True
+        try:
+            yield self
+        finally:
+            self.active = False
+
+
+@pytest.fixture
+def counter(connection: Connection) -> Iterator[StatementCounter]:
+    counting = StatementCounter()
+    event.listen(connection.engine, "before_cursor_execute", counting)
+    yield counting
+    event.remove(connection.engine, "before_cursor_execute", counting)
+
+
+def _add_goals(client: TestClient, base: str, headers: dict[str, str], start: int, n: int) -> None:
+    """Goals spread over several life domains, each with two actions."""
+    for i in range(start, start + n):
+        body = {
+            "lifeDomain": DOMAINS[i % len(DOMAINS)],
+            "description": f"Doel {i}",
+            "zrmStart": 2,
+            "zrmTarget": 4,
+        }
+        goal = client.post(f"{base}/plan/goals", json=body, headers=headers)
+        assert goal.status_code == 201, goal.text
+        for step in range(2):
+            action = client.post(
+                f"{base}/plan/goals/{goal.json()['id']}/actions",
+                json={"description": f"Stap {i}.{step}", "performer": "professional"},
+                headers=headers,
+            )
+            assert action.status_code == 201, action.text
+
+
+def _counted(counter: StatementCounter, request: Callable[[], Response], status: int) -> int:
+    with counter.measure():
+        response = request()
+    assert response.status_code == status, response.text
+    return counter.count
+
+
+def test_a_plan_read_issues_as_many_statements_for_1_goal_as_for_20(
+    client: TestClient,
+    toegang: dict[str, str],
+    token: Token,
+    household: dict[str, Any],
+    directory: Directory,
+    counter: StatementCounter,
+    engine_name: str,
+) -> None:
+    base = f"{API}/households/{household['id']}"
+    parent = add_member(client, household["id"], toegang)
+    role = client.post(
+        f"{base}/roles", json={"organizationId": directory.debt_help}, headers=toegang
+    )
+    assert role.status_code == 201, role.text
+    consent = client.post(
+        f"{base}/consents", json=consent_body(directory, parent), headers=toegang
+    )  # basic and plan, finances only
+    assert consent.status_code == 201, consent.text
+    carla = token("care_provider", org=uuid.UUID(directory.debt_help), sub="carla")
+
+    def read(headers: dict[str, str]) -> Callable[[], Response]:
+        return lambda: client.get(f"{base}/plan", headers=headers)
+
+    _add_goals(client, base, toegang, 0, 1)
+    small = (_counted(counter, read(toegang), 200), _counted(counter, read(carla), 200))
+    _add_goals(client, base, toegang, 1, 19)
+    large = (_counted(counter, read(toegang), 200), _counted(counter, read(carla), 200))
+    filtered = client.get(f"{base}/plan", headers=carla).json()["goals"]
+    assert {goal["lifeDomain"] for goal in filtered} == {"finances"}
+    print(
+        f"\n[{engine_name}] plan read statements, 1 / 20 goals: "
+        f"toegang {small[0]} / {large[0]}, care provider (finances only) {small[1]} / {large[1]}"
+    )
+    assert small == large
+
+
+def test_a_household_list_with_a_name_search_issues_as_many_for_1_as_for_30(
+    client: TestClient,
+    toegang: dict[str, str],
+    household: dict[str, Any],
+    counter: StatementCounter,
+    engine_name: str,
+) -> None:
+    def search() -> Response:
+        return client.get(f"{API}/households", params={"q": "jansen"}, headers=toegang)
+
+    small = _counted(counter, search, 200)
+    for i in range(29):
+        body = {"municipalityCode": "0193", "name": f"Gezin Jansen {i}"}
+        created = client.post(f"{API}/households", json=body, headers=toegang)
+        assert created.status_code == 201, created.text
+        add_member(client, created.json()["id"], toegang, givenName=f"Kind {i}")
+    large = _counted(counter, search, 200)
+    assert len(search().json()["items"]) == 30
+    print(f"\n[{engine_name}] household list ?q= statements, 1 / 30 households: {small} / {large}")
+    assert small == large
+
+
+def test_a_goal_edit_issues_as_many_statements_in_a_plan_of_1_goal_as_of_20(
+    client: TestClient,
+    toegang: dict[str, str],
+    household: dict[str, Any],
+    counter: StatementCounter,
+    engine_name: str,
+) -> None:
+    base = f"{API}/households/{household['id']}"
+
+    def edit() -> int:
+        plan = client.get(f"{base}/plan", headers=toegang)
+        goal = plan.json()["goals"][0]["id"]
+        headers = toegang | {"If-Match": plan.headers["ETag"]}
+        return _counted(
+            counter,
+            lambda: client.patch(
+                f"{base}/plan/goals/{goal}", json={"zrmTarget": 5}, headers=headers
+            ),
+            200,
+        )
+
+    _add_goals(client, base, toegang, 0, 1)
+    small = edit()
+    _add_goals(client, base, toegang, 1, 19)
+    large = edit()
+    print(f"\n[{engine_name}] goal PATCH statements, plan of 1 / 20 goals: {small} / {large}")
+    assert small == large
