@@ -304,6 +304,14 @@ def test_actions_name_a_performer_that_exists_here(
         "professional",
         None,
     )
+    for unknown in (str(uuid.uuid4()), stranger["id"]):
+        moved = client.patch(
+            f"{actions}/{created['id']}",
+            json={"performer": "member", "performerMemberId": unknown, "performerName": None},
+            headers=toegang | {"If-Match": etag(client, base, toegang)},
+        )
+        assert moved.status_code == 422, moved.text  # not a foreign-key error
+        assert moved.json()["invalidParams"][0]["name"] == "body:performerMemberId"
 
 
 @pytest.mark.parametrize(

@@ -202,11 +202,14 @@ def _check_performer(
             "required for, and only for, an organization",
             "Name the organization.",
         )
-    if member is not None and members.get_visible(session, actor, household_id, member) is None:
-        raise Unprocessable.field(
-            "performerMemberId", "not a member of this household", "No such member here."
-        )
-    _check_organization(session, organization, "performerOrganizationId")
+    # The action may already carry the new ids: flushing them before the check would turn an
+    # unknown id into a foreign-key error instead of this 422.
+    with session.no_autoflush:
+        if member is not None and members.get_visible(session, actor, household_id, member) is None:
+            raise Unprocessable.field(
+                "performerMemberId", "not a member of this household", "No such member here."
+            )
+        _check_organization(session, organization, "performerOrganizationId")
 
 
 def add_action(
