@@ -1,0 +1,191 @@
+"""The access rules as plain facts and functions, for the access matrix test.
+
+Written from the rules in DESIGN.md and the issue, not from ``gezinsplan.access``: it takes
+what a world holds (who works on a household, which consents it gave) and says what an actor
+may read and change, which life domains and consents they see, and so which canaries may
+appear in the answers they get. Nothing here touches the app or the database.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+BASIC, PLAN, PROGRESS, INDICATIONS = "basic", "plan", "progress", "indications"
+ROLES, CONSENTS, ACCESS_LOG = "roles", "consents", "access_log"
+SCOPES = (BASIC, PLAN, PROGRESS, INDICATIONS, ROLES, CONSENTS, ACCESS_LOG)
+CATEGORIES = (BASIC, PLAN, PROGRESS, INDICATIONS)
+
+# The consent category that opens a scope to a care provider; the access log opens to none.
+CATEGORY_OF = {
+    BASIC: BASIC,
+    PLAN: PLAN,
+    PROGRESS: PROGRESS,
+    INDICATIONS: INDICATIONS,
+    ROLES: BASIC,
+    CONSENTS: BASIC,
+}
+RESIDENT_READS = frozenset({PLAN, PROGRESS, ROLES, CONSENTS, ACCESS_LOG})
+RESIDENT_WRITES = frozenset({CONSENTS})
+
+
+@dataclass(frozen=True)
+class ActorFacts:
+    """What a token says: roles, municipalities, organization, subject, member."""
+
+    roles: frozenset[str] = frozenset()
+    municipalities: frozenset[str] = frozenset()
+    org: str | None = None
+    sub: str = "tester"
+    member: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsentFacts:
+    org: str
+    categories: frozenset[str]
+    domains: frozenset[str] = frozenset()  # empty: every life domain
+    valid_from: date = date.min
+    valid_until: date | None = None
+    withdrawn: bool = False
+
+    def valid_on(self, day: date) -> bool:
+        if self.withdrawn or day < self.valid_from:
+            return False
+        return self.valid_until is None or day <= self.valid_until
+
+
+@dataclass(frozen=True)
+class HouseholdFacts:
+    """Who may be let in: the municipality, the members, the active roles, the consents."""
+
+    municipality: str
+    members: frozenset[str] = frozenset()
+    regisseur: tuple[str, str] | None = None  # (professional sub, organization) while active
+    care_providers: frozenset[str] = frozenset()  # organizations with an active role
+    consents: tuple[ConsentFacts, ...] = ()
+
+    def with_consents(
+        self, consents: Iterable[ConsentFacts], care_providers: Iterable[str] = ()
+    ) -> "HouseholdFacts":
+        return HouseholdFacts(
+            municipality=self.municipality,
+            members=self.members,
+            regisseur=self.regisseur,
+            care_providers=self.care_providers | frozenset(care_providers),
+            consents=(*self.consents, *consents),
+        )
+
+
+def _toegang_here(actor: ActorFacts, household: HouseholdFacts) -> bool:
+    return "toegang" in actor.roles and household.municipality in actor.municipalities
+
+
+def regisseur_here(actor: ActorFacts, household: HouseholdFacts) -> bool:
+    professional = bool(actor.roles & {"toegang", "care_provider"})
+    return professional and actor.org is not None and household.regisseur == (actor.sub, actor.org)
+
+
+def whole_file(actor: ActorFacts, household: HouseholdFacts) -> bool:
+    """The access team of the municipality and the current regisseur: all but the log."""
+    return _toegang_here(actor, household) or regisseur_here(actor, household)
+
+
+def resident_of(actor: ActorFacts, household: HouseholdFacts) -> bool:
+    return "resident" in actor.roles and actor.member in household.members
+
+
+def _valid_consents(
+    actor: ActorFacts, household: HouseholdFacts, category: str, today: date
+) -> list[ConsentFacts]:
+    """The actor's organization's consents valid today for a category, while it works here."""
+    if "care_provider" not in actor.roles or actor.org is None:
+        return []
+    if actor.org not in household.care_providers:
+        return []
+    return [
+        consent
+        for consent in household.consents
+        if consent.org == actor.org and category in consent.categories and consent.valid_on(today)
+    ]
+
+
+def may_read(actor: ActorFacts, household: HouseholdFacts, scope: str, today: date) -> bool:
+    if scope != ACCESS_LOG and whole_file(actor, household):
+        return True
+    if scope in CATEGORY_OF and _valid_consents(actor, household, CATEGORY_OF[scope], today):
+        return True
+    if scope in RESIDENT_READS and resident_of(actor, household):
+        return True
+    return (
+        scope == ACCESS_LOG
+        and "privacy_officer" in actor.roles
+        and household.municipality in actor.municipalities
+    )
+
+
+def may_write(actor: ActorFacts, household: HouseholdFacts, scope: str) -> bool:
+    """Care providers only read; a resident changes only the consents."""
+    if scope != ACCESS_LOG and whole_file(actor, household):
+        return True
+    return scope in RESIDENT_WRITES and resident_of(actor, household)
+
+
+def sees_domain(actor: ActorFacts, household: HouseholdFacts, domain: str, today: date) -> bool:
+    """Within the plan: a care provider sees the domains its valid plan consents name."""
+    if whole_file(actor, household) or resident_of(actor, household):
+        return True
+    return any(
+        not consent.domains or domain in consent.domains
+        for consent in _valid_consents(actor, household, PLAN, today)
+    )
+
+
+def sees_consent_of(actor: ActorFacts, household: HouseholdFacts, grantee: str) -> bool:
+    """A care provider sees only the consents given to its own organization."""
+    if whole_file(actor, household) or resident_of(actor, household):
+        return True
+    return "care_provider" in actor.roles and actor.org == grantee
+
+
+@dataclass(frozen=True)
+class Tag:
+    """Where a canary lives: a household's scope, maybe a life domain or a consent's grantee."""
+
+    household: str
+    scope: str
+    domain: str | None = None
+    grantee: str | None = None
+
+
+@dataclass
+class Canaries:
+    """Every canary string of a world with its tag; the oracle says who may see which."""
+
+    tags: dict[str, Tag] = field(default_factory=dict)
+
+    def add(self, text: str, tag: Tag) -> str:
+        assert text not in self.tags, f"canary {text} used twice"
+        self.tags[text] = tag
+        return text
+
+    def extended(self, extra: dict[str, Tag]) -> "Canaries":
+        return Canaries({**self.tags, **extra})
+
+
+def may_see(
+    actor: ActorFacts, households: dict[str, HouseholdFacts], tag: Tag, today: date
+) -> bool:
+    household = households.get(tag.household)
+    if household is None or not may_read(actor, household, tag.scope, today):
+        return False
+    if tag.domain is not None and not sees_domain(actor, household, tag.domain, today):
+        return False
+    return tag.grantee is None or sees_consent_of(actor, household, tag.grantee)
+
+
+def visible_canaries(
+    actor: ActorFacts, households: dict[str, HouseholdFacts], canaries: Canaries, today: date
+) -> frozenset[str]:
+    return frozenset(
+        text for text, tag in canaries.tags.items() if may_see(actor, households, tag, today)
+    )

@@ -1,0 +1,1334 @@
+"""The access matrix: every operation of the route table, as every kind of actor, on an own,
+a foreign, another and a nonexistent household, with own, cross-household, hidden-domain and
+random sub-resource ids, valid and invalid bodies, current and stale ETags.
+
+Expected outcomes come from ``tests.access_oracle``, which knows the rules but not the app.
+Every household and category of the world is seeded with unique canary strings; every
+response body and header is searched for canaries the caller may not see. A household (or a
+goal, member, ...) the caller may not reach must answer exactly like a nonexistent one.
+Each request runs in a savepoint that is rolled back, so all see the same world. A second
+test lets Hypothesis draw consent configurations for one care provider and checks the same.
+"""
+
+import json
+import re
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import hypothesis.strategies as st
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from gezinsplan.access.guard import unguarded_routes
+from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
+from gezinsplan.kit.clock import utcnow
+from gezinsplan.roles.models import RoleAssignment
+from tests.access_oracle import (
+    ACCESS_LOG,
+    BASIC,
+    CATEGORIES,
+    CONSENTS,
+    PLAN,
+    ROLES,
+    ActorFacts,
+    Canaries,
+    ConsentFacts,
+    HouseholdFacts,
+    Tag,
+    may_read,
+    may_write,
+    regisseur_here,
+    sees_consent_of,
+    sees_domain,
+    visible_canaries,
+)
+from tests.conftest import Token
+
+API = "/api/v1"
+H = f"{API}/households/{{household_id}}"
+TODAY = date.today()
+FINANCES, PARENTING, HOUSING = "finances", "parenting", "housing"
+DOMAINS = (FINANCES, PARENTING, HOUSING)
+PROBLEM = "application/problem+json"
+PER_REQUEST = frozenset({"date", "x-request-id"})  # differ per request by design
+CANARY = re.compile(r"CANARY-[A-Za-z0-9_-]+")
+MIN_ATTEMPTS = 10_000
+MIN_EXAMPLES = 1_000
+HOUSEHOLDS = ("A", "B", "C")
+NOWHERE = "X"  # the nonexistent household
+
+Json = dict[str, Any]
+Headers = dict[str, str]
+
+
+# --- the world -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Thing:
+    """A sub-resource of a household: what it is, where it lives, what it is about."""
+
+    kind: str
+    household: str
+    domain: str | None = None
+    goal: str | None = None
+    grantee: str | None = None
+
+
+@dataclass
+class Seed:
+    """A household as seeded through the API: its ids, ETags and the oracle's facts."""
+
+    key: str
+    id: str
+    facts: HouseholdFacts
+    parent: str
+    child: str
+    goals: dict[str, str]
+    actions: dict[str, str]
+    evaluation: str
+    roles: list[str]  # oldest first
+    regisseur: str  # the active regisseur assignment
+    consents: list[str]
+    etags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ActorSpec:
+    name: str
+    roles: tuple[str, ...] = ()
+    municipalities: tuple[str, ...] = ()
+    org: str | None = None  # an organization key of the world
+    member: str | None = None  # the household whose parent the token names
+    own: str = "A"
+
+
+ACTORS = (
+    ActorSpec("anonymous"),
+    ActorSpec("toegang-zwolle", ("toegang",), ("0193",), "access"),
+    ActorSpec("toegang-dalfsen", ("toegang",), ("0148",), "access"),
+    ActorSpec("anna", ("toegang",), org="access", own="C"),  # regisseur of C
+    ActorSpec("olga", ("toegang",), org="access"),  # regisseur of A until the handover
+    ActorSpec("bart", ("care_provider",), org="regie"),  # regisseur of A since then
+    ActorSpec("carl", ("care_provider",), org="regie", own="C"),  # handed C over to anna
+    ActorSpec("impostor", ("care_provider",), org="consent"),  # not bart, whatever it says
+    ActorSpec("cp-consent", ("care_provider",), org="consent"),
+    ActorSpec("cp-none", ("care_provider",), org="none"),
+    ActorSpec("cp-expired", ("care_provider",), org="expired"),
+    ActorSpec("cp-withdrawn", ("care_provider",), org="withdrawn"),
+    ActorSpec("cp-domain", ("care_provider",), org="domain"),
+    ActorSpec("resident-a", ("resident",), member="A"),
+    ActorSpec("resident-b", ("resident",), member="B", own="B"),
+    ActorSpec("resident-ghost", ("resident",), member=NOWHERE),  # a member of no household
+    ActorSpec("municipal-system", ("municipal_system",), ("0193",)),
+    ActorSpec("partner-system", ("partner_system",), org="consent"),
+    ActorSpec("policy", ("policy",), ("0193",)),
+    ActorSpec("privacy-officer", ("privacy_officer",), ("0193",)),
+    ActorSpec("admin", ("admin",)),
+)
+# The impostor's token says sub "bart" (A's regisseur) but names another organization.
+SUBS = {"impostor": "bart"}
+
+ORGANIZATIONS: dict[str, Json] = {
+    "access": {
+        "kind": "access_team",
+        "name": "Wijkteam Zwolle",
+        "servedMunicipalities": ["0193", "0148"],
+    },
+    "access-amsterdam": {
+        "kind": "access_team",
+        "name": "Wijkteam Amsterdam",
+        "servedMunicipalities": ["0363"],
+    },
+    **{
+        key: {"kind": "care_provider", "name": f"Zorgaanbieder {key}", "agbCode": f"5200{n:04d}"}
+        for n, key in enumerate(
+            ("regie", "consent", "none", "expired", "withdrawn", "domain", "spare", "hypo", "other")
+        )
+    },
+}
+
+
+@dataclass(frozen=True)
+class ConsentPlan:
+    org: str
+    categories: tuple[str, ...] = (BASIC, PLAN)
+    domains: tuple[str, ...] = ()
+    valid_from: int = 0  # days from today
+    valid_until: int | None = 365
+    withdraw: bool = False
+
+
+@dataclass(frozen=True)
+class HouseholdPlan:
+    key: str
+    municipality: str
+    opener: str  # an actor seeding it: toegang of its municipality
+    regisseurs: tuple[tuple[str, str], ...]  # (sub, org key), handed over in this order
+    care_providers: tuple[str, ...]
+    consents: tuple[ConsentPlan, ...]
+
+
+PLANS = (
+    HouseholdPlan(
+        "A",
+        "0193",
+        "zwolle",
+        regisseurs=(("olga", "access"), ("bart", "regie")),
+        care_providers=("consent", "none", "expired", "withdrawn", "domain"),
+        consents=(
+            ConsentPlan("consent"),
+            ConsentPlan("expired", valid_from=-30, valid_until=-1),
+            ConsentPlan("withdrawn", withdraw=True),
+            ConsentPlan("domain", domains=(FINANCES,)),
+        ),
+    ),
+    HouseholdPlan(
+        "C",
+        "0193",
+        "zwolle",
+        regisseurs=(("carl", "regie"), ("anna", "access")),
+        care_providers=("regie",),
+        consents=(ConsentPlan("domain"),),  # without a role on C: no grounds
+    ),
+    HouseholdPlan(
+        "B",
+        "0363",
+        "amsterdam",
+        # Anna's sub, but of the Amsterdam team: not the anna of our tokens.
+        regisseurs=(("anna", "access-amsterdam"),),
+        care_providers=("none",),  # a role without consent
+        consents=(ConsentPlan("consent"),),  # a consent without a role
+    ),
+)
+
+
+@dataclass
+class World:
+    orgs: dict[str, str]
+    households: dict[str, Seed] = field(default_factory=dict)
+    canaries: Canaries = field(default_factory=Canaries)
+    things: dict[str, Thing] = field(default_factory=dict)
+    actors: dict[str, ActorFacts | None] = field(default_factory=dict)
+    headers: dict[str, Headers] = field(default_factory=dict)
+    nowhere: str = field(default_factory=lambda: str(uuid.uuid4()))
+    random: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def facts(self) -> dict[str, HouseholdFacts]:
+        return {key: seed.facts for key, seed in self.households.items()}
+
+    def seed(self, key: str) -> Seed:
+        """The seed a request on ``key`` borrows its ids from; the nonexistent one: A's."""
+        return self.households.get(key) or self.households["A"]
+
+    def other(self, key: str) -> Seed:
+        """The household whose ids a cross-household request borrows."""
+        return self.households["A" if key == "B" else "B"]
+
+
+def _send(
+    client: TestClient, method: str, url: str, headers: Headers, body: Any = None, status: int = 201
+) -> Any:
+    response = client.request(method, url, json=body, headers=headers)
+    assert response.status_code == status, (method, url, response.text)
+    return response
+
+
+class Seeder:
+    """Fills a world through the API, as the administrator and the access teams would."""
+
+    def __init__(self, client: TestClient, world: World, openers: dict[str, Headers]) -> None:
+        self.client = client
+        self.world = world
+        self.openers = openers
+
+    def canary(self, key: str, scope: str, detail: str, **tag: Any) -> str:
+        return self.world.canaries.add(f"CANARY-{key}-{scope}-{detail}", Tag(key, scope, **tag))
+
+    def household(self, plan: HouseholdPlan) -> Seed:
+        headers = self.openers[plan.opener]
+        opened = _send(
+            self.client,
+            "POST",
+            f"{API}/households",
+            headers,
+            {"municipalityCode": plan.municipality, "name": self.canary(plan.key, BASIC, "name")},
+        ).json()
+        base = f"{API}/households/{opened['id']}"
+        parent = self.member(plan.key, base, headers, "parent", "1985-05-05")
+        child = self.member(plan.key, base, headers, "child", "2015-06-06")
+        goals, actions = self.plan(plan.key, base, headers, parent)
+        evaluation = self.evaluation(plan.key, base, headers, goals)
+        roles, regisseur = self.roles(plan, base, headers)
+        consents, consent_facts = self.consents(plan, base, headers, parent)
+        seed = Seed(
+            key=plan.key,
+            id=opened["id"],
+            facts=HouseholdFacts(
+                municipality=plan.municipality,
+                members=frozenset({parent, child}),
+                regisseur=(plan.regisseurs[-1][0], self.world.orgs[plan.regisseurs[-1][1]]),
+                care_providers=frozenset(self.world.orgs[o] for o in plan.care_providers),
+                consents=consent_facts,
+            ),
+            parent=parent,
+            child=child,
+            goals=goals,
+            actions=actions,
+            evaluation=evaluation,
+            roles=roles,
+            regisseur=regisseur,
+            consents=consents,
+            etags={
+                "household": self.etag(base, headers),
+                "plan": self.etag(f"{base}/plan", headers),
+                "member": self.etag(f"{base}/members/{parent}", headers),
+            },
+        )
+        self.register(seed, plan)
+        return seed
+
+    def etag(self, url: str, headers: Headers) -> str:
+        return str(_send(self.client, "GET", url, headers, status=200).headers["etag"])
+
+    def member(self, key: str, base: str, headers: Headers, relation: str, born: str) -> str:
+        body = {
+            "givenName": self.canary(key, BASIC, f"{relation}-given"),
+            "familyName": self.canary(key, BASIC, f"{relation}-family"),
+            "birthDate": born,
+            "relation": relation,
+            "isGuardian": relation == "parent",
+        }
+        return str(_send(self.client, "POST", f"{base}/members", headers, body).json()["id"])
+
+    def plan(
+        self, key: str, base: str, headers: Headers, parent: str
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        wishes = {"familyWishes": self.canary(key, PLAN, "wishes")}
+        etag = self.etag(f"{base}/plan", headers)
+        _send(self.client, "PATCH", f"{base}/plan", headers | {"If-Match": etag}, wishes, 200)
+        goals, actions = {}, {}
+        for domain in DOMAINS:
+            goal = {
+                "lifeDomain": domain,
+                "description": self.canary(key, PLAN, f"goal-{domain}", domain=domain),
+                "zrmStart": 2,
+                "zrmTarget": 4,
+            }
+            goals[domain] = _send(self.client, "POST", f"{base}/plan/goals", headers, goal).json()[
+                "id"
+            ]
+            action = {
+                "description": self.canary(key, PLAN, f"action-{domain}", domain=domain),
+                "performer": "own_network",
+                "performerName": self.canary(key, PLAN, f"actionby-{domain}", domain=domain),
+            }
+            url = f"{base}/plan/goals/{goals[domain]}/actions"
+            actions[domain] = _send(self.client, "POST", url, headers, action).json()["id"]
+        return goals, actions
+
+    def evaluation(self, key: str, base: str, headers: Headers, goals: dict[str, str]) -> str:
+        body = {
+            "evaluatedOn": (TODAY - timedelta(days=1)).isoformat(),
+            "summary": self.canary(key, PLAN, "evaluation"),
+            "outcomes": [
+                {
+                    "goalId": goal,
+                    "outcome": "continue",
+                    "note": self.canary(key, PLAN, f"outcome-{domain}", domain=domain),
+                }
+                for domain, goal in goals.items()
+            ],
+            "scores": [{"lifeDomain": d, "score": n} for n, d in enumerate(DOMAINS, start=2)],
+        }
+        return str(
+            _send(self.client, "POST", f"{base}/plan/evaluations", headers, body).json()["id"]
+        )
+
+    def roles(self, plan: HouseholdPlan, base: str, headers: Headers) -> tuple[list[str], str]:
+        roles: list[str] = []
+        current: str | None = None
+        for sub, org in plan.regisseurs:
+            body: Json = {
+                "professionalSub": sub,
+                "professionalName": self.canary(plan.key, ROLES, f"name-{sub}"),
+                "organizationId": self.world.orgs[org],
+                "reason": self.canary(plan.key, ROLES, f"reason-{sub}"),
+            }
+            if current is not None:
+                body["replaces"] = current
+            current = _send(self.client, "PUT", f"{base}/regisseur", headers, body, 200).json()[
+                "id"
+            ]
+            roles.append(current)
+        assert current is not None
+        for org in plan.care_providers:
+            body = {
+                "organizationId": self.world.orgs[org],
+                "reason": self.canary(plan.key, ROLES, f"reason-{org}"),
+            }
+            roles.append(_send(self.client, "POST", f"{base}/roles", headers, body).json()["id"])
+        return roles, current
+
+    def consents(
+        self, plan: HouseholdPlan, base: str, headers: Headers, parent: str
+    ) -> tuple[list[str], tuple[ConsentFacts, ...]]:
+        ids, facts = [], []
+        for wish in plan.consents:
+            grantee = self.world.orgs[wish.org]
+            until = None if wish.valid_until is None else TODAY + timedelta(wish.valid_until)
+            body = {
+                "granteeOrganizationId": grantee,
+                "categories": list(wish.categories),
+                "lifeDomains": list(wish.domains),
+                "purpose": self.canary(plan.key, CONSENTS, f"purpose-{wish.org}", grantee=grantee),
+                "validFrom": (TODAY + timedelta(wish.valid_from)).isoformat(),
+                "validUntil": None if until is None else until.isoformat(),
+                "givenByMemberId": parent,
+            }
+            consent = _send(self.client, "POST", f"{base}/consents", headers, body).json()["id"]
+            if wish.withdraw:
+                reason = self.canary(plan.key, CONSENTS, f"withdrawal-{wish.org}", grantee=grantee)
+                url = f"{base}/consents/{consent}/withdraw"
+                _send(self.client, "POST", url, headers, {"reason": reason}, 200)
+            ids.append(consent)
+            facts.append(
+                ConsentFacts(
+                    org=grantee,
+                    categories=frozenset(wish.categories),
+                    domains=frozenset(wish.domains),
+                    valid_from=TODAY + timedelta(wish.valid_from),
+                    valid_until=until,
+                    withdrawn=wish.withdraw,
+                )
+            )
+        return ids, tuple(facts)
+
+    def register(self, seed: Seed, plan: HouseholdPlan) -> None:
+        things = self.world.things
+        key = seed.key
+        things[seed.parent] = things[seed.child] = Thing("member", key)
+        for domain in DOMAINS:
+            things[seed.goals[domain]] = Thing("goal", key, domain)
+            goal = seed.goals[domain]
+            things[seed.actions[domain]] = Thing("action", key, domain, goal=goal)
+        things[seed.evaluation] = Thing("evaluation", key)
+        for role in seed.roles:
+            things[role] = Thing("role", key)
+        for consent, wish in zip(seed.consents, plan.consents, strict=True):
+            things[consent] = Thing("consent", key, grantee=self.world.orgs[wish.org])
+
+
+def build_world(client: TestClient, token: Token, admin: Headers) -> World:
+    orgs = {
+        key: _send(client, "POST", f"{API}/organizations", admin, body).json()["id"]
+        for key, body in ORGANIZATIONS.items()
+    }
+    world = World(orgs=orgs)
+    openers = {
+        "zwolle": token(
+            "toegang", municipalities=("0193",), org=uuid.UUID(orgs["access"]), sub="seeder"
+        ),
+        "amsterdam": token(
+            "toegang",
+            municipalities=("0363",),
+            org=uuid.UUID(orgs["access-amsterdam"]),
+            sub="seeder-amsterdam",
+        ),
+    }
+    seeder = Seeder(client, world, openers)
+    for plan in PLANS:
+        world.households[plan.key] = seeder.household(plan)
+    for spec in ACTORS:
+        add_actor(world, token, spec)
+    return world
+
+
+def _member(world: World, spec: ActorSpec) -> str | None:
+    """The member id a resident's token names: a parent's, or one of no household."""
+    if spec.member is None:
+        return None
+    if spec.member == NOWHERE:
+        return str(uuid.uuid4())
+    return world.households[spec.member].parent
+
+
+def add_actor(world: World, token: Token, spec: ActorSpec) -> None:
+    if not spec.roles:
+        world.actors[spec.name], world.headers[spec.name] = None, {}
+        return
+    org = world.orgs[spec.org] if spec.org else None
+    member = _member(world, spec)
+    sub = SUBS.get(spec.name, spec.name)
+    world.actors[spec.name] = ActorFacts(
+        roles=frozenset(spec.roles),
+        municipalities=frozenset(spec.municipalities),
+        org=org,
+        sub=sub,
+        member=member,
+    )
+    world.headers[spec.name] = token(
+        *spec.roles,
+        municipalities=spec.municipalities,
+        org=uuid.UUID(org) if org else None,
+        sub=sub,
+        member=uuid.UUID(member) if member else None,
+    )
+
+
+@pytest.fixture
+def world(client: TestClient, token: Token, admin: Headers, municipalities: list[str]) -> World:
+    return build_world(client, token, admin)
+
+
+# --- the matrix: every operation's rule, and a valid request for it ---------------------------
+
+Body = Callable[[World, Seed], Any]
+
+
+@dataclass(frozen=True)
+class BodyId:
+    """An id in a write's body that must name something of the household in the path."""
+
+    of: Callable[[Seed], str]  # the id as another household has it
+    put: Callable[[Json, str], Json]  # the valid body with that id instead
+
+
+@dataclass(frozen=True)
+class Op:
+    """An operation's access rule, and how to make a valid request for it.
+
+    ``rule`` is ``read`` or ``write`` (of ``scope`` of the household in the path), or one of
+    public, any_token, directory, admin, toegang_open, household_list, privacy_officer.
+    """
+
+    rule: str
+    scope: str | None = None
+    body: Body | None = None
+    etag: str | None = None  # the ETag an If-Match names: household, member or plan
+    body_id: BodyId | None = None
+
+
+def fixed(body: Json) -> Body:
+    """A body that does not depend on the world."""
+    return lambda _world, _seed: body
+
+
+def read(scope: str) -> Op:
+    return Op("read", scope)
+
+
+def write(
+    scope: str, body: Body | None = None, etag: str | None = None, body_id: BodyId | None = None
+) -> Op:
+    return Op("write", scope, body, etag, body_id)
+
+
+def _performer(body: Json, member: str) -> Json:
+    return body | {"performer": "member", "performerMemberId": member}
+
+
+PERFORMER = BodyId(lambda s: s.parent, _performer)
+
+
+def _regisseur(w: World, h: Seed) -> Json:
+    return {
+        "professionalSub": "matrix",
+        "professionalName": "Matrix Regisseur",
+        "organizationId": w.orgs["access"],
+        "reason": "Overdracht in de matrix.",
+        "replaces": h.regisseur,
+    }
+
+
+def _consent(w: World, h: Seed) -> Json:
+    return {
+        "granteeOrganizationId": w.orgs["spare"],
+        "categories": [BASIC],
+        "purpose": "Matrix",
+        "validFrom": TODAY.isoformat(),
+        "givenByMemberId": h.parent,
+    }
+
+
+MATRIX: dict[tuple[str, str], Op] = {
+    ("GET", f"{API}/health/live"): Op("public"),
+    ("GET", f"{API}/health/ready"): Op("public"),
+    ("GET", f"{API}/me"): Op("any_token"),
+    ("GET", f"{API}/codelists"): Op("directory"),
+    ("GET", f"{API}/codelists/{{name}}"): Op("directory"),
+    ("GET", f"{API}/organizations"): Op("directory"),
+    ("GET", f"{API}/organizations/{{organization_id}}"): Op("directory"),
+    ("POST", f"{API}/organizations"): Op(
+        "admin", body=fixed({"kind": "care_provider", "name": "Nieuw", "agbCode": "53000001"})
+    ),
+    ("POST", f"{API}/households"): Op("toegang_open"),
+    ("GET", f"{API}/households"): Op("household_list"),
+    ("GET", H): read(BASIC),
+    ("PATCH", H): write(BASIC, fixed({"name": "Gezin Matrix"}), "household"),
+    ("POST", f"{H}/close"): write(BASIC, fixed({"closingReason": "other"})),
+    ("POST", f"{H}/reopen"): write(BASIC),
+    ("GET", f"{H}/members"): read(BASIC),
+    ("POST", f"{H}/members"): write(
+        BASIC,
+        fixed(
+            {
+                "givenName": "Matrix",
+                "familyName": "Lid",
+                "birthDate": "1990-01-01",
+                "relation": "other",
+            }
+        ),
+    ),
+    ("GET", f"{H}/members/{{member_id}}"): read(BASIC),
+    ("PATCH", f"{H}/members/{{member_id}}"): write(BASIC, fixed({"givenName": "Matrix"}), "member"),
+    ("DELETE", f"{H}/members/{{member_id}}"): write(BASIC, etag="member"),
+    ("GET", f"{H}/plan"): read(PLAN),
+    ("PATCH", f"{H}/plan"): write(PLAN, fixed({"familyWishes": "Matrix"}), "plan"),
+    ("POST", f"{H}/plan/goals"): write(
+        PLAN,
+        fixed(
+            {
+                "lifeDomain": HOUSING,
+                "description": "Matrix",
+                "zrmStart": 2,
+                "zrmTarget": 3,
+            }
+        ),
+        "plan",
+    ),
+    ("GET", f"{H}/plan/goals/{{goal_id}}"): read(PLAN),
+    ("PATCH", f"{H}/plan/goals/{{goal_id}}"): write(PLAN, fixed({"description": "Matrix"}), "plan"),
+    ("DELETE", f"{H}/plan/goals/{{goal_id}}"): write(PLAN, etag="plan"),
+    ("POST", f"{H}/plan/goals/{{goal_id}}/actions"): write(
+        PLAN, fixed({"description": "Matrix", "performer": "professional"}), "plan", PERFORMER
+    ),
+    ("GET", f"{H}/plan/goals/{{goal_id}}/actions/{{action_id}}"): read(PLAN),
+    ("PATCH", f"{H}/plan/goals/{{goal_id}}/actions/{{action_id}}"): write(
+        PLAN, fixed({"done": True}), "plan", PERFORMER
+    ),
+    ("GET", f"{H}/plan/evaluations"): read(PLAN),
+    ("POST", f"{H}/plan/evaluations"): write(
+        PLAN,
+        lambda _w, h: {
+            "evaluatedOn": TODAY.isoformat(),
+            "outcomes": [{"goalId": h.goals[FINANCES], "outcome": "achieved"}],
+        },
+        "plan",
+        BodyId(
+            lambda s: s.goals[FINANCES],
+            lambda b, goal: b | {"outcomes": [{"goalId": goal, "outcome": "achieved"}]},
+        ),
+    ),
+    ("GET", f"{H}/plan/evaluations/{{evaluation_id}}"): read(PLAN),
+    ("GET", f"{H}/roles"): read(ROLES),
+    ("GET", f"{H}/roles/{{role_id}}"): read(ROLES),
+    ("PUT", f"{H}/regisseur"): write(
+        ROLES, _regisseur, body_id=BodyId(lambda s: s.regisseur, lambda b, i: b | {"replaces": i})
+    ),
+    ("POST", f"{H}/roles"): write(ROLES, lambda w, _h: {"organizationId": w.orgs["spare"]}),
+    ("DELETE", f"{H}/roles/{{role_id}}"): write(ROLES),
+    ("GET", f"{H}/consents"): read(CONSENTS),
+    ("POST", f"{H}/consents"): write(
+        CONSENTS,
+        _consent,
+        body_id=BodyId(lambda s: s.parent, lambda b, i: b | {"givenByMemberId": i}),
+    ),
+    ("GET", f"{H}/consents/{{consent_id}}"): read(CONSENTS),
+    ("POST", f"{H}/consents/{{consent_id}}/withdraw"): write(CONSENTS, fixed({"reason": "Matrix"})),
+    ("GET", f"{H}/access-log"): read(ACCESS_LOG),
+    ("GET", f"{API}/audit/verify"): Op("privacy_officer"),
+}
+# Every seeded goal is named by an evaluation (so it is not removed but cancelled, 409) and
+# every household is open (so reopening is a 409): these never answer 2xx in this world.
+NEVER_2XX = {("DELETE", f"{H}/plan/goals/{{goal_id}}"), ("POST", f"{H}/reopen")}
+INVALID_BODY = {"unexpectedField": "matrix"}
+STALE = '"999999"'
+SUB_KINDS = {
+    "member_id": "member",
+    "goal_id": "goal",
+    "action_id": "action",
+    "evaluation_id": "evaluation",
+    "role_id": "role",
+    "consent_id": "consent",
+}
+
+
+def route_table(app: FastAPI) -> set[tuple[str, str]]:
+    return {
+        (method, route.path or "")
+        for route in iter_route_contexts(app.routes)
+        if isinstance(route.original_route, APIRoute)
+        for method in route.methods or ()
+    }
+
+
+# --- sending, fingerprints, canaries ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    fingerprint: tuple[int, tuple[tuple[str, str], ...], bytes]
+    content_type: str
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+@dataclass(frozen=True)
+class Request:
+    actor: str
+    method: str
+    url: str
+    body: Any = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def label(self) -> str:
+        return f"{self.actor} {self.method} {self.url}"
+
+
+class Probe:
+    """Sends requests, each in a savepoint rolled back afterwards, and checks every answer."""
+
+    def __init__(
+        self,
+        client: TestClient,
+        connection: Connection,
+        world: World,
+        canaries: Canaries | None = None,
+        facts: dict[str, HouseholdFacts] | None = None,
+    ) -> None:
+        self.client = client
+        self.connection = connection
+        self.world = world
+        self.canaries = canaries or world.canaries
+        self.facts = facts or world.facts()
+        self.visible: dict[str, frozenset[str]] = {}
+        self.cache: dict[tuple[Any, ...], Answer] = {}
+        self.attempts = 0
+        self.checks = 0
+        self.leaks: list[str] = []
+        self.failures: list[str] = []
+        self.successes: Counter[tuple[str, str]] = Counter()
+
+    def send(self, request: Request) -> Answer:
+        key = (
+            request.actor,
+            request.method,
+            request.url,
+            json.dumps(request.body, sort_keys=True),
+            request.headers,
+        )
+        if key in self.cache:
+            return self.cache[key]
+        headers = self.world.headers[request.actor] | dict(request.headers)
+        nested = self.connection.begin_nested()
+        try:
+            response = self.client.request(
+                request.method, request.url, json=request.body, headers=headers
+            )
+        finally:
+            nested.rollback()
+        self.attempts += 1
+        kept = tuple(
+            sorted((k, v) for k, v in response.headers.items() if k.lower() not in PER_REQUEST)
+        )
+        answer = Answer(
+            response.status_code,
+            (response.status_code, kept, response.content),
+            response.headers.get("content-type", ""),
+            response.text,
+        )
+        self.cache[key] = answer
+        self.scan(request, answer, " ".join(response.headers.values()))
+        return answer
+
+    def seen_by(self, actor: str) -> frozenset[str]:
+        if actor not in self.visible:
+            facts = self.world.actors[actor]
+            self.visible[actor] = (
+                frozenset()
+                if facts is None
+                else visible_canaries(facts, self.facts, self.canaries, TODAY)
+            )
+        return self.visible[actor]
+
+    def scan(self, request: Request, answer: Answer, headers: str) -> None:
+        allowed = self.seen_by(request.actor)
+        for found in sorted(set(CANARY.findall(answer.text + " " + headers))):
+            if found not in allowed:
+                self.leaks.append(f"{request.label()} -> {answer.status}: {found}")
+
+    def fail(self, request: Request, expected: str, answer: Answer) -> None:
+        self.failures.append(
+            f"{request.label()} body={request.body} expected {expected}, "
+            f"got {answer.status}: {answer.text[:200]}"
+        )
+
+    def expect(self, request: Request, status: int) -> Answer:
+        self.checks += 1
+        answer = self.send(request)
+        if answer.status != status:
+            self.fail(request, str(status), answer)
+        elif status >= 400 and answer.content_type != PROBLEM:
+            self.fail(request, f"{status} as {PROBLEM}", answer)
+        return answer
+
+    def expect_allowed(self, request: Request, op: tuple[str, str]) -> Answer:
+        """Let in: anything but 401, 403, 404 and 5xx; a read answers 200."""
+        self.checks += 1
+        answer = self.send(request)
+        if request.method == "GET" and answer.status != 200:
+            self.fail(request, "200", answer)
+        elif answer.status in {401, 403, 404} or answer.status >= 500:
+            self.fail(request, "to be let in", answer)
+        if answer.status < 300:
+            self.successes[op] += 1
+        return answer
+
+    def expect_like(self, request: Request, reference: Request, *, invalid: bool = False) -> Answer:
+        """Not found, byte for byte like the reference, which names nothing that exists.
+
+        ``invalid``: inside a household the caller may change, an invalid body may be refused
+        (422) before a sub-resource named in the path is looked up, as long as an existing
+        and a nonexistent id get the same answer.
+        """
+        self.checks += 1
+        answer = self.send(request)
+        expected = self.send(reference)
+        if answer.status != 404 and not (invalid and answer.status == 422):
+            self.fail(request, "404", answer)
+        elif answer.fingerprint != expected.fingerprint:
+            self.fail(request, f"the answer of {reference.url}: {expected.text[:200]}", answer)
+        return answer
+
+    def expect_same(self, request: Request, reference: Request) -> Answer:
+        """Refused (not for want of access), byte for byte like the reference."""
+        self.checks += 1
+        answer = self.send(request)
+        expected = self.send(reference)
+        if not 400 <= answer.status < 500 or answer.status in {401, 403, 404}:
+            self.fail(request, "a 4xx about the body", answer)
+        elif answer.fingerprint != expected.fingerprint:
+            self.fail(request, f"the answer with {reference.body}: {expected.text[:200]}", answer)
+        return answer
+
+    def domain_leaks(self, request: Request, answer: Answer, household: str) -> None:
+        """A goal or score in a life domain the caller may not see is a leak too."""
+        facts = self.world.actors[request.actor]
+        if facts is None or household not in self.facts or "lifeDomain" not in answer.text:
+            return
+        for domain in _life_domains(answer.json()):
+            if not sees_domain(facts, self.facts[household], domain, TODAY):
+                self.leaks.append(f"{request.label()} -> {answer.status}: lifeDomain {domain}")
+
+
+def _life_domains(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        if isinstance(value.get("lifeDomain"), str):
+            yield value["lifeDomain"]
+        for item in value.values():
+            yield from _life_domains(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _life_domains(item)
+
+
+# --- the matrix run --------------------------------------------------------------------------
+
+
+def objects(spec: ActorSpec) -> list[str]:
+    """Own first, then foreign (B, or A for B's resident), the remaining one, nonexistent."""
+    foreign = "A" if spec.own == "B" else "B"
+    rest = [key for key in HOUSEHOLDS if key not in {spec.own, foreign}]
+    return [spec.own, foreign, *rest, NOWHERE]
+
+
+def sub_variants(path: str, world: World, key: str) -> list[dict[str, str]]:
+    """Own, hidden-domain, cross-household and random ids for the path's sub-resources.
+
+    In the nonexistent household only random ones: a foreign household with its own ids
+    already shows whether a sub-resource is looked up before its household.
+    """
+    h, o, r = world.seed(key), world.other(key), world.random
+    if key == NOWHERE:
+        return [dict.fromkeys(params, r) for params in sub_variants(path, world, "A")[:1]]
+    if "{action_id}" in path:
+        pairs = [
+            (h.goals[FINANCES], h.actions[FINANCES]),
+            (h.goals[PARENTING], h.actions[PARENTING]),
+            (h.goals[FINANCES], h.actions[PARENTING]),  # an action of another goal
+            (h.goals[FINANCES], o.actions[FINANCES]),
+            (o.goals[FINANCES], o.actions[FINANCES]),
+            (h.goals[FINANCES], r),
+            (r, r),
+        ]
+        return [{"goal_id": goal, "action_id": action} for goal, action in pairs]
+    choices = {
+        "goal_id": [h.goals[FINANCES], h.goals[PARENTING], o.goals[FINANCES], r],
+        "member_id": [h.parent, h.child, o.parent, r],
+        "evaluation_id": [h.evaluation, o.evaluation, r],
+        "role_id": [*h.roles[:3], h.roles[-1], o.roles[0], r],
+        "consent_id": [*h.consents, o.consents[0], r],
+    }
+    for name, ids in choices.items():
+        if f"{{{name}}}" in path:
+            return [{name: value} for value in dict.fromkeys(ids)]
+    return [{}]
+
+
+def reachable(world: World, actor: ActorFacts, key: str, params: dict[str, str]) -> set[str]:
+    """The path's sub-resource ids the actor reaches inside a household it was let into."""
+    facts = world.households[key].facts
+    found = set()
+    for name, value in params.items():
+        thing = world.things.get(value)
+        if thing is None or thing.kind != SUB_KINDS[name] or thing.household != key:
+            continue
+        if thing.domain is not None and not sees_domain(actor, facts, thing.domain, TODAY):
+            continue
+        if thing.kind == "action" and (
+            thing.goal != params.get("goal_id") or "goal_id" not in found
+        ):
+            continue
+        if thing.grantee is not None and not sees_consent_of(actor, facts, thing.grantee):
+            continue
+        found.add(name)
+    return found
+
+
+def variants(op: Op, world: World, key: str) -> list[tuple[Any, tuple[tuple[str, str], ...]]]:
+    """(body, extra headers): valid; with an invalid body; with a stale ETag."""
+    seed = world.seed(key)
+    body = op.body(world, seed) if op.body else None
+    current = (("If-Match", seed.etags[op.etag]),) if op.etag else ()
+    found = [(body, current)]
+    if op.rule == "write" and op.body is not None:
+        found.append((INVALID_BODY, current))
+    if op.etag:
+        found.append((body, (("If-Match", STALE),)))
+    return found
+
+
+def household_url(path: str, household: str, params: dict[str, str]) -> str:
+    return path.format(household_id=household, **params)
+
+
+def run_household_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op) -> None:
+    method, path = key
+    world = probe.world
+    actor = world.actors[spec.name]
+    assert op.scope is not None
+    for target in objects(spec):
+        seed = world.households.get(target)
+        household = seed.id if seed else world.nowhere
+        for params in sub_variants(path, world, target):
+            for body, headers in variants(op, world, target):
+                request = Request(
+                    spec.name, method, household_url(path, household, params), body, headers
+                )
+                if actor is None:
+                    probe.expect(request, 401)
+                    continue
+                granted = seed is not None and (
+                    may_write(actor, seed.facts, op.scope)
+                    if op.rule == "write"
+                    else may_read(actor, seed.facts, op.scope, TODAY)
+                )
+                if not granted:
+                    random_ids = dict.fromkeys(params, world.random)
+                    nowhere = household_url(path, world.nowhere, random_ids)
+                    probe.expect_like(request, Request(spec.name, method, nowhere, body, headers))
+                    continue
+                assert seed is not None
+                reached = reachable(world, actor, target, params)
+                if reached == set(params):
+                    answer = probe.expect_allowed(request, key)
+                    probe.domain_leaks(request, answer, target)
+                    continue
+                missing = {n: v if n in reached else world.random for n, v in params.items()}
+                reference = Request(
+                    spec.name, method, household_url(path, household, missing), body, headers
+                )
+                probe.expect_like(request, reference, invalid=body is INVALID_BODY)
+
+
+def run_body_ids(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op) -> None:
+    """An id of another household in the body is refused exactly like a random one."""
+    method, path = key
+    world, actor = probe.world, probe.world.actors[spec.name]
+    if op.body_id is None or op.body is None or actor is None or op.scope is None:
+        return
+    for target in objects(spec):
+        seed = world.households.get(target)
+        if seed is None or not may_write(actor, seed.facts, op.scope):
+            continue
+        url = household_url(path, seed.id, sub_variants(path, world, target)[0])
+        body = op.body(world, seed)
+        headers = (("If-Match", seed.etags[op.etag]),) if op.etag else ()
+        cross = op.body_id.put(body, op.body_id.of(world.other(target)))
+        random = op.body_id.put(body, world.random)
+        probe.expect_same(
+            Request(spec.name, method, url, cross, headers),
+            Request(spec.name, method, url, random, headers),
+        )
+
+
+def run_other_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op) -> None:
+    """Routes outside a household: health, me, directory, opening and listing, the audit."""
+    method = key[0]
+    world = probe.world
+    actor = world.actors[spec.name]
+    for url, body, found in other_requests(world, spec, key, op):
+        request = Request(spec.name, method, url, body)
+        if op.rule == "public":
+            probe.expect(request, 200)
+        elif actor is None:
+            probe.expect(request, 401)
+        elif op.rule == "household_list":
+            check_listing(probe, request, actor)
+        elif found is False:
+            probe.expect(request, 404)
+        elif allowed_elsewhere(op.rule, actor, body):
+            probe.expect_allowed(request, key)
+        else:
+            probe.expect(request, 403)
+
+
+def allowed_elsewhere(rule: str, actor: ActorFacts, body: Any) -> bool:
+    if rule in {"any_token", "directory"}:
+        return bool(actor.roles)
+    if rule == "admin":
+        return "admin" in actor.roles
+    if rule == "privacy_officer":
+        return "privacy_officer" in actor.roles
+    if rule == "toegang_open":
+        return "toegang" in actor.roles and body["municipalityCode"] in actor.municipalities
+    raise AssertionError(f"unknown rule {rule}")
+
+
+LISTINGS: tuple[dict[str, str], ...] = (
+    {},
+    {"q": "CANARY"},
+    {"q": "CANARY-B"},
+    {"q": "CANARY-A-basic-parent"},
+    {"municipality": "0363"},
+    {"status": "open"},
+    {"regisseur": "me"},
+)
+
+
+def other_requests(
+    world: World, spec: ActorSpec, key: tuple[str, str], op: Op
+) -> list[tuple[str, Any, bool | None]]:
+    """(url, body, whether the named thing exists) for each object of the operation."""
+    path = key[1]
+    if "{name}" in path:
+        return [
+            (path.format(name="life-domains"), None, True),
+            (path.format(name="nope"), None, False),
+        ]
+    if "{organization_id}" in path:
+        real = world.orgs[spec.org or "access"]
+        return [
+            (path.format(organization_id=real), None, True),
+            (path.format(organization_id=world.random), None, False),
+        ]
+    if op.rule == "toegang_open":
+        return [
+            (path, {"municipalityCode": code, "name": "Gezin Matrix"}, None)
+            for code in ("0193", "0148", "0363", "9999")
+        ]
+    if op.rule == "household_list":
+        return [(f"{path}?{urlencode(filters)}".rstrip("?"), None, None) for filters in LISTINGS]
+    if op.body is not None:
+        return [(path, op.body(world, world.seed("A")), None), (path, INVALID_BODY, None)]
+    return [(path, None, None)]
+
+
+def check_listing(probe: Probe, request: Request, actor: ActorFacts) -> None:
+    """The list shows only households whose basic data the actor may read, all of them."""
+    filters = parse_qs(urlsplit(request.url).query)
+    answer = probe.expect(request, 200)
+    if answer.status != 200:
+        return
+    listed = {item["id"] for item in answer.json()["items"]}
+    seeds = probe.world.households.values()
+    visible = {s.id for s in seeds if may_read(actor, s.facts, BASIC, TODAY)}
+    if not listed <= visible:
+        probe.fail(request, f"at most {sorted(visible)}", answer)
+    if "regisseur" in filters:
+        visible = {s.id for s in seeds if regisseur_here(actor, s.facts)}
+    if (not filters or "regisseur" in filters or "status" in filters) and listed != visible:
+        probe.fail(request, f"exactly {sorted(visible)}", answer)
+
+
+def test_every_route_has_a_matrix_entry_and_an_access_rule(app: FastAPI) -> None:
+    assert set(MATRIX) == route_table(app)
+    assert unguarded_routes(app, API) == []
+
+
+def test_access_matrix(
+    app: FastAPI,
+    client: TestClient,
+    connection: Connection,
+    world: World,
+    engine_name: str,
+) -> None:
+    """At least 10,000 attempts, 0 leaks, and every refusal looks like a nonexistent id."""
+    assert set(MATRIX) == route_table(app), "a route without a matrix entry"
+    started = time.perf_counter()
+    probe = Probe(client, connection, world)
+    for spec in ACTORS:
+        for key, op in MATRIX.items():
+            if op.rule in {"read", "write"}:
+                run_household_op(probe, spec, key, op)
+            else:
+                run_other_op(probe, spec, key, op)
+    seconds = time.perf_counter() - started
+    print(
+        f"\naccess matrix [{engine_name}]: {probe.attempts} attempts, {probe.checks} checks, "
+        f"{len(ACTORS)} actors, {len(MATRIX)} operations, {len(probe.leaks)} leaks, "
+        f"{len(probe.failures)} failures, {seconds:.1f} s"
+    )
+    assert not probe.leaks, "\n".join(probe.leaks[:20])
+    assert not probe.failures, "\n".join(probe.failures[:20])
+    assert probe.attempts >= MIN_ATTEMPTS
+    household_ops = {k for k, op in MATRIX.items() if op.rule in {"read", "write"}}
+    never = {k for k in household_ops if not probe.successes[k]}
+    assert never == NEVER_2XX, f"operations that never succeeded: {sorted(never - NEVER_2XX)}"
+
+
+def test_ids_of_another_household_in_a_body_are_refused_like_random_ones(
+    client: TestClient, connection: Connection, world: World, engine_name: str
+) -> None:
+    """A write naming another household's member, goal or role answers like a random id."""
+    probe = Probe(client, connection, world)
+    for spec in ACTORS:
+        for key, op in MATRIX.items():
+            run_body_ids(probe, spec, key, op)
+    print(
+        f"\nids in bodies [{engine_name}]: {probe.checks} checks, {len(probe.leaks)} leaks, "
+        f"{len(probe.failures)} failures"
+    )
+    assert probe.checks >= 10
+    assert not probe.leaks, "\n".join(probe.leaks[:20])
+    assert not probe.failures, "\n".join(probe.failures[:20])
+
+
+# --- random consent configurations -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrawnConsent:
+    mine: bool  # to the care provider's own organization, or to another one
+    categories: frozenset[str]
+    domains: frozenset[str]
+    valid_from: int
+    valid_until: int | None
+    withdrawn: bool
+
+
+@dataclass(frozen=True)
+class Configuration:
+    role: str  # none, active, ended
+    consents: tuple[DrawnConsent, ...]
+
+
+def _drawn_consent(draw: Any) -> DrawnConsent:
+    start = draw(st.sampled_from((-30, -1, 0, 1, 7)))
+    end = draw(st.one_of(st.none(), st.sampled_from((-1, 0, 1, 30))))
+    return DrawnConsent(
+        mine=draw(st.booleans()),
+        categories=draw(st.frozensets(st.sampled_from(CATEGORIES), min_size=1)),
+        domains=draw(st.frozensets(st.sampled_from(DOMAINS))),
+        valid_from=start,
+        valid_until=None if end is None else max(start, end),
+        withdrawn=draw(st.booleans()),
+    )
+
+
+@st.composite
+def configurations(draw: Any) -> Configuration:
+    count = draw(st.integers(min_value=0, max_value=3))
+    return Configuration(
+        role=draw(st.sampled_from(("none", "active", "ended"))),
+        consents=tuple(_drawn_consent(draw) for _ in range(count)),
+    )
+
+
+def insert_configuration(
+    connection: Connection, world: World, config: Configuration
+) -> tuple[HouseholdFacts, dict[str, Tag]]:
+    """Give household A the drawn role and consents, straight into the database."""
+    seed = world.households["A"]
+    mine, theirs = world.orgs["hypo"], world.orgs["other"]
+    now = utcnow()
+    drawn_facts, tags = [], {}
+    with Session(connection, join_transaction_mode="create_savepoint") as session:
+        if config.role != "none":
+            ended = config.role == "ended"
+            session.add(
+                RoleAssignment(
+                    household_id=uuid.UUID(seed.id),
+                    role_type="care_provider",
+                    organization_id=uuid.UUID(mine),
+                    started_at=now - timedelta(days=2),
+                    created_at=now - timedelta(days=2),
+                    started_by="hypothesis",
+                    ended_at=now if ended else None,
+                    ended_by="hypothesis" if ended else None,
+                )
+            )
+        for n, drawn in enumerate(config.consents):
+            grantee = mine if drawn.mine else theirs
+            purpose = f"CANARY-A-consents-drawn-{n}"
+            tags[purpose] = Tag("A", CONSENTS, grantee=grantee)
+            start = TODAY + timedelta(drawn.valid_from)
+            until = None if drawn.valid_until is None else TODAY + timedelta(drawn.valid_until)
+            consent = Consent(
+                household_id=uuid.UUID(seed.id),
+                grantee_organization_id=uuid.UUID(grantee),
+                purpose=purpose,
+                valid_from=start,
+                valid_until=until,
+                given_by_member_id=uuid.UUID(seed.parent),
+                recorded_by="hypothesis",
+                withdrawn_at=now if drawn.withdrawn else None,
+                withdrawn_by="hypothesis" if drawn.withdrawn else None,
+            )
+            session.add(consent)
+            session.flush()
+            session.add_all(
+                ConsentCategory(consent_id=consent.id, category=c) for c in drawn.categories
+            )
+            session.add_all(
+                ConsentDomain(consent_id=consent.id, life_domain=d) for d in drawn.domains
+            )
+            drawn_facts.append(
+                ConsentFacts(
+                    grantee, drawn.categories, drawn.domains, start, until, drawn.withdrawn
+                )
+            )
+        session.commit()
+    providers = [mine] if config.role == "active" else []
+    return seed.facts.with_consents(drawn_facts, providers), tags
+
+
+def found(answer: Answer, prefix: str) -> set[str]:
+    return {c for c in CANARY.findall(answer.text) if c.startswith(prefix)}
+
+
+def check_configuration(probe: Probe, world: World, facts: HouseholdFacts) -> None:
+    """Read A as the drawn care provider; statuses, canaries and completeness per the oracle."""
+    actor = world.actors["hypo"]
+    assert actor is not None
+    seed = world.households["A"]
+    base = f"{API}/households/{seed.id}"
+    nowhere = f"{API}/households/{world.nowhere}"
+    reads = [
+        (BASIC, "", None),
+        (BASIC, "/members", None),
+        (PLAN, "/plan", None),
+        *[(PLAN, f"/plan/goals/{seed.goals[d]}", d) for d in DOMAINS],
+        (PLAN, "/plan/evaluations", None),
+        (CONSENTS, "/consents", None),
+    ]
+    for scope, suffix, domain in reads:
+        request = Request("hypo", "GET", base + suffix)
+        if not may_read(actor, facts, scope, TODAY):
+            missing = f"/plan/goals/{world.random}" if domain else suffix
+            probe.expect_like(request, Request("hypo", "GET", nowhere + missing))
+        elif domain is not None and not sees_domain(actor, facts, domain, TODAY):
+            reference = f"{base}/plan/goals/{world.random}"
+            probe.expect_like(request, Request("hypo", "GET", reference))
+        else:
+            answer = probe.expect_allowed(request, ("GET", suffix))
+            probe.domain_leaks(request, answer, "A")
+            check_complete(probe, request, answer)
+    listing = probe.expect(Request("hypo", "GET", f"{API}/households"), 200)
+    listed = {item["id"] for item in listing.json()["items"]}
+    if listed != ({seed.id} if may_read(actor, facts, BASIC, TODAY) else set()):
+        probe.fail(Request("hypo", "GET", f"{API}/households"), "A listed iff basic", listing)
+
+
+# What a full answer holds, by the end of its URL: the goals, the outcomes, the consents.
+COMPLETE = {
+    "plan": "CANARY-A-plan-goal-",
+    "evaluations": "CANARY-A-plan-outcome-",
+    "consents": "CANARY-A-consents-",
+}
+
+
+def check_complete(probe: Probe, request: Request, answer: Answer) -> None:
+    """What the caller may see is all there: no over-filtering either."""
+    prefix = COMPLETE.get(request.url.rsplit("/", 1)[1])
+    if prefix is None or answer.status != 200:
+        return
+    expected = {c for c in probe.seen_by(request.actor) if c.startswith(prefix)}
+    if found(answer, prefix) != expected:
+        probe.fail(request, f"exactly {sorted(expected)}", answer)
+
+
+def test_random_consent_configurations(
+    client: TestClient,
+    connection: Connection,
+    world: World,
+    token: Token,
+    engine_name: str,
+) -> None:
+    """Hypothesis draws a care provider's role and consents on A; 0 leaks, statuses agree."""
+    add_actor(world, token, ActorSpec("hypo", ("care_provider",), org="hypo"))
+    tally: Counter[str] = Counter()
+    references: dict[tuple[Any, ...], Answer] = {}
+
+    @settings(
+        max_examples=MIN_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(config=configurations())
+    def check(config: Configuration) -> None:
+        nested = connection.begin_nested()
+        try:
+            facts, tags = insert_configuration(connection, world, config)
+            probe = Probe(
+                client,
+                connection,
+                world,
+                world.canaries.extended(tags),
+                {**world.facts(), "A": facts},
+            )
+            probe.cache.update(references)
+            check_configuration(probe, world, facts)
+        finally:
+            nested.rollback()
+        references.update((k, v) for k, v in probe.cache.items() if world.nowhere in k[2])
+        tally["examples"] += 1
+        tally["requests"] += probe.attempts
+        tally["leaks"] += len(probe.leaks)
+        assert not probe.leaks, (config, probe.leaks[:10])
+        assert not probe.failures, (config, probe.failures[:10])
+
+    started = time.perf_counter()
+    check()
+    seconds = time.perf_counter() - started
+    print(
+        f"\nconsent configurations [{engine_name}]: {tally['examples']} examples, "
+        f"{tally['requests']} requests, {tally['leaks']} leaks, {seconds:.1f} s"
+    )
+    assert tally["examples"] >= MIN_EXAMPLES
