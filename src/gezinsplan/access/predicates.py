@@ -29,14 +29,22 @@ from gezinsplan.roles.models import RoleAssignment, RoleType
 
 PROFESSIONAL_ROLES = frozenset({Role.TOEGANG, Role.CARE_PROVIDER})
 
+# Aliases, so each subquery correlates only to the household even inside a query that itself
+# reads these tables. Built once: constructing an alias copies every column of its table,
+# which per request cost more than the rest of the predicate together.
+_REGISSEUR = aliased(RoleAssignment, name="regisseur_role")
+_PROVIDER = aliased(RoleAssignment, name="provider_role")
+_RESIDENT = aliased(Member, name="resident")
+_CONSENT = aliased(Consent, name="held_consent")
+_COVERED = aliased(ConsentCategory, name="covered_category")
+_LIMIT = aliased(ConsentDomain, name="consent_limit")
+
 
 def regisseur_of(actor: Actor) -> ColumnElement[bool]:
     """Households the actor coordinates now: an active regisseur assignment to them."""
     if not _may_coordinate(actor):
         return false()
-    # An alias, so the subquery correlates only to the household even inside a query that
-    # itself reads role assignments.
-    role = aliased(RoleAssignment)
+    role = _REGISSEUR
     return (
         exists()
         .where(
@@ -72,7 +80,7 @@ def own_household(actor: Actor) -> ColumnElement[bool]:
     """A resident's household: the one their ``member`` claim names."""
     if not actor.has(Role.RESIDENT) or actor.member is None:
         return false()
-    member = aliased(Member)
+    member = _RESIDENT
     return (
         exists()
         .where(col(member.id) == actor.member, col(member.household_id) == col(Household.id))
@@ -91,8 +99,7 @@ def valid_on(consent: Any, day: date) -> list[ColumnElement[bool]]:
 
 def _active_consents(actor: Actor, category: str, today: date) -> Any:
     """The actor's organization's consents on the household, valid today, for a category."""
-    consent = aliased(Consent)
-    covered = aliased(ConsentCategory)
+    consent, covered = _CONSENT, _COVERED
     return consent, [
         col(consent.household_id) == col(Household.id),
         col(consent.grantee_organization_id) == actor.org,
@@ -107,7 +114,7 @@ def consented(actor: Actor, category: str) -> ColumnElement[bool]:
     """A care provider on the household whose organization holds a valid consent for it."""
     if not actor.has(Role.CARE_PROVIDER) or actor.org is None:
         return false()
-    role = aliased(RoleAssignment)
+    role = _PROVIDER
     on_household = (
         exists()
         .where(
@@ -156,7 +163,7 @@ def in_consented_domains(actor: Actor, category: str, life_domain: Any) -> Colum
     allowed = [full_grounds(actor), own_household(actor)]
     if actor.has(Role.CARE_PROVIDER) and actor.org is not None:
         consent, conditions = _active_consents(actor, category, date.today())
-        limit = aliased(ConsentDomain)
+        limit = _LIMIT
         unlimited = not_(
             exists().where(col(limit.consent_id) == col(consent.id)).correlate_except(limit)
         )
