@@ -30,8 +30,22 @@ class Grounds:
     purpose: str | None = None
 
 
+GROUNDS_KEY = "gezinsplan_grounds"
+
+
 def grounds_for(session: Session, actor: Actor, household: Household, scope: Scope) -> Grounds:
-    """The first ground that lets the actor at this part of the household's file."""
+    """The first ground that lets the actor at this part of the household's file.
+
+    Asked by the access rule and again by the response's visibility; the session lives as
+    long as the request, so the answer is kept on it.
+    """
+    memo: dict[tuple[uuid.UUID, Scope], Grounds] = session.info.setdefault(GROUNDS_KEY, {})
+    if (household.id, scope) not in memo:
+        memo[household.id, scope] = _first_ground(session, actor, household, scope)
+    return memo[household.id, scope]
+
+
+def _first_ground(session: Session, actor: Actor, household: Household, scope: Scope) -> Grounds:
     full = scope in PROFESSIONAL_SCOPES
     if full and actor.has(Role.TOEGANG) and household.municipality_code in actor.municipalities:
         return Grounds(LegalBasis.MUNICIPAL_TASK, purpose=MUNICIPAL_TASK)
@@ -40,11 +54,12 @@ def grounds_for(session: Session, actor: Actor, household: Household, scope: Sco
         if role_id is not None:
             return Grounds(LegalBasis.REGISSEUR, role_id, REGIE)
     if scope in CONSENT_CATEGORY and actor.has(Role.CARE_PROVIDER) and actor.org is not None:
-        consent = repository.covering_consent(
-            session, actor, household.id, scope, CONSENT_CATEGORY[scope]
-        )
-        if consent is not None:
-            return Grounds(LegalBasis.CONSENT, consent.id, consent.purpose)
+        category = CONSENT_CATEGORY[scope]
+        held = repository.held_consents(session, actor, household.id, scope)
+        # The oldest valid consent that gives the organization this category.
+        covering = next((c for c in held if c.category == category), None)
+        if covering is not None:
+            return Grounds(LegalBasis.CONSENT, covering.consent_id, covering.purpose)
     if actor.has(Role.RESIDENT) and actor.member is not None:
         return Grounds(LegalBasis.OWN_DATA, actor.member, OWN_DATA)
     if actor.has(Role.PRIVACY_OFFICER):

@@ -5,20 +5,14 @@ does not reach.
 """
 
 import uuid
-from collections.abc import Sequence
-from datetime import date
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from gezinsplan.access.predicates import (
-    full_grounds,
-    own_household,
-    valid_on,
-    visible_households,
-)
+from gezinsplan.access.predicates import valid_on, visible_households
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
@@ -46,51 +40,48 @@ def regisseur_assignment(
     return role.id if role else None
 
 
-def covering_consent(
-    session: Session, actor: Actor, household_id: uuid.UUID, scope: Scope, category: str
-) -> Consent | None:
-    """The oldest valid consent that gives the actor's organization this category."""
-    statement = (
-        select(Consent)
-        .join(Household, col(Household.id) == col(Consent.household_id))
-        .where(
-            col(Consent.household_id) == household_id,
-            col(Consent.grantee_organization_id) == actor.org,
-            *valid_on(Consent, date.today()),
-            exists().where(
-                col(ConsentCategory.consent_id) == col(Consent.id),
-                col(ConsentCategory.category) == category,
-            ),
-            visible_households(actor, scope),
-        )
-        .order_by(col(Consent.created_at), col(Consent.id))
-    )
-    return session.scalars(statement).first()
+@dataclass(frozen=True)
+class HeldConsent:
+    """One category (and, when the consent is limited, one life domain) of a valid consent."""
+
+    consent_id: uuid.UUID
+    created_at: datetime
+    purpose: str
+    category: str
+    life_domain: str | None
 
 
-def whole_view(session: Session, actor: Actor, household_id: uuid.UUID) -> tuple[bool, bool]:
-    """Whether the actor sees the whole file (full grounds), and whether as its resident."""
-    statement = select(full_grounds(actor).label("full"), own_household(actor).label("own")).where(
-        col(Household.id) == household_id
-    )
-    row = session.execute(statement).one()
-    return bool(row.full), bool(row.own)
+HELD_KEY = "gezinsplan_held_consents"
 
 
-def consented_view(
+def held_consents(
     session: Session, actor: Actor, household_id: uuid.UUID, scope: Scope
-) -> Sequence[Any]:
-    """(consent id, category, life domain or None) of the organization's valid consents."""
-    statement = (
-        select(col(Consent.id), col(ConsentCategory.category), col(ConsentDomain.life_domain))
-        .join(Household, col(Household.id) == col(Consent.household_id))
-        .join(ConsentCategory, col(ConsentCategory.consent_id) == col(Consent.id))
-        .outerjoin(ConsentDomain, col(ConsentDomain.consent_id) == col(Consent.id))
-        .where(
-            col(Consent.household_id) == household_id,
-            col(Consent.grantee_organization_id) == actor.org,
-            *valid_on(Consent, date.today()),
-            visible_households(actor, scope),
+) -> list[HeldConsent]:
+    """The organization's consents on the household valid today, read once per request.
+
+    Both the legal basis of the audit record and the response's visibility come from them;
+    the session lives as long as the request, so neither asks the database twice.
+    """
+    memo: dict[tuple[uuid.UUID, Scope], list[HeldConsent]] = session.info.setdefault(HELD_KEY, {})
+    if (household_id, scope) not in memo:
+        statement = (
+            select(
+                col(Consent.id),
+                col(Consent.created_at),
+                col(Consent.purpose),
+                col(ConsentCategory.category),
+                col(ConsentDomain.life_domain),
+            )
+            .join(Household, col(Household.id) == col(Consent.household_id))
+            .join(ConsentCategory, col(ConsentCategory.consent_id) == col(Consent.id))
+            .outerjoin(ConsentDomain, col(ConsentDomain.consent_id) == col(Consent.id))
+            .where(
+                col(Consent.household_id) == household_id,
+                col(Consent.grantee_organization_id) == actor.org,
+                *valid_on(Consent, date.today()),
+                visible_households(actor, scope),
+            )
+            .order_by(col(Consent.created_at), col(Consent.id))
         )
-    )
-    return session.execute(statement).all()
+        memo[household_id, scope] = [HeldConsent(*row) for row in session.execute(statement)]
+    return memo[household_id, scope]

@@ -11,11 +11,15 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from gezinsplan.access import repository
+from gezinsplan.access.grounds import grounds_for
 from gezinsplan.access.scopes import CONSENT_CATEGORIES, CONSENT_CATEGORY, RESIDENT_READS, Scope
+from gezinsplan.audit.models import LegalBasis
 from gezinsplan.auth.actor import Actor
 from gezinsplan.codelists.fields import ConsentCategoryRead, LifeDomainRead
+from gezinsplan.households.models import Household
 from gezinsplan.kit.schemas import ApiModel
 
+WHOLE_FILE = frozenset({LegalBasis.MUNICIPAL_TASK, LegalBasis.REGISSEUR})
 RESIDENT_CATEGORIES = [c for c in CONSENT_CATEGORIES if c in {str(s) for s in RESIDENT_READS}]
 
 
@@ -35,23 +39,24 @@ class Visibility(ApiModel):
 
 def visibility(session: Session, actor: Actor, household_id: uuid.UUID, scope: Scope) -> Visibility:
     """The caller's view of one part of a household it has already been let into."""
-    full, own = repository.whole_view(session, actor, household_id)
-    if full:
+    household = session.get(Household, household_id)  # in the session since the access rule
+    basis = grounds_for(session, actor, household, scope).basis if household else None
+    if basis in WHOLE_FILE:
         return Visibility(restricted=False, categories=list(CONSENT_CATEGORIES), life_domains=None)
-    if own:
+    if basis is LegalBasis.OWN_DATA:
         return Visibility(restricted=False, categories=RESIDENT_CATEGORIES, life_domains=None)
-    rows = repository.consented_view(session, actor, household_id, scope)
+    held = repository.held_consents(session, actor, household_id, scope)
     category = CONSENT_CATEGORY[scope]
     domains_by_consent: dict[uuid.UUID, set[str]] = {}
-    for consent_id, granted, life_domain in rows:
-        if granted == category:
-            domains = domains_by_consent.setdefault(consent_id, set())
-            if life_domain is not None:
-                domains.add(life_domain)
+    for consent in held:
+        if consent.category == category:
+            domains = domains_by_consent.setdefault(consent.consent_id, set())
+            if consent.life_domain is not None:
+                domains.add(consent.life_domain)
     unlimited = any(not domains for domains in domains_by_consent.values())
     seen: set[str] = set().union(*domains_by_consent.values())
     return Visibility(
         restricted=not unlimited,
-        categories=sorted({granted for _, granted, _ in rows}),
+        categories=sorted({consent.category for consent in held}),
         life_domains=None if unlimited else sorted(seen),
     )
