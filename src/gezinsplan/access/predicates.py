@@ -4,9 +4,13 @@ Lists, details and exports all use these, so they cannot disagree about who sees
 predicate correlates to ``Household``; the caller joins its table up to the household.
 Consent validity is computed in SQL from today's date, so a withdrawal or an expiry takes
 effect on the very next request.
+
+SQL expressions are immutable, and building one costs more than the index lookups it asks
+for; each predicate is therefore kept per actor (and per day, where the date is in it).
 """
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, not_, or_
@@ -28,6 +32,8 @@ from gezinsplan.members.models import Member
 from gezinsplan.roles.models import RoleAssignment, RoleType
 
 PROFESSIONAL_ROLES = frozenset({Role.TOEGANG, Role.CARE_PROVIDER})
+# Predicates kept per function: a few per actor active in the last minutes is plenty.
+KEPT = 4096
 
 # Aliases, so each subquery correlates only to the household even inside a query that itself
 # reads these tables. Built once: constructing an alias copies every column of its table,
@@ -40,6 +46,7 @@ _COVERED = aliased(ConsentCategory, name="covered_category")
 _LIMIT = aliased(ConsentDomain, name="consent_limit")
 
 
+@lru_cache(maxsize=KEPT)
 def regisseur_of(actor: Actor) -> ColumnElement[bool]:
     """Households the actor coordinates now: an active regisseur assignment to them."""
     if not _may_coordinate(actor):
@@ -66,6 +73,7 @@ def _in_municipalities(actor: Actor) -> ColumnElement[bool]:
     return col(Household.municipality_code).in_(sorted(actor.municipalities))
 
 
+@lru_cache(maxsize=KEPT)
 def full_grounds(actor: Actor) -> ColumnElement[bool]:
     """The access team of the household's municipality, and its regisseur: the whole file."""
     allowed: list[ColumnElement[bool]] = []
@@ -76,6 +84,7 @@ def full_grounds(actor: Actor) -> ColumnElement[bool]:
     return _any(allowed)
 
 
+@lru_cache(maxsize=KEPT)
 def own_household(actor: Actor) -> ColumnElement[bool]:
     """A resident's household: the one their ``member`` claim names."""
     if not actor.has(Role.RESIDENT) or actor.member is None:
@@ -110,7 +119,7 @@ def _active_consents(actor: Actor, category: str, today: date) -> Any:
     ]
 
 
-def consented(actor: Actor, category: str) -> ColumnElement[bool]:
+def consented(actor: Actor, category: str, today: date) -> ColumnElement[bool]:
     """A care provider on the household whose organization holds a valid consent for it."""
     if not actor.has(Role.CARE_PROVIDER) or actor.org is None:
         return false()
@@ -125,17 +134,22 @@ def consented(actor: Actor, category: str) -> ColumnElement[bool]:
         )
         .correlate(Household)
     )
-    _, conditions = _active_consents(actor, category, date.today())
+    _, conditions = _active_consents(actor, category, today)
     return and_(on_household, exists().where(*conditions).correlate(Household))
 
 
 def visible_households(actor: Actor, scope: Scope) -> ColumnElement[bool]:
     """Households of which the actor may read the given part."""
+    return _visible_households(actor, scope, date.today())
+
+
+@lru_cache(maxsize=KEPT)
+def _visible_households(actor: Actor, scope: Scope, today: date) -> ColumnElement[bool]:
     allowed: list[ColumnElement[bool]] = []
     if scope in PROFESSIONAL_SCOPES:
         allowed.append(full_grounds(actor))
     if scope in CONSENT_CATEGORY:
-        allowed.append(consented(actor, CONSENT_CATEGORY[scope]))
+        allowed.append(consented(actor, CONSENT_CATEGORY[scope], today))
     if scope in RESIDENT_READS:
         allowed.append(own_household(actor))
     if scope is Scope.ACCESS_LOG and actor.has(Role.PRIVACY_OFFICER) and actor.municipalities:
@@ -143,6 +157,7 @@ def visible_households(actor: Actor, scope: Scope) -> ColumnElement[bool]:
     return _any(allowed)
 
 
+@lru_cache(maxsize=KEPT)
 def editable_households(actor: Actor, scope: Scope) -> ColumnElement[bool]:
     """Households of which the actor may change the given part: care providers only read."""
     allowed: list[ColumnElement[bool]] = []
@@ -160,9 +175,16 @@ def in_consented_domains(actor: Actor, category: str, life_domain: Any) -> Colum
     not limited to domains or names this one. Used beside ``visible_households``, which
     checks the care provider's role on the household.
     """
+    return _in_consented_domains(actor, category, life_domain, date.today())
+
+
+@lru_cache(maxsize=KEPT)
+def _in_consented_domains(
+    actor: Actor, category: str, life_domain: Any, today: date
+) -> ColumnElement[bool]:
     allowed = [full_grounds(actor), own_household(actor)]
     if actor.has(Role.CARE_PROVIDER) and actor.org is not None:
-        consent, conditions = _active_consents(actor, category, date.today())
+        consent, conditions = _active_consents(actor, category, today)
         limit = _LIMIT
         unlimited = not_(
             exists().where(col(limit.consent_id) == col(consent.id)).correlate_except(limit)
@@ -184,6 +206,7 @@ def _any(allowed: list[ColumnElement[bool]]) -> ColumnElement[bool]:
     return or_(*grounds) if grounds else false()
 
 
+@lru_cache(maxsize=KEPT)
 def visible_consents(actor: Actor) -> ColumnElement[bool]:
     """A care provider sees the consents given to its own organization, not other grants."""
     allowed = [full_grounds(actor), own_household(actor)]
