@@ -27,6 +27,9 @@ class Household(SQLModel, table=True):
         # The target of the members' (household_id, household_status) foreign key.
         UniqueConstraint("id", "status"),
         Index(None, "municipality_code", "status", "created_at"),
+        # The list's page order: a page is read in order and stops at its size, so a page
+        # (with or without a name search) costs the same whatever the number of households.
+        Index(None, "created_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
