@@ -82,11 +82,16 @@ def record(
 
 
 def _package(frame: str) -> str:
-    location = frame[frame.rfind("(") + 1 :]
-    for package in PACKAGES:
-        if f"/{package}/" in location or f"/{package}." in location:
-            return package
-    return "other: " + location.split("/")[-1].split(":")[0].rstrip(")")
+    """The top-level package of a py-spy frame, ``name (package/module.py:line)``."""
+    path = frame[frame.rfind("(") + 1 :].rstrip(")").rsplit(":", 1)[0]
+    top = path.split("/")[0] if "/" in path else path.removesuffix(".py")
+    return top if top in PACKAGES else "other: " + top
+
+
+def _function(frame: str) -> str:
+    """``name (package/module.py)``: the function, without the line that was sampled."""
+    name, _, location = frame.partition(" (")
+    return f"{name} ({location.rsplit(':', 1)[0]})"
 
 
 def summarize(raw: Path) -> dict[str, Any]:
@@ -98,23 +103,19 @@ def summarize(raw: Path) -> dict[str, Any]:
         if not stack or not count.isdigit():
             continue
         n = int(count)
-        frames = stack.split(";")
+        # py-spy --subprocesses starts each stack with the process it sampled.
+        frames = [f for f in stack.split(";") if not f.startswith("process ")]
+        if not frames:
+            continue
         total += n
         own[_package(frames[-1])] += n
-        for name in {f.split(" (")[0] + " (" + _package(f) + ")" for f in frames}:
+        for name in {_function(f) for f in frames}:
             anywhere[name] += n
     return {
         "file": raw.name,
         "samples": total,
         "own_by_package": own.most_common(12),
         "inclusive_by_function": [
-            (name, n)
-            for name, n in anywhere.most_common(80)
-            if "gezinsplan" in name
-            or "sqlalchemy" in name
-            or "pydantic" in name
-            or "psycopg" in name
-            or "jwt" in name
-            or "fastapi" in name
+            (name, n) for name, n in anywhere.most_common(400) if "(gezinsplan/" in name
         ][:25],
     }
