@@ -12,7 +12,8 @@ from datetime import date
 
 BASIC, PLAN, PROGRESS, INDICATIONS = "basic", "plan", "progress", "indications"
 ROLES, CONSENTS, ACCESS_LOG = "roles", "consents", "access_log"
-SCOPES = (BASIC, PLAN, PROGRESS, INDICATIONS, ROLES, CONSENTS, ACCESS_LOG)
+APPROVALS = "approvals"  # the family's approval of the plan
+SCOPES = (BASIC, PLAN, PROGRESS, INDICATIONS, ROLES, CONSENTS, ACCESS_LOG, APPROVALS)
 CATEGORIES = (BASIC, PLAN, PROGRESS, INDICATIONS)
 
 # The consent category that opens a scope to a care provider; the access log opens to none.
@@ -23,9 +24,11 @@ CATEGORY_OF = {
     INDICATIONS: INDICATIONS,
     ROLES: BASIC,
     CONSENTS: BASIC,
+    APPROVALS: PLAN,
 }
-RESIDENT_READS = frozenset({PLAN, PROGRESS, ROLES, CONSENTS, ACCESS_LOG})
-RESIDENT_WRITES = frozenset({CONSENTS})
+RESIDENT_READS = frozenset({PLAN, PROGRESS, ROLES, CONSENTS, ACCESS_LOG, APPROVALS})
+# A resident gives and withdraws consent, and approves the plan, in their own name.
+RESIDENT_WRITES = frozenset({CONSENTS, APPROVALS})
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def may_read(actor: ActorFacts, household: HouseholdFacts, scope: str, today: da
 
 
 def may_write(actor: ActorFacts, household: HouseholdFacts, scope: str) -> bool:
-    """Care providers only read; a resident changes only the consents."""
+    """Care providers only read; a resident changes only the consents and the approvals."""
     if scope != ACCESS_LOG and whole_file(actor, household):
         return True
     return scope in RESIDENT_WRITES and resident_of(actor, household)

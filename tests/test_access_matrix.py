@@ -36,6 +36,7 @@ from gezinsplan.kit.clock import utcnow
 from gezinsplan.roles.models import RoleAssignment
 from tests.access_oracle import (
     ACCESS_LOG,
+    APPROVALS,
     BASIC,
     CATEGORIES,
     CONSENTS,
@@ -102,6 +103,10 @@ class Seed:
     regisseur: str  # the active regisseur assignment
     consents: list[str]
     etags: dict[str, str]
+
+    @property
+    def plan_version(self) -> int:
+        return int(self.etags["plan"].strip('"'))
 
 
 @dataclass(frozen=True)
@@ -552,6 +557,10 @@ def _regisseur(w: World, h: Seed) -> Json:
     }
 
 
+def _approval(_w: World, h: Seed) -> Json:
+    return {"planVersion": h.plan_version, "method": "paper", "memberId": h.parent}
+
+
 def _consent(w: World, h: Seed) -> Json:
     return {
         "granteeOrganizationId": w.orgs["spare"],
@@ -632,6 +641,13 @@ MATRIX: dict[tuple[str, str], Op] = {
         ),
     ),
     ("GET", f"{H}/plan/evaluations/{{evaluation_id}}"): read(PLAN),
+    ("GET", f"{H}/plan/versions"): read(PLAN),
+    ("GET", f"{H}/plan/versions/{{version}}"): read(PLAN),
+    ("GET", f"{H}/plan/versions/{{version}}/diff"): read(PLAN),
+    ("GET", f"{H}/plan/approvals"): read(APPROVALS),
+    ("POST", f"{H}/plan/approvals"): write(
+        APPROVALS, _approval, body_id=BodyId(lambda s: s.parent, lambda b, i: b | {"memberId": i})
+    ),
     ("GET", f"{H}/roles"): read(ROLES),
     ("GET", f"{H}/roles/{{role_id}}"): read(ROLES),
     ("PUT", f"{H}/regisseur"): write(
@@ -655,6 +671,8 @@ MATRIX: dict[tuple[str, str], Op] = {
 NEVER_2XX = {("DELETE", f"{H}/plan/goals/{{goal_id}}"), ("POST", f"{H}/reopen")}
 INVALID_BODY = {"unexpectedField": "matrix"}
 STALE = '"999999"'
+# A plan version no plan has: what a random id is for the other sub-resources.
+MISSING_VERSION = "999999"
 SUB_KINDS = {
     "member_id": "member",
     "goal_id": "goal",
@@ -857,15 +875,26 @@ def objects(spec: ActorSpec) -> list[str]:
     return [spec.own, foreign, *rest, NOWHERE]
 
 
+def missing(world: World, name: str) -> str:
+    """A value for a path parameter that names nothing: a random id, or a version no plan has."""
+    return MISSING_VERSION if name == "version" else world.random
+
+
+def nothing(world: World, params: dict[str, str]) -> dict[str, str]:
+    return {name: missing(world, name) for name in params}
+
+
 def sub_variants(path: str, world: World, key: str) -> list[dict[str, str]]:
     """Own, hidden-domain, cross-household and random ids for the path's sub-resources.
 
     In the nonexistent household only random ones: a foreign household with its own ids
-    already shows whether a sub-resource is looked up before its household.
+    already shows whether a sub-resource is looked up before its household. Versions are
+    numbers every plan has, so they have no cross-household variant: the first kept after
+    the wishes, the one adding the parenting goal, the current one, and one never reached.
     """
     h, o, r = world.seed(key), world.other(key), world.random
     if key == NOWHERE:
-        return [dict.fromkeys(params, r) for params in sub_variants(path, world, "A")[:1]]
+        return [nothing(world, params) for params in sub_variants(path, world, "A")[:1]]
     if "{action_id}" in path:
         pairs = [
             (h.goals[FINANCES], h.actions[FINANCES]),
@@ -883,6 +912,7 @@ def sub_variants(path: str, world: World, key: str) -> list[dict[str, str]]:
         "evaluation_id": [h.evaluation, o.evaluation, r],
         "role_id": [*h.roles[:3], h.roles[-1], o.roles[0], r],
         "consent_id": [*h.consents, o.consents[0], r],
+        "version": ["2", "5", str(h.plan_version), MISSING_VERSION],
     }
     for name, ids in choices.items():
         if f"{{{name}}}" in path:
@@ -895,6 +925,10 @@ def reachable(world: World, actor: ActorFacts, key: str, params: dict[str, str])
     facts = world.households[key].facts
     found = set()
     for name, value in params.items():
+        if name == "version":
+            if 1 <= int(value) <= world.households[key].plan_version:
+                found.add(name)
+            continue
         thing = world.things.get(value)
         if thing is None or thing.kind != SUB_KINDS[name] or thing.household != key:
             continue
@@ -949,8 +983,7 @@ def run_household_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op
                     else may_read(actor, seed.facts, op.scope, TODAY)
                 )
                 if not granted:
-                    random_ids = dict.fromkeys(params, world.random)
-                    nowhere = household_url(path, world.nowhere, random_ids)
+                    nowhere = household_url(path, world.nowhere, nothing(world, params))
                     probe.expect_like(request, Request(spec.name, method, nowhere, body, headers))
                     continue
                 assert seed is not None
@@ -959,9 +992,9 @@ def run_household_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op
                     answer = probe.expect_allowed(request, key)
                     probe.domain_leaks(request, answer, target)
                     continue
-                missing = {n: v if n in reached else world.random for n, v in params.items()}
+                absent = {n: v if n in reached else missing(world, n) for n, v in params.items()}
                 reference = Request(
-                    spec.name, method, household_url(path, household, missing), body, headers
+                    spec.name, method, household_url(path, household, absent), body, headers
                 )
                 probe.expect_like(request, reference, invalid=body is INVALID_BODY)
 
@@ -1245,6 +1278,8 @@ def check_configuration(probe: Probe, world: World, facts: HouseholdFacts) -> No
         (PLAN, "/plan", None),
         *[(PLAN, f"/plan/goals/{seed.goals[d]}", d) for d in DOMAINS],
         (PLAN, "/plan/evaluations", None),
+        (PLAN, f"/plan/versions/{seed.plan_version}", None),
+        (PLAN, f"/plan/versions/{seed.plan_version}/diff", None),
         (CONSENTS, "/consents", None),
     ]
     for scope, suffix, domain in reads:

@@ -21,6 +21,8 @@ CASE_TABLES = {
     "Household",
     "Member",
     "Plan",
+    "PlanApproval",
+    "PlanVersion",
     "RoleAssignment",
 }
 PREDICATES = {"visible_households", "editable_households"}

@@ -31,7 +31,7 @@ from gezinsplan.main import create_app
 from gezinsplan.models import metadata
 from gezinsplan.openapi import OPENAPI_PATH
 from gezinsplan.organizations.models import OrganizationKind
-from gezinsplan.plans.models import GoalStatus, Performer, PlanStatus
+from gezinsplan.plans.models import ApprovalMethod, GoalStatus, Performer, PlanStatus
 from gezinsplan.roles.models import RoleType
 from tests.conftest import TEST_SECRET
 
@@ -712,6 +712,7 @@ def test_a_code_not_yet_valid_is_refused(
         (PlanStatus, "plan-statuses"),
         (GoalStatus, "goal-statuses"),
         (Performer, "action-performers"),
+        (ApprovalMethod, "approval-methods"),
         (RoleType, "role-types"),
         (OrganizationKind, "organization-kinds"),
         (Role, "actor-roles"),
@@ -729,6 +730,7 @@ def test_code_constants_are_codes_of_their_list(constants: type[StrEnum], list_n
 CONSTRAINED_COLUMNS = {
     ("households", "status"): "household-statuses",
     ("plans", "status"): "plan-statuses",
+    ("plan_approvals", "method"): "approval-methods",
     ("members", "relation"): "relation-types",
     ("role_assignments", "role_type"): "role-types",
     ("organizations", "kind"): "organization-kinds",

@@ -22,7 +22,16 @@ from gezinsplan.households.models import Household
 from gezinsplan.members.models import Member
 from gezinsplan.models import metadata
 from gezinsplan.organizations.models import Organization
-from gezinsplan.plans.models import Plan
+from gezinsplan.plans.models import (
+    Action,
+    Evaluation,
+    EvaluationOutcome,
+    EvaluationScore,
+    Goal,
+    Plan,
+    PlanVersion,
+)
+from gezinsplan.plans.schemas import PlanSnapshot
 from tests.conftest import alembic_config
 
 APP_TABLES = {
@@ -40,6 +49,8 @@ APP_TABLES = {
     "households",
     "members",
     "organizations",
+    "plan_approvals",
+    "plan_versions",
     "plans",
     "role_assignments",
     "served_municipalities",
@@ -146,6 +157,115 @@ def test_households_opened_before_plans_existed_get_their_draft_plan(
             select(plans.c.household_id, plans.c.status, plans.c.version)
         ).all()
     assert sorted(rows) == sorted((household_id, "draft", 1) for household_id in household_ids)
+
+
+def test_plans_that_existed_before_versions_get_a_snapshot_of_their_current_version(
+    empty_url: str, engine: Engine
+) -> None:
+    config = alembic_config(empty_url)
+    command.upgrade(config, "0004")
+    now = datetime.now(UTC).replace(microsecond=123456)
+    household_id, plan_id, goal_id, action_id, evaluation_id = (uuid.uuid4() for _ in range(5))
+    stamps = {"created_at": now, "updated_at": now}
+    with engine.begin() as connection:
+        connection.execute(
+            insert(organizations).values(
+                id=uuid.uuid4(),
+                kind="municipality",
+                name="Zwolle",
+                municipality_code="0193",
+                version=1,
+                **stamps,
+            )
+        )
+        connection.execute(
+            insert(households).values(
+                id=household_id,
+                municipality_code="0193",
+                name="Gezin",
+                status="open",
+                opened_at=now,
+                version=1,
+                **stamps,
+            )
+        )
+        tables = (Plan, Goal, Action, Evaluation, EvaluationOutcome, EvaluationScore)
+        plan, goal, action, evaluation, outcome, score = (
+            t.__table__
+            for t in tables  # type: ignore[attr-defined]
+        )
+        connection.execute(
+            insert(plan).values(
+                id=plan_id,
+                household_id=household_id,
+                status="active",
+                family_wishes="Rust.",
+                version=6,
+                **stamps,
+            )
+        )
+        connection.execute(
+            insert(goal).values(
+                id=goal_id,
+                plan_id=plan_id,
+                life_domain="finances",
+                description="Betaalplan.",
+                zrm_start=2,
+                zrm_target=4,
+                target_date=date(2027, 6, 30),
+                status="open",
+                **stamps,
+            )
+        )
+        connection.execute(
+            insert(action).values(
+                id=action_id,
+                goal_id=goal_id,
+                description="Bellen.",
+                performer="own_network",
+                performer_name="Oma",
+                done=True,
+                done_at=now,
+                **stamps,
+            )
+        )
+        connection.execute(
+            insert(evaluation).values(
+                id=evaluation_id, plan_id=plan_id, evaluated_on=date(2026, 11, 1), created_at=now
+            )
+        )
+        connection.execute(
+            insert(outcome).values(evaluation_id=evaluation_id, goal_id=goal_id, outcome="continue")
+        )
+        connection.execute(
+            insert(score).values(evaluation_id=evaluation_id, life_domain="finances", score=3)
+        )
+    command.upgrade(config, "head")
+    versions = PlanVersion.__table__  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        rows = connection.execute(select(versions)).all()
+    assert [(row.plan_id, row.version, row.changed_by_sub) for row in rows] == [(plan_id, 6, None)]
+    kept = PlanSnapshot.model_validate(rows[0].snapshot)
+    assert (kept.id, kept.household_id, kept.status, kept.family_wishes, kept.version) == (
+        plan_id,
+        household_id,
+        "active",
+        "Rust.",
+        6,
+    )
+    assert kept.updated_at == now
+    [kept_goal] = kept.goals
+    assert (kept_goal.id, kept_goal.target_date, kept_goal.zrm_target) == (
+        goal_id,
+        date(2027, 6, 30),
+        4,
+    )
+    [kept_action] = kept_goal.actions
+    assert (kept_action.id, kept_action.done, kept_action.done_at) == (action_id, True, now)
+    [kept_evaluation] = kept.evaluations
+    assert kept_evaluation.id == evaluation_id
+    assert [(o.goal_id, o.outcome) for o in kept_evaluation.outcomes] == [(goal_id, "continue")]
+    assert [(s.life_domain, s.score) for s in kept_evaluation.scores] == [("finances", 3)]
 
 
 def test_migration_files_are_date_prefixed_and_form_one_line() -> None:

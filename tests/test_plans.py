@@ -60,6 +60,7 @@ def test_opening_a_household_creates_its_draft_plan_in_the_same_transaction(
         },
         "createdAt": None,
         "updatedAt": None,
+        "approval": None,
     }
 
 

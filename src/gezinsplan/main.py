@@ -27,7 +27,9 @@ from gezinsplan.kit.request_id import RequestId
 from gezinsplan.members.router import router as members_router
 from gezinsplan.openapi import API_PREFIX, OPENAPI_PATH, build_openapi, install_docs
 from gezinsplan.organizations.router import router as organizations_router
+from gezinsplan.plans.approvals_router import router as approvals_router
 from gezinsplan.plans.router import router as plans_router
+from gezinsplan.plans.versions_router import router as versions_router
 from gezinsplan.roles.router import router as roles_router
 
 ROUTERS = (
@@ -38,6 +40,8 @@ ROUTERS = (
     households_router,
     members_router,
     plans_router,
+    versions_router,
+    approvals_router,
     roles_router,
     consents_router,
     audit_router,

@@ -15,6 +15,8 @@ from gezinsplan.plans.models import (
     EvaluationScore,
     Goal,
     Plan,
+    PlanApproval,
+    PlanVersion,
 )
 from gezinsplan.roles.models import RoleAssignment
 
@@ -36,6 +38,8 @@ __all__ = [
     "Member",
     "Organization",
     "Plan",
+    "PlanApproval",
+    "PlanVersion",
     "RoleAssignment",
     "ServedMunicipality",
     "metadata",

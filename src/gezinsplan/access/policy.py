@@ -18,3 +18,9 @@ def may_read_directory(actor: Actor) -> bool:
 
 def may_check_audit(actor: Actor) -> bool:
     return actor.has(Role.PRIVACY_OFFICER)
+
+
+def approves_in_own_name(actor: Actor) -> bool:
+    """A resident approves the plan themselves, digitally; a professional with the whole file
+    records the approval a family member gave on paper, verbally or digitally."""
+    return actor.has(Role.RESIDENT) and not actor.roles & {Role.TOEGANG, Role.CARE_PROVIDER}

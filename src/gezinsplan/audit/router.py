@@ -1,7 +1,5 @@
 """HTTP endpoints for the audit log: a household's access log, and the chain check."""
 
-import base64
-import binascii
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -13,32 +11,19 @@ from gezinsplan.audit import chain, repository
 from gezinsplan.audit.schemas import AccessActor, AccessLogEntry, AccessLogPage, ChainCheck
 from gezinsplan.auth.actor import Role
 from gezinsplan.db import DbSession
-from gezinsplan.errors import Unprocessable
 from gezinsplan.households.models import Household
-from gezinsplan.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from gezinsplan.kit.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    decode_number,
+    encode_number,
+)
 from gezinsplan.kit.responses import problems
 
 router = APIRouter(tags=["audit"])
 
 AccessLogHousehold = Annotated[Household, readable(Scope.ACCESS_LOG)]
-BAD_CURSOR = Unprocessable(
-    "The cursor is not one this service handed out.",
-    invalid_params=[{"name": "query:cursor", "reason": "invalid cursor"}],
-)
-
-
-def _encode(number: int) -> str:
-    return base64.urlsafe_b64encode(f"a{number}".encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise BAD_CURSOR from exc
-    if not raw.startswith("a") or not raw[1:].isdigit() or len(raw) > 20:
-        raise BAD_CURSOR
-    return int(raw[1:])
+CURSOR_TAG = "a"
 
 
 @router.get(
@@ -69,7 +54,7 @@ def read_access_log(
         household.id,
         since=since,
         until=until,
-        after=_decode(cursor) if cursor else None,
+        after=decode_number(CURSOR_TAG, cursor) if cursor else None,
         limit=limit,
     )
     officer = actor.has(Role.PRIVACY_OFFICER)
@@ -95,7 +80,9 @@ def read_access_log(
         for record, organization_name in rows[:limit]
     ]
     more = len(rows) > limit
-    return AccessLogPage(items=items, next_cursor=_encode(items[-1].number) if more else None)
+    return AccessLogPage(
+        items=items, next_cursor=encode_number(CURSOR_TAG, items[-1].number) if more else None
+    )
 
 
 @router.get(

@@ -71,6 +71,7 @@ ActionPerformer = Annotated[str, InCodelist("action-performers")]
 EvaluationOutcome = Annotated[str, InCodelist("evaluation-outcomes")]
 RoleType = Annotated[str, InCodelist("role-types")]
 OrganizationKindCode = Annotated[str, InCodelist("organization-kinds")]
+ApprovalMethodCode = Annotated[str, InCodelist("approval-methods")]
 
 # Response fields: documented with their list, not checked, so expired codes still read.
 LifeDomainRead = Annotated[str, InCodelist("life-domains", check=False)]
@@ -84,6 +85,7 @@ ActionPerformerRead = Annotated[str, InCodelist("action-performers", check=False
 EvaluationOutcomeRead = Annotated[str, InCodelist("evaluation-outcomes", check=False)]
 RoleTypeRead = Annotated[str, InCodelist("role-types", check=False)]
 OrganizationKindRead = Annotated[str, InCodelist("organization-kinds", check=False)]
+ApprovalMethodRead = Annotated[str, InCodelist("approval-methods", check=False)]
 ActorRoleRead = Annotated[str, InCodelist("actor-roles", check=False)]
 ConsentCategory = Annotated[str, InCodelist("consent-categories")]
 ConsentCategoryRead = Annotated[str, InCodelist("consent-categories", check=False)]

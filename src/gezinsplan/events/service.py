@@ -21,6 +21,7 @@ class EventType(StrEnum):
     MEMBER_REMOVED = "member.removed"
     PLAN_CREATED = "plan.created"
     PLAN_UPDATED = "plan.updated"
+    PLAN_APPROVED = "plan.approved"
     GOAL_ADDED = "goal.added"
     GOAL_UPDATED = "goal.updated"
     GOAL_REMOVED = "goal.removed"

@@ -1,4 +1,5 @@
-"""Keyset pagination: an opaque cursor over (created_at, id), a hard maximum page size."""
+"""Keyset pagination: an opaque cursor over (created_at, id), or over a number that orders
+the list by itself (an audit record's, a plan version's); a hard maximum page size."""
 
 import base64
 import binascii
@@ -36,16 +37,46 @@ class Cursor:
             created_at, id_ = json.loads(raw)
             cursor = cls(datetime.fromisoformat(created_at), uuid.UUID(id_))
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-            raise Unprocessable(
-                "The cursor is not one this service handed out.",
-                invalid_params=[{"name": "query:cursor", "reason": "invalid cursor"}],
-            ) from exc
+            raise _bad_cursor() from exc
         if cursor.created_at.tzinfo is None:
-            raise Unprocessable(
-                "The cursor is not one this service handed out.",
-                invalid_params=[{"name": "query:cursor", "reason": "invalid cursor"}],
-            )
+            raise _bad_cursor()
         return cursor
+
+
+BAD_CURSOR = "The cursor is not one this service handed out."
+
+
+def _bad_cursor() -> Unprocessable:
+    return Unprocessable(
+        BAD_CURSOR, invalid_params=[{"name": "query:cursor", "reason": "invalid cursor"}]
+    )
+
+
+def encode_number(tag: str, number: int) -> str:
+    """An opaque cursor for a list keyed by a number; ``tag`` tells the lists apart."""
+    return base64.urlsafe_b64encode(f"{tag}{number}".encode()).decode().rstrip("=")
+
+
+def decode_number(tag: str, cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise _bad_cursor() from exc
+    number = raw.removeprefix(tag)
+    if number == raw or not number.isdigit() or len(raw) > 20:
+        raise _bad_cursor()
+    return int(number)
+
+
+NumberCursor = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="`nextCursor` of the previous page.",
+    ),
+]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size, at most 100.")]
 
 
 @dataclass(frozen=True)

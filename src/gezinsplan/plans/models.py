@@ -1,14 +1,16 @@
 """The household's one plan: goals per life domain, actions towards them, evaluations.
 
 The plan's ``version`` is the lock for all of it: every change to the plan, a goal, an action
-or an evaluation raises it, so two professionals cannot overwrite each other's work.
+or an evaluation raises it, so two professionals cannot overwrite each other's work. Each
+version is kept as a snapshot, and the family approves one of them.
 """
 
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, ForeignKeyConstraint, Index
 from sqlmodel import Field, SQLModel
 
 from gezinsplan.kit.clock import new_id, utcnow
@@ -24,6 +26,12 @@ class PlanStatus(StrEnum):
 
 class GoalStatus(StrEnum):
     OPEN = "open"
+
+
+class ApprovalMethod(StrEnum):
+    DIGITAL = "digital"
+    PAPER = "paper"
+    VERBAL = "verbal"
 
 
 class Performer(StrEnum):
@@ -136,3 +144,53 @@ class EvaluationScore(SQLModel, table=True):
     )
     life_domain: str = Field(max_length=40, primary_key=True)
     score: int
+
+
+class PlanVersion(SQLModel, table=True):
+    """The whole plan as it was right after one change, unfiltered, and who made the change.
+
+    Written in the change's own transaction; a care provider's view is cut from it on read.
+    """
+
+    __tablename__ = "plan_versions"
+
+    plan_id: uuid.UUID = Field(
+        sa_column_args=[ForeignKey("plans.id", ondelete="CASCADE")], primary_key=True
+    )
+    version: int = Field(primary_key=True)
+    snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    changed_at: datetime = Field(sa_type=UTCDateTime)
+    # Who made the change: a professional, whose name is no family data. Unknown (null) for
+    # the snapshot the migration took of plans that existed before versions were kept.
+    changed_by_sub: str | None = Field(default=None, max_length=200)
+    changed_by_name: str | None = Field(default=None, max_length=200)
+    changed_by_organization_id: uuid.UUID | None = None
+
+
+class PlanApproval(SQLModel, table=True):
+    """The family's approval of one plan version; a later change leaves it on that version.
+
+    The composite foreign key makes it bind to a version that was kept.
+    """
+
+    __tablename__ = "plan_approvals"
+    __table_args__ = (
+        CheckConstraint("method IN ('digital', 'paper', 'verbal')", name="method"),
+        ForeignKeyConstraint(
+            ["plan_id", "plan_version"],
+            ["plan_versions.plan_id", "plan_versions.version"],
+            ondelete="CASCADE",
+        ),
+        Index(None, "plan_id", "created_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    plan_id: uuid.UUID
+    plan_version: int
+    member_id: uuid.UUID | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
+    method: str = Field(max_length=20)
+    approved_on: date
+    recorded_by_sub: str = Field(max_length=200)
+    recorded_by_name: str | None = Field(default=None, max_length=200)
+    recorded_by_organization_id: uuid.UUID | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

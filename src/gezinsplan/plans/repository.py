@@ -6,6 +6,7 @@ an evaluation is never reachable by id alone.
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -28,6 +29,8 @@ from gezinsplan.plans.models import (
     EvaluationScore,
     Goal,
     Plan,
+    PlanApproval,
+    PlanVersion,
 )
 
 SCOPE = Scope.PLAN
@@ -45,14 +48,20 @@ def _through_plan(statement: Select[Any], plan_column: Any) -> Select[Any]:
 
 
 def get_plan(
-    session: Session, actor: Actor, household_id: uuid.UUID, *, editable: bool = False
+    session: Session,
+    actor: Actor,
+    household_id: uuid.UUID,
+    *,
+    editable: bool = False,
+    scope: Scope = SCOPE,
 ) -> Plan | None:
+    """The plan, for reading or changing the given part of it (the plan, or its approvals)."""
     statement = (
         select(Plan)
         .join(Household, col(Household.id) == col(Plan.household_id))
         .where(
             col(Plan.household_id) == household_id,
-            editable_households(actor, SCOPE) if editable else visible_households(actor, SCOPE),
+            editable_households(actor, scope) if editable else visible_households(actor, scope),
         )
     )
     return session.scalars(statement).one_or_none()
@@ -172,3 +181,92 @@ def scores(
         .order_by(col(EvaluationScore.life_domain))
     )
     return session.scalars(statement).all()
+
+
+@dataclass(frozen=True)
+class PlanRows:
+    goals: Sequence[Goal]
+    actions: Sequence[Action]
+    evaluations: Sequence[Evaluation]
+    outcomes: Sequence[EvaluationOutcome]
+    scores: Sequence[EvaluationScore]
+
+
+def whole_plan(session: Session, actor: Actor, plan_id: uuid.UUID) -> PlanRows:
+    """Everything in the plan, for the snapshot its writer keeps: who may change the plan
+    changes all of it, so no life domain is left out."""
+    editable = editable_households(actor, SCOPE)
+    goals = _through_plan(select(Goal), col(Goal.plan_id)).where(
+        col(Goal.plan_id) == plan_id, editable
+    )
+    actions = _through_plan(
+        select(Action).join(Goal, col(Goal.id) == col(Action.goal_id)), col(Goal.plan_id)
+    ).where(col(Goal.plan_id) == plan_id, editable)
+    evaluations = _through_plan(select(Evaluation), col(Evaluation.plan_id)).where(
+        col(Evaluation.plan_id) == plan_id, editable
+    )
+    outcomes = _through_plan(
+        select(EvaluationOutcome).join(
+            Evaluation, col(Evaluation.id) == col(EvaluationOutcome.evaluation_id)
+        ),
+        col(Evaluation.plan_id),
+    ).where(col(Evaluation.plan_id) == plan_id, editable)
+    scores = _through_plan(
+        select(EvaluationScore).join(
+            Evaluation, col(Evaluation.id) == col(EvaluationScore.evaluation_id)
+        ),
+        col(Evaluation.plan_id),
+    ).where(col(Evaluation.plan_id) == plan_id, editable)
+    return PlanRows(
+        goals=session.scalars(goals.order_by(col(Goal.created_at), col(Goal.id))).all(),
+        actions=session.scalars(actions.order_by(col(Action.created_at), col(Action.id))).all(),
+        evaluations=session.scalars(
+            evaluations.order_by(col(Evaluation.created_at), col(Evaluation.id))
+        ).all(),
+        outcomes=session.scalars(outcomes.order_by(col(EvaluationOutcome.goal_id))).all(),
+        scores=session.scalars(scores.order_by(col(EvaluationScore.life_domain))).all(),
+    )
+
+
+def get_version(
+    session: Session, actor: Actor, plan_id: uuid.UUID, version: int
+) -> PlanVersion | None:
+    statement = _through_plan(select(PlanVersion), col(PlanVersion.plan_id)).where(
+        col(PlanVersion.plan_id) == plan_id,
+        col(PlanVersion.version) == version,
+        visible_households(actor, SCOPE),
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def list_versions(
+    session: Session, actor: Actor, plan_id: uuid.UUID, *, before: int | None, limit: int
+) -> Sequence[PlanVersion]:
+    """Newest first, below ``before``; ``limit`` rows and the one before them, if any."""
+    statement = _through_plan(select(PlanVersion), col(PlanVersion.plan_id)).where(
+        col(PlanVersion.plan_id) == plan_id, visible_households(actor, SCOPE)
+    )
+    if before is not None:
+        statement = statement.where(col(PlanVersion.version) < before)
+    ordered = statement.order_by(col(PlanVersion.version).desc()).limit(limit + 1)
+    return session.scalars(ordered).all()
+
+
+def latest_approval(session: Session, actor: Actor, plan_id: uuid.UUID) -> PlanApproval | None:
+    statement = (
+        _through_plan(select(PlanApproval), col(PlanApproval.plan_id))
+        .where(col(PlanApproval.plan_id) == plan_id, visible_households(actor, Scope.APPROVALS))
+        .order_by(col(PlanApproval.created_at).desc(), col(PlanApproval.id).desc())
+        .limit(1)
+    )
+    return session.scalars(statement).first()
+
+
+def list_approvals(
+    session: Session, actor: Actor, plan_id: uuid.UUID, page: PageRequest
+) -> Sequence[PlanApproval]:
+    statement = _through_plan(select(PlanApproval), col(PlanApproval.plan_id)).where(
+        col(PlanApproval.plan_id) == plan_id, visible_households(actor, Scope.APPROVALS)
+    )
+    ordered = paginate(statement, col(PlanApproval.created_at), col(PlanApproval.id), page)
+    return session.scalars(ordered).all()

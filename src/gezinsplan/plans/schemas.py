@@ -1,8 +1,9 @@
-"""Request and response bodies for the plan, its goals, actions and evaluations."""
+"""Request and response bodies for the plan, its goals, actions, evaluations, versions and
+approvals."""
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, Field, StrictBool, StringConstraints, model_validator
 
@@ -10,6 +11,8 @@ from gezinsplan.access.visibility import Visibility
 from gezinsplan.codelists.fields import (
     ActionPerformer,
     ActionPerformerRead,
+    ApprovalMethodCode,
+    ApprovalMethodRead,
     EvaluationOutcome,
     EvaluationOutcomeRead,
     GoalStatusCode,
@@ -40,7 +43,7 @@ def _plausible_date(value: date) -> date:
 
 def _not_in_future(value: date) -> date:
     if value > date.today():
-        raise ValueError("an evaluation cannot be dated in the future")
+        raise ValueError("date must not lie in the future")
     return value
 
 
@@ -151,7 +154,9 @@ class GoalRead(ApiModel):
     updated_at: datetime
 
 
-class PlanRead(ApiModel):
+class PlanContent(ApiModel):
+    """The plan's own fields, as read today and as kept per version."""
+
     id: uuid.UUID
     household_id: uuid.UUID
     status: PlanStatusRead
@@ -161,6 +166,21 @@ class PlanRead(ApiModel):
     visibility: Visibility
     created_at: datetime
     updated_at: datetime
+
+
+class ApprovalState(ApiModel):
+    """The family's latest approval, and whether the plan is still the version approved."""
+
+    plan_version: int = Field(description="The version the family approved.")
+    approved_on: date
+    method: ApprovalMethodRead
+    current: bool = Field(description="False once the plan has changed since that version.")
+
+
+class PlanRead(PlanContent):
+    approval: ApprovalState | None = Field(
+        description="The family's latest approval; null when the plan was never approved."
+    )
 
 
 class OutcomeCreate(RequestModel):
@@ -202,12 +222,141 @@ class ScoreRead(ApiModel):
     score: ZrmScoreRead
 
 
-class EvaluationRead(ApiModel):
+class EvaluationState(ApiModel):
     id: uuid.UUID
     plan_id: uuid.UUID
     evaluated_on: date
     summary: str | None
     outcomes: list[OutcomeRead] = Field(description="Outcomes of the goals the caller may see.")
     scores: list[ScoreRead] = Field(description="Scores in the life domains the caller may see.")
+    created_at: datetime
+
+
+class EvaluationRead(EvaluationState):
     visibility: Visibility
+
+
+# --- versions ---------------------------------------------------------------------------------
+
+
+class PlanSnapshot(ApiModel):
+    """The whole plan after one change, unfiltered: what ``plan_versions`` stores."""
+
+    id: uuid.UUID
+    household_id: uuid.UUID
+    status: str
+    family_wishes: str | None
+    version: int
+    goals: list[GoalRead]
+    evaluations: list[EvaluationState]
+    created_at: datetime
+    updated_at: datetime
+
+
+class Author(ApiModel):
+    """Who made a change or recorded an approval: a professional's name and organization."""
+
+    name: str | None = Field(description="Null when not known or when it is the family's own.")
+    organization_id: uuid.UUID | None
+
+
+class PlanVersionRead(PlanContent):
+    """The plan as it was at one version, cut to what the caller may see today."""
+
+    evaluations: list[EvaluationRead] = Field(
+        description="The evaluations then, with the outcomes and scores the caller may see."
+    )
+    changed_at: datetime
+    changed_by: Author
+
+
+class PlanChange(ApiModel):
+    resource_type: str = Field(
+        description="`plan`, `goal`, `action` or `evaluation`.", examples=["goal"]
+    )
+    id: uuid.UUID
+    change: str = Field(description="`added`, `changed` or `removed`.", examples=["added"])
+
+
+class PlanVersionEntry(ApiModel):
+    version: int
+    changed_at: datetime
+    changed_by: Author
+    changes: list[PlanChange] | None = Field(
+        description=(
+            "What this version changed of what the caller may see; null when the version "
+            "before it was not kept (plans older than version history)."
+        )
+    )
+
+
+class FieldChange(ApiModel):
+    field: str = Field(description="The field, as the API names it.", examples=["status"])
+    from_: Any = Field(alias="from", description="The value in the older version.")
+    to: Any = Field(description="The value in the newer version.")
+
+
+class ItemChange(ApiModel):
+    id: uuid.UUID
+    fields: list[FieldChange]
+
+
+T = TypeVar("T")
+
+
+class PartDiff(ApiModel, Generic[T]):
+    """Items by id: added in, removed from or changed between the two versions."""
+
+    added: list[T]
+    removed: list[T]
+    changed: list[ItemChange]
+
+
+class PlanDiff(ApiModel):
+    """What changed from version ``against`` to ``version``, of what the caller may see.
+
+    Items are in the plan's order; an action is compared on its own, so the actions of an
+    added or removed goal are listed among the actions too.
+    """
+
+    version: int
+    against: int
+    plan: list[FieldChange] = Field(description="The plan's own fields that changed.")
+    goals: PartDiff[GoalRead]
+    actions: PartDiff[ActionRead]
+    evaluations: PartDiff[EvaluationState]
+    visibility: Visibility
+
+
+# --- approvals --------------------------------------------------------------------------------
+
+
+class ApprovalCreate(RequestModel):
+    plan_version: int = Field(
+        ge=1,
+        le=2**31 - 1,
+        description="The version the family approves; it must be the plan's current one.",
+        examples=[4],
+    )
+    method: ApprovalMethodCode = Field(examples=["paper"])
+    member_id: uuid.UUID | None = Field(
+        None,
+        description=(
+            "The member who approves. A resident approves as themselves (omit it or name "
+            "yourself); a professional names the member they record it for."
+        ),
+    )
+    approved_on: PastDate | None = Field(
+        None, description="When the family approved; today when omitted.", examples=["2026-11-24"]
+    )
+
+
+class ApprovalRead(ApiModel):
+    id: uuid.UUID
+    plan_version: int
+    member_id: uuid.UUID | None = Field(description="Null when the member has since been removed.")
+    method: ApprovalMethodRead
+    approved_on: date
+    current: bool = Field(description="False once the plan has changed since that version.")
+    recorded_by: Author
     created_at: datetime

@@ -1,8 +1,10 @@
-"""Rules for the plan: one per household, and every change raises its version."""
+"""Rules for the plan: one per household, and every change raises its version and keeps the
+plan as it then is."""
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError
@@ -26,20 +28,25 @@ from gezinsplan.plans.models import (
     Goal,
     Performer,
     Plan,
+    PlanApproval,
     PlanStatus,
+    PlanVersion,
 )
-from gezinsplan.plans.repository import SCOPE
+from gezinsplan.plans.repository import SCOPE, PlanRows
 from gezinsplan.plans.schemas import (
     ActionCreate,
     ActionRead,
     ActionUpdate,
+    ApprovalState,
     EvaluationCreate,
     EvaluationRead,
+    EvaluationState,
     GoalCreate,
     GoalRead,
     GoalUpdate,
     OutcomeRead,
     PlanRead,
+    PlanSnapshot,
     PlanUpdate,
     ScoreRead,
 )
@@ -72,12 +79,81 @@ def _record(
     )
 
 
-def _claim(session: Session, plan: Plan, expected: int | None, *, content: bool = True) -> None:
-    """Raise the plan's version (412 when stale); a closed plan's content is not changed."""
+NO_ROWS = PlanRows(goals=(), actions=(), evaluations=(), outcomes=(), scores=())
+
+
+@contextmanager
+def _new_version(
+    session: Session,
+    actor: Actor,
+    plan: Plan,
+    expected: int | None,
+    change: tuple[EventType, str, uuid.UUID],
+    *,
+    content: bool = True,
+) -> Iterator[None]:
+    """The one way to change the plan: claim its next version (412 when stale), let the
+    caller change it, then keep the plan as it now is and record the event, all in the
+    change's transaction. A closed plan's content is not changed."""
     if content and plan.status == PlanStatus.CLOSED:
         raise Conflict("The plan is closed; set its status to active to change it.")
     plan.version = claim_version(session, Plan, plan.id, expected)
     plan.updated_at = utcnow()
+    yield
+    session.flush()
+    _keep(session, actor, plan, repository.whole_plan(session, actor, plan.id))
+    type_, resource_type, resource_id = change
+    _record(session, actor, type_, plan, resource_type, resource_id)
+
+
+def _keep(session: Session, actor: Actor, plan: Plan, rows: PlanRows) -> None:
+    """Store the plan at its current version, whole, with who changed it."""
+    session.add(
+        PlanVersion(
+            plan_id=plan.id,
+            version=plan.version,
+            snapshot=_snapshot(plan, rows).model_dump(mode="json"),
+            changed_at=plan.updated_at,
+            changed_by_sub=actor.sub,
+            changed_by_name=actor.name,
+            changed_by_organization_id=actor.org,
+        )
+    )
+
+
+def _snapshot(plan: Plan, rows: PlanRows) -> PlanSnapshot:
+    """The plan as the service serialises it, goals with their actions, evaluations whole."""
+    actions: dict[uuid.UUID, list[ActionRead]] = defaultdict(list)
+    for action in rows.actions:
+        actions[action.goal_id].append(ActionRead.model_validate(action))
+    outcomes: dict[uuid.UUID, list[OutcomeRead]] = defaultdict(list)
+    for outcome in rows.outcomes:
+        outcomes[outcome.evaluation_id].append(OutcomeRead.model_validate(outcome))
+    scores: dict[uuid.UUID, list[ScoreRead]] = defaultdict(list)
+    for score in rows.scores:
+        scores[score.evaluation_id].append(ScoreRead.model_validate(score))
+    return PlanSnapshot(
+        id=plan.id,
+        household_id=plan.household_id,
+        status=plan.status,
+        family_wishes=plan.family_wishes,
+        version=plan.version,
+        goals=[goal_read(goal, actions[goal.id]) for goal in rows.goals],
+        evaluations=[
+            EvaluationState(
+                id=evaluation.id,
+                plan_id=evaluation.plan_id,
+                evaluated_on=evaluation.evaluated_on,
+                summary=evaluation.summary,
+                outcomes=outcomes[evaluation.id],
+                scores=scores[evaluation.id],
+                created_at=evaluation.created_at,
+            )
+            for evaluation in rows.evaluations
+        ],
+        created_at=plan.created_at,
+        updated_at=plan.updated_at,
+    )
 
 
 def _check_organization(session: Session, organization_id: uuid.UUID | None, field: str) -> None:
@@ -96,6 +172,7 @@ def create_plan(session: Session, actor: Actor, household: Household) -> Plan:
     """The household's one plan, opened with it in the same transaction."""
     plan = Plan(household_id=household.id)
     session.add(plan)
+    _keep(session, actor, plan, NO_ROWS)
     _record(session, actor, EventType.PLAN_CREATED, plan, "plan", plan.id)
     return plan
 
@@ -116,6 +193,18 @@ def to_read(session: Session, actor: Actor, plan: Plan) -> PlanRead:
         visibility=visibility(session, actor, plan.household_id, SCOPE),
         created_at=plan.created_at,
         updated_at=plan.updated_at,
+        approval=_approval_state(plan, repository.latest_approval(session, actor, plan.id)),
+    )
+
+
+def _approval_state(plan: Plan, approval: PlanApproval | None) -> ApprovalState | None:
+    if approval is None:
+        return None
+    return ApprovalState(
+        plan_version=approval.plan_version,
+        approved_on=approval.approved_on,
+        method=approval.method,
+        current=approval.plan_version == plan.version,
     )
 
 
@@ -131,11 +220,11 @@ def update_plan(
     status = changes.get("status", plan.status)
     if status != plan.status and status not in TRANSITIONS[plan.status]:
         raise Conflict(f"A plan cannot go from {plan.status} to {status}.")
-    _claim(session, plan, expected, content=False)
-    for field, value in changes.items():
-        setattr(plan, field, value)
-    _record(session, actor, EventType.PLAN_UPDATED, plan, "plan", plan.id)
-    session.flush()
+    with _new_version(
+        session, actor, plan, expected, (EventType.PLAN_UPDATED, "plan", plan.id), content=False
+    ):
+        for field, value in changes.items():
+            setattr(plan, field, value)
     return plan
 
 
@@ -143,11 +232,10 @@ def add_goal(
     session: Session, actor: Actor, plan: Plan, data: GoalCreate, expected: int | None
 ) -> Goal:
     _check_organization(session, data.organization_id, "organizationId")
-    _claim(session, plan, expected)
     goal = Goal(plan_id=plan.id, **data.model_dump())
-    session.add(goal)
-    _record(session, actor, EventType.GOAL_ADDED, plan, "goal", goal.id)
-    session.flush()
+    with _new_version(session, actor, plan, expected, (EventType.GOAL_ADDED, "goal", goal.id)):
+        goal.created_at = goal.updated_at = plan.updated_at
+        session.add(goal)
     return goal
 
 
@@ -162,12 +250,10 @@ def update_goal(
     changes = data.model_dump(exclude_unset=True)
     _refuse_nulls(changes, GOAL_FIELDS_REQUIRED)
     _check_organization(session, changes.get("organization_id"), "organizationId")
-    _claim(session, plan, expected)
-    for field, value in changes.items():
-        setattr(goal, field, value)
-    goal.updated_at = plan.updated_at
-    _record(session, actor, EventType.GOAL_UPDATED, plan, "goal", goal.id)
-    session.flush()
+    with _new_version(session, actor, plan, expected, (EventType.GOAL_UPDATED, "goal", goal.id)):
+        for field, value in changes.items():
+            setattr(goal, field, value)
+        goal.updated_at = plan.updated_at
     return goal
 
 
@@ -175,17 +261,16 @@ def remove_goal(
     session: Session, actor: Actor, plan: Plan, goal: Goal, expected: int | None
 ) -> None:
     """Remove a goal and its actions; an evaluated goal is kept (cancel it instead)."""
-    _claim(session, plan, expected)
-    _record(session, actor, EventType.GOAL_REMOVED, plan, "goal", goal.id)
-    session.delete(goal)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict(
-            "An evaluation names this goal, so it stays in the plan; set its status to "
-            "cancelled instead."
-        ) from exc
+    with _new_version(session, actor, plan, expected, (EventType.GOAL_REMOVED, "goal", goal.id)):
+        session.delete(goal)
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError as exc:
+            raise Conflict(
+                "An evaluation names this goal, so it stays in the plan; set its status to "
+                "cancelled instead."
+            ) from exc
 
 
 def _check_performer(
@@ -222,12 +307,12 @@ def add_action(
 ) -> Action:
     action = Action(goal_id=goal.id, **data.model_dump())
     _check_performer(session, actor, plan.household_id, action)
-    _claim(session, plan, expected)
-    if action.done:
-        action.done_at = plan.updated_at
-    session.add(action)
-    _record(session, actor, EventType.ACTION_ADDED, plan, "action", action.id)
-    session.flush()
+    added = (EventType.ACTION_ADDED, "action", action.id)
+    with _new_version(session, actor, plan, expected, added):
+        action.created_at = action.updated_at = plan.updated_at
+        if action.done:
+            action.done_at = plan.updated_at
+        session.add(action)
     return action
 
 
@@ -244,12 +329,11 @@ def update_action(
     for field, value in changes.items():
         setattr(action, field, value)
     _check_performer(session, actor, plan.household_id, action)
-    _claim(session, plan, expected)
-    if "done" in changes:
-        action.done_at = plan.updated_at if action.done else None
-    action.updated_at = plan.updated_at
-    _record(session, actor, EventType.ACTION_UPDATED, plan, "action", action.id)
-    session.flush()
+    updated = (EventType.ACTION_UPDATED, "action", action.id)
+    with _new_version(session, actor, plan, expected, updated):
+        if "done" in changes:
+            action.done_at = plan.updated_at if action.done else None
+        action.updated_at = plan.updated_at
     return action
 
 
@@ -262,19 +346,20 @@ def add_evaluation(
             raise Unprocessable.field(
                 f"outcomes.{index}.goalId", "not a goal of this plan", "No such goal here."
             )
-    _claim(session, plan, expected)
     evaluation = Evaluation(plan_id=plan.id, evaluated_on=data.evaluated_on, summary=data.summary)
-    session.add(evaluation)
-    session.flush()
-    session.add_all(
-        EvaluationOutcome(evaluation_id=evaluation.id, **outcome.model_dump())
-        for outcome in data.outcomes
-    )
-    session.add_all(
-        EvaluationScore(evaluation_id=evaluation.id, **score.model_dump()) for score in data.scores
-    )
-    _record(session, actor, EventType.EVALUATION_ADDED, plan, "evaluation", evaluation.id)
-    session.flush()
+    added = (EventType.EVALUATION_ADDED, "evaluation", evaluation.id)
+    with _new_version(session, actor, plan, expected, added):
+        evaluation.created_at = plan.updated_at
+        session.add(evaluation)
+        session.flush()
+        session.add_all(
+            EvaluationOutcome(evaluation_id=evaluation.id, **outcome.model_dump())
+            for outcome in data.outcomes
+        )
+        session.add_all(
+            EvaluationScore(evaluation_id=evaluation.id, **score.model_dump())
+            for score in data.scores
+        )
     return evaluation
 
 
