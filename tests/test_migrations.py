@@ -38,9 +38,11 @@ APP_TABLES = {
     "events",
     "goals",
     "households",
+    "idempotency_keys",
     "members",
     "organizations",
     "plans",
+    "progress_updates",
     "role_assignments",
     "served_municipalities",
 }

@@ -28,6 +28,7 @@ from gezinsplan.members.router import router as members_router
 from gezinsplan.openapi import API_PREFIX, OPENAPI_PATH, build_openapi, install_docs
 from gezinsplan.organizations.router import router as organizations_router
 from gezinsplan.plans.router import router as plans_router
+from gezinsplan.progress.router import router as progress_router
 from gezinsplan.roles.router import router as roles_router
 
 ROUTERS = (
@@ -38,6 +39,7 @@ ROUTERS = (
     households_router,
     members_router,
     plans_router,
+    progress_router,
     roles_router,
     consents_router,
     audit_router,
@@ -115,6 +117,6 @@ def create_app(
                 "X-Request-ID",
                 "traceparent",
             ],
-            expose_headers=["ETag", "Location", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Idempotent-Replayed"],
         )
     return app

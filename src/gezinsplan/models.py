@@ -6,6 +6,7 @@ from gezinsplan.audit.models import AuditRecord, AuditSeal
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
+from gezinsplan.idempotency.models import IdempotencyKey
 from gezinsplan.members.models import Member
 from gezinsplan.organizations.models import Organization, ServedMunicipality
 from gezinsplan.plans.models import (
@@ -16,6 +17,7 @@ from gezinsplan.plans.models import (
     Goal,
     Plan,
 )
+from gezinsplan.progress.models import ProgressUpdate
 from gezinsplan.roles.models import RoleAssignment
 
 metadata = SQLModel.metadata
@@ -33,9 +35,11 @@ __all__ = [
     "Event",
     "Goal",
     "Household",
+    "IdempotencyKey",
     "Member",
     "Organization",
     "Plan",
+    "ProgressUpdate",
     "RoleAssignment",
     "ServedMunicipality",
     "metadata",

@@ -18,3 +18,16 @@ def may_read_directory(actor: Actor) -> bool:
 
 def may_check_audit(actor: Actor) -> bool:
     return actor.has(Role.PRIVACY_OFFICER)
+
+
+def may_push_progress(actor: Actor) -> bool:
+    """A care provider's partner system, for its own organization: the token must name it."""
+    return actor.has(Role.PARTNER_SYSTEM) and actor.org is not None
+
+
+MACHINE_ROLES = frozenset({Role.PARTNER_SYSTEM, Role.MUNICIPAL_SYSTEM})
+
+
+def is_machine_client(actor: Actor) -> bool:
+    """Systems retry on their own; their POSTs must carry an Idempotency-Key."""
+    return bool(actor.roles & MACHINE_ROLES)

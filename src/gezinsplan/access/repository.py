@@ -18,6 +18,7 @@ from gezinsplan.access.predicates import (
     own_household,
     valid_on,
     visible_households,
+    works_on,
 )
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
@@ -94,3 +95,21 @@ def consented_view(
         )
     )
     return session.execute(statement).all()
+
+
+def care_assignments(
+    session: Session, actor: Actor, household_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The active care-provider assignment of the actor's organization, by household."""
+    statement = (
+        select(col(RoleAssignment.household_id), col(RoleAssignment.id))
+        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
+        .where(
+            col(RoleAssignment.household_id).in_(household_ids),
+            col(RoleAssignment.organization_id) == actor.org,
+            col(RoleAssignment.role_type) == RoleType.CARE_PROVIDER,
+            col(RoleAssignment.ended_at).is_(None),
+            works_on(actor),
+        )
+    )
+    return {row[0]: row[1] for row in session.execute(statement).all()}
