@@ -27,6 +27,7 @@ CATEGORY_OF = {
     APPROVALS: PLAN,
 }
 RESIDENT_READS = frozenset({PLAN, PROGRESS, ROLES, CONSENTS, ACCESS_LOG, APPROVALS})
+REPORTING_ROLES = frozenset({"care_provider", "partner_system"})
 # A resident gives and withdraws consent, and approves the plan, in their own name.
 RESIDENT_WRITES = frozenset({CONSENTS, APPROVALS})
 
@@ -133,13 +134,30 @@ def may_write(actor: ActorFacts, household: HouseholdFacts, scope: str) -> bool:
     return scope in RESIDENT_WRITES and resident_of(actor, household)
 
 
-def sees_domain(actor: ActorFacts, household: HouseholdFacts, domain: str, today: date) -> bool:
-    """Within the plan: a care provider sees the domains its valid plan consents name."""
+def works_here(actor: ActorFacts, household: HouseholdFacts) -> bool:
+    """A care provider's professional or partner system, while it holds a role here."""
+    reporting = bool(actor.roles & REPORTING_ROLES)
+    return reporting and actor.org is not None and actor.org in household.care_providers
+
+
+def may_report(actor: ActorFacts, household: HouseholdFacts, assignee: str | None) -> bool:
+    """Progress on a goal: the whole file's professionals, or the provider it is assigned to
+    while it works on the household. No consent needed: the report is the provider's own."""
+    if whole_file(actor, household):
+        return True
+    return works_here(actor, household) and assignee is not None and actor.org == assignee
+
+
+def sees_domain(
+    actor: ActorFacts, household: HouseholdFacts, domain: str, today: date, category: str = PLAN
+) -> bool:
+    """Within the plan or the progress: a care provider sees the domains its valid consents
+    for that category name."""
     if whole_file(actor, household) or resident_of(actor, household):
         return True
     return any(
         not consent.domains or domain in consent.domains
-        for consent in _valid_consents(actor, household, PLAN, today)
+        for consent in _valid_consents(actor, household, category, today)
     )
 
 
@@ -181,7 +199,8 @@ def may_see(
     household = households.get(tag.household)
     if household is None or not may_read(actor, household, tag.scope, today):
         return False
-    if tag.domain is not None and not sees_domain(actor, household, tag.domain, today):
+    category = CATEGORY_OF.get(tag.scope, PLAN)
+    if tag.domain is not None and not sees_domain(actor, household, tag.domain, today, category):
         return False
     return tag.grantee is None or sees_consent_of(actor, household, tag.grantee)
 

@@ -41,6 +41,7 @@ from tests.access_oracle import (
     CATEGORIES,
     CONSENTS,
     PLAN,
+    PROGRESS,
     ROLES,
     ActorFacts,
     Canaries,
@@ -48,11 +49,14 @@ from tests.access_oracle import (
     HouseholdFacts,
     Tag,
     may_read,
+    may_report,
     may_write,
     regisseur_here,
     sees_consent_of,
     sees_domain,
     visible_canaries,
+    whole_file,
+    works_here,
 )
 from tests.conftest import Token
 
@@ -85,6 +89,8 @@ class Thing:
     domain: str | None = None
     goal: str | None = None
     grantee: str | None = None
+    assignee: str | None = None  # a goal's organization
+    category: str = PLAN  # the consent category that shows its domain
 
 
 @dataclass
@@ -99,6 +105,7 @@ class Seed:
     goals: dict[str, str]
     actions: dict[str, str]
     evaluation: str
+    progress: dict[str, str]  # a progress update per goal, by life domain
     roles: list[str]  # oldest first
     regisseur: str  # the active regisseur assignment
     consents: list[str]
@@ -183,6 +190,7 @@ class HouseholdPlan:
     regisseurs: tuple[tuple[str, str], ...]  # (sub, org key), handed over in this order
     care_providers: tuple[str, ...]
     consents: tuple[ConsentPlan, ...]
+    assigned: tuple[tuple[str, str], ...] = ()  # (life domain, organization key) of goals
 
 
 PLANS = (
@@ -196,8 +204,9 @@ PLANS = (
             ConsentPlan("consent"),
             ConsentPlan("expired", valid_from=-30, valid_until=-1),
             ConsentPlan("withdrawn", withdraw=True),
-            ConsentPlan("domain", domains=(FINANCES,)),
+            ConsentPlan("domain", categories=(BASIC, PLAN, PROGRESS), domains=(FINANCES,)),
         ),
+        assigned=((FINANCES, "consent"),),
     ),
     HouseholdPlan(
         "C",
@@ -215,6 +224,7 @@ PLANS = (
         regisseurs=(("anna", "access-amsterdam"),),
         care_providers=("none",),  # a role without consent
         consents=(ConsentPlan("consent"),),  # a consent without a role
+        assigned=((FINANCES, "none"),),  # to a provider without consent: reports, never reads
     ),
 )
 
@@ -273,8 +283,9 @@ class Seeder:
         base = f"{API}/households/{opened['id']}"
         parent = self.member(plan.key, base, headers, "parent", "1985-05-05")
         child = self.member(plan.key, base, headers, "child", "2015-06-06")
-        goals, actions = self.plan(plan.key, base, headers, parent)
+        goals, actions = self.plan(plan, base, headers)
         evaluation = self.evaluation(plan.key, base, headers, goals)
+        progress = self.progress(plan.key, base, headers, goals)
         roles, regisseur = self.roles(plan, base, headers)
         consents, consent_facts = self.consents(plan, base, headers, parent)
         seed = Seed(
@@ -292,6 +303,7 @@ class Seeder:
             goals=goals,
             actions=actions,
             evaluation=evaluation,
+            progress=progress,
             roles=roles,
             regisseur=regisseur,
             consents=consents,
@@ -318,8 +330,10 @@ class Seeder:
         return str(_send(self.client, "POST", f"{base}/members", headers, body).json()["id"])
 
     def plan(
-        self, key: str, base: str, headers: Headers, parent: str
+        self, plan: HouseholdPlan, base: str, headers: Headers
     ) -> tuple[dict[str, str], dict[str, str]]:
+        key = plan.key
+        assigned = dict(plan.assigned)
         wishes = {"familyWishes": self.canary(key, PLAN, "wishes")}
         etag = self.etag(f"{base}/plan", headers)
         _send(self.client, "PATCH", f"{base}/plan", headers | {"If-Match": etag}, wishes, 200)
@@ -331,6 +345,8 @@ class Seeder:
                 "zrmStart": 2,
                 "zrmTarget": 4,
             }
+            if domain in assigned:
+                goal["organizationId"] = self.world.orgs[assigned[domain]]
             goals[domain] = _send(self.client, "POST", f"{base}/plan/goals", headers, goal).json()[
                 "id"
             ]
@@ -342,6 +358,19 @@ class Seeder:
             url = f"{base}/plan/goals/{goals[domain]}/actions"
             actions[domain] = _send(self.client, "POST", url, headers, action).json()["id"]
         return goals, actions
+
+    def progress(
+        self, key: str, base: str, headers: Headers, goals: dict[str, str]
+    ) -> dict[str, str]:
+        found = {}
+        for domain, goal in goals.items():
+            body = {
+                "text": self.canary(key, PROGRESS, f"report-{domain}", domain=domain),
+                "reportedOn": (TODAY - timedelta(days=1)).isoformat(),
+            }
+            url = f"{base}/plan/goals/{goal}/progress"
+            found[domain] = _send(self.client, "POST", url, headers, body).json()["id"]
+        return found
 
     def evaluation(self, key: str, base: str, headers: Headers, goals: dict[str, str]) -> str:
         body = {
@@ -425,7 +454,11 @@ class Seeder:
         key = seed.key
         things[seed.parent] = things[seed.child] = Thing("member", key)
         for domain in DOMAINS:
-            things[seed.goals[domain]] = Thing("goal", key, domain)
+            assignee = dict(plan.assigned).get(domain)
+            things[seed.goals[domain]] = Thing(
+                "goal", key, domain, assignee=self.world.orgs[assignee] if assignee else None
+            )
+            things[seed.progress[domain]] = Thing("progress", key, domain, category=PROGRESS)
             goal = seed.goals[domain]
             things[seed.actions[domain]] = Thing("action", key, domain, goal=goal)
         things[seed.evaluation] = Thing("evaluation", key)
@@ -490,6 +523,8 @@ def add_actor(world: World, token: Token, spec: ActorSpec) -> None:
         sub=sub,
         member=uuid.UUID(member) if member else None,
     )
+    if set(spec.roles) & MACHINE_ROLES:  # systems send one with every POST (and GET: ignored)
+        world.headers[spec.name]["Idempotency-Key"] = f"matrix-{spec.name}"
 
 
 @pytest.fixture
@@ -570,6 +605,20 @@ def _consent(w: World, h: Seed) -> Json:
         "givenByMemberId": h.parent,
     }
 
+
+def _push(w: World, h: Seed) -> Json:
+    """One item on A's finances goal, which the "consent" provider reports on."""
+    item = {
+        "householdId": h.id,
+        "goalId": h.goals[FINANCES],
+        "externalId": "matrix",
+        "text": "Matrix",
+        "reportedOn": TODAY.isoformat(),
+    }
+    return {"updates": [item]}
+
+
+MACHINE_ROLES = {"partner_system", "municipal_system"}
 
 MATRIX: dict[tuple[str, str], Op] = {
     ("GET", f"{API}/health/live"): Op("public"),
@@ -665,6 +714,12 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("POST", f"{H}/consents/{{consent_id}}/withdraw"): write(CONSENTS, fixed({"reason": "Matrix"})),
     ("GET", f"{H}/access-log"): read(ACCESS_LOG),
     ("GET", f"{API}/audit/verify"): Op("privacy_officer"),
+    ("POST", f"{H}/plan/goals/{{goal_id}}/progress"): Op(
+        "report", PROGRESS, fixed({"text": "Matrix", "reportedOn": TODAY.isoformat()})
+    ),
+    ("GET", f"{H}/progress"): read(PROGRESS),
+    ("GET", f"{H}/progress/{{progress_id}}"): read(PROGRESS),
+    ("POST", f"{API}/progress-updates"): Op("partner_push", body=_push),
 }
 # Every seeded goal is named by an evaluation (so it is not removed but cancelled, 409) and
 # every household is open (so reopening is a 409): these never answer 2xx in this world.
@@ -680,6 +735,7 @@ SUB_KINDS = {
     "evaluation_id": "evaluation",
     "role_id": "role",
     "consent_id": "consent",
+    "progress_id": "progress",
 }
 
 
@@ -913,6 +969,7 @@ def sub_variants(path: str, world: World, key: str) -> list[dict[str, str]]:
         "role_id": [*h.roles[:3], h.roles[-1], o.roles[0], r],
         "consent_id": [*h.consents, o.consents[0], r],
         "version": ["2", "5", str(h.plan_version), MISSING_VERSION],
+        "progress_id": [h.progress[FINANCES], h.progress[PARENTING], o.progress[FINANCES], r],
     }
     for name, ids in choices.items():
         if f"{{{name}}}" in path:
@@ -920,7 +977,9 @@ def sub_variants(path: str, world: World, key: str) -> list[dict[str, str]]:
     return [{}]
 
 
-def reachable(world: World, actor: ActorFacts, key: str, params: dict[str, str]) -> set[str]:
+def reachable(
+    world: World, actor: ActorFacts, key: str, params: dict[str, str], op: Op
+) -> set[str]:
     """The path's sub-resource ids the actor reaches inside a household it was let into."""
     facts = world.households[key].facts
     found = set()
@@ -932,7 +991,12 @@ def reachable(world: World, actor: ActorFacts, key: str, params: dict[str, str])
         thing = world.things.get(value)
         if thing is None or thing.kind != SUB_KINDS[name] or thing.household != key:
             continue
-        if thing.domain is not None and not sees_domain(actor, facts, thing.domain, TODAY):
+        if op.rule == "report":
+            if not may_report(actor, facts, thing.assignee):
+                continue
+        elif thing.domain is not None and not sees_domain(
+            actor, facts, thing.domain, TODAY, thing.category
+        ):
             continue
         if thing.kind == "action" and (
             thing.goal != params.get("goal_id") or "goal_id" not in found
@@ -950,7 +1014,7 @@ def variants(op: Op, world: World, key: str) -> list[tuple[Any, tuple[tuple[str,
     body = op.body(world, seed) if op.body else None
     current = (("If-Match", seed.etags[op.etag]),) if op.etag else ()
     found = [(body, current)]
-    if op.rule == "write" and op.body is not None:
+    if op.rule in {"write", "report"} and op.body is not None:
         found.append((INVALID_BODY, current))
     if op.etag:
         found.append((body, (("If-Match", STALE),)))
@@ -959,6 +1023,19 @@ def variants(op: Op, world: World, key: str) -> list[tuple[Any, tuple[tuple[str,
 
 def household_url(path: str, household: str, params: dict[str, str]) -> str:
     return path.format(household_id=household, **params)
+
+
+HOUSEHOLD_RULES = frozenset({"read", "write", "report"})
+
+
+def granted_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
+    """Let into the household at all; a report then needs a goal the actor reports on."""
+    assert op.scope is not None
+    if op.rule == "report":
+        return whole_file(actor, facts) or works_here(actor, facts)
+    if op.rule == "write":
+        return may_write(actor, facts, op.scope)
+    return may_read(actor, facts, op.scope, TODAY)
 
 
 def run_household_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op) -> None:
@@ -977,17 +1054,13 @@ def run_household_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op
                 if actor is None:
                     probe.expect(request, 401)
                     continue
-                granted = seed is not None and (
-                    may_write(actor, seed.facts, op.scope)
-                    if op.rule == "write"
-                    else may_read(actor, seed.facts, op.scope, TODAY)
-                )
+                granted = seed is not None and granted_on(actor, seed.facts, op)
                 if not granted:
                     nowhere = household_url(path, world.nowhere, nothing(world, params))
                     probe.expect_like(request, Request(spec.name, method, nowhere, body, headers))
                     continue
                 assert seed is not None
-                reached = reachable(world, actor, target, params)
+                reached = reachable(world, actor, target, params, op)
                 if reached == set(params):
                     answer = probe.expect_allowed(request, key)
                     probe.domain_leaks(request, answer, target)
@@ -1046,6 +1119,8 @@ def allowed_elsewhere(rule: str, actor: ActorFacts, body: Any) -> bool:
         return bool(actor.roles)
     if rule == "admin":
         return "admin" in actor.roles
+    if rule == "partner_push":
+        return "partner_system" in actor.roles and actor.org is not None
     if rule == "privacy_officer":
         return "privacy_officer" in actor.roles
     if rule == "toegang_open":
@@ -1127,7 +1202,7 @@ def test_access_matrix(
     probe = Probe(client, connection, world)
     for spec in ACTORS:
         for key, op in MATRIX.items():
-            if op.rule in {"read", "write"}:
+            if op.rule in HOUSEHOLD_RULES:
                 run_household_op(probe, spec, key, op)
             else:
                 run_other_op(probe, spec, key, op)
@@ -1140,7 +1215,7 @@ def test_access_matrix(
     assert not probe.leaks, "\n".join(probe.leaks[:20])
     assert not probe.failures, "\n".join(probe.failures[:20])
     assert probe.attempts >= MIN_ATTEMPTS
-    household_ops = {k for k, op in MATRIX.items() if op.rule in {"read", "write"}}
+    household_ops = {k for k, op in MATRIX.items() if op.rule in HOUSEHOLD_RULES}
     never = {k for k in household_ops if not probe.successes[k]}
     assert never == NEVER_2XX, f"operations that never succeeded: {sorted(never - NEVER_2XX)}"
 

@@ -20,12 +20,13 @@ CASE_TABLES = {
     "Goal",
     "Household",
     "Member",
+    "ProgressUpdate",
     "Plan",
     "PlanApproval",
     "PlanVersion",
     "RoleAssignment",
 }
-PREDICATES = {"visible_households", "editable_households"}
+PREDICATES = {"visible_households", "editable_households", "progress_writers", "works_on"}
 # Modules allowed to build SQL statements: repositories, shared kit that needs one (the
 # optimistic lock), and the audit chain, whose sealer and verifier read no case data.
 ALLOWED = {"repository.py", "etags.py", "chain.py"}

@@ -47,11 +47,13 @@ APP_TABLES = {
     "events",
     "goals",
     "households",
+    "idempotency_keys",
     "members",
     "organizations",
     "plan_approvals",
     "plan_versions",
     "plans",
+    "progress_updates",
     "role_assignments",
     "served_municipalities",
 }

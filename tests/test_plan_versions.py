@@ -255,13 +255,14 @@ PLAN = f"{API}/households/{{household_id}}/plan"
 
 
 def plan_changing_routes(app: FastAPI) -> set[tuple[str, str]]:
-    """Every write under the plan but the approvals, which do not change it."""
+    """Every write under the plan but approvals and progress reports, which do not change it."""
     return {
         (method, route.path or "")
         for route in iter_route_contexts(app.routes)
         if isinstance(route.original_route, APIRoute)
         and (route.path or "").startswith(PLAN)
         and not (route.path or "").startswith(f"{PLAN}/approvals")
+        and not (route.path or "").endswith("/progress")
         for method in route.methods or ()
         if method != "GET"
     }

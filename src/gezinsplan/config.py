@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     workers: int = Field(
         1, ge=1, le=64, description="Worker processes `gezinsplan serve` starts (1-64)."
     )
+    idempotency_ttl_hours: int = Field(
+        24,
+        ge=24,
+        le=24 * 90,
+        description="Hours a stored Idempotency-Key response is replayed (at least 24).",
+    )
     audit_seal_interval: float = Field(
         1.0,
         ge=0,

@@ -100,14 +100,14 @@ class Unprocessable(Problem):
         return cls(detail, invalid_params=[{"name": f"body:{name}", "reason": reason}])
 
 
-def problem_response(
+def problem_body(
     status: int,
     detail: str,
     *,
     slug: str | None = None,
     invalid_params: list[dict[str, str]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
+) -> dict[str, Any]:
+    """The RFC 9457 object; also what a bulk push answers for each rejected item."""
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + slug if slug else "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -116,6 +116,18 @@ def problem_response(
     }
     if invalid_params:
         body["invalidParams"] = invalid_params
+    return body
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    invalid_params: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = problem_body(status, detail, slug=slug, invalid_params=invalid_params)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 

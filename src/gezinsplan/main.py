@@ -30,6 +30,7 @@ from gezinsplan.organizations.router import router as organizations_router
 from gezinsplan.plans.approvals_router import router as approvals_router
 from gezinsplan.plans.router import router as plans_router
 from gezinsplan.plans.versions_router import router as versions_router
+from gezinsplan.progress.router import router as progress_router
 from gezinsplan.roles.router import router as roles_router
 
 ROUTERS = (
@@ -42,6 +43,7 @@ ROUTERS = (
     plans_router,
     versions_router,
     approvals_router,
+    progress_router,
     roles_router,
     consents_router,
     audit_router,
@@ -119,6 +121,6 @@ def create_app(
                 "X-Request-ID",
                 "traceparent",
             ],
-            expose_headers=["ETag", "Location", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Idempotent-Replayed"],
         )
     return app

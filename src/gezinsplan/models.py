@@ -6,6 +6,7 @@ from gezinsplan.audit.models import AuditRecord, AuditSeal
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
+from gezinsplan.idempotency.models import IdempotencyKey
 from gezinsplan.members.models import Member
 from gezinsplan.organizations.models import Organization, ServedMunicipality
 from gezinsplan.plans.models import (
@@ -18,6 +19,7 @@ from gezinsplan.plans.models import (
     PlanApproval,
     PlanVersion,
 )
+from gezinsplan.progress.models import ProgressUpdate
 from gezinsplan.roles.models import RoleAssignment
 
 metadata = SQLModel.metadata
@@ -35,11 +37,13 @@ __all__ = [
     "Event",
     "Goal",
     "Household",
+    "IdempotencyKey",
     "Member",
     "Organization",
     "Plan",
     "PlanApproval",
     "PlanVersion",
+    "ProgressUpdate",
     "RoleAssignment",
     "ServedMunicipality",
     "metadata",

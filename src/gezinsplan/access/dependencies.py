@@ -21,10 +21,13 @@ from gezinsplan.db import DbSession
 from gezinsplan.errors import Forbidden, NotFound
 from gezinsplan.households import repository as households
 from gezinsplan.households.models import Household
+from gezinsplan.progress import repository as progress
+from gezinsplan.progress.service import GOAL_NOT_FOUND, Target
 
 HOUSEHOLD_NOT_FOUND = "Household not found."
 
 HouseholdId = Annotated[uuid.UUID, Path(description="The household's id.")]
+GoalId = Annotated[uuid.UUID, Path(description="The goal's id.")]
 
 
 @access_rule
@@ -103,6 +106,38 @@ def writable(scope: Scope) -> Any:
 
 
 @access_rule
+def progress_reporter(
+    household_id: HouseholdId, goal_id: GoalId, actor: CurrentActor, session: DbSession
+) -> Target:
+    """The goal, when the actor may report on it: the whole file's professionals, or the care
+    provider it is assigned to while that works on the household. Else 404, whatever hides it."""
+    audit(session, actor)
+    found = progress.reportable_goal(session, actor, household_id, goal_id)
+    if found is None:
+        raise NotFound(GOAL_NOT_FOUND)
+    goal, household = found
+    reason = grounds.report_grounds(session, actor, household)
+    audit(
+        session,
+        actor,
+        household_id=household.id,
+        basis=reason.basis,
+        basis_id=reason.basis_id,
+        purpose=reason.purpose,
+    )
+    return Target.of(goal, household.id)
+
+
+@access_rule
+def progress_pusher(actor: CurrentActor, session: DbSession) -> Actor:
+    """A partner system pushing for its own organization; each item is checked in the query."""
+    if not policy.may_push_progress(actor):
+        raise Forbidden("Only a care provider's partner system, for its organization, pushes.")
+    audit(session, actor, basis=LegalBasis.CARE_ASSIGNMENT, purpose=grounds.CARE)
+    return actor
+
+
+@access_rule
 def privacy_officer(actor: CurrentActor, session: DbSession) -> Actor:
     """For the audit chain check: the privacy officer's, and recorded like any access."""
     if not policy.may_check_audit(actor):
@@ -111,6 +146,8 @@ def privacy_officer(actor: CurrentActor, session: DbSession) -> Actor:
     return actor
 
 
+ProgressReporter = Annotated[Target, Depends(progress_reporter)]
+ProgressPusher = Annotated[Actor, Depends(progress_pusher)]
 VisibleHousehold = Annotated[Household, readable(Scope.BASIC)]
 EditableHousehold = Annotated[Household, writable(Scope.BASIC)]
 HouseholdReader = Annotated[Actor, Depends(household_reader)]

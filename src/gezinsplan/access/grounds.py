@@ -19,6 +19,7 @@ from gezinsplan.households.models import Household
 
 MUNICIPAL_TASK = "Toegang: the municipality's task under the Jeugdwet and the Wmo 2015."
 REGIE = "Regie: coordinating the household's one plan."
+CARE = "Zorg: reporting on the goals assigned to the care provider."
 OWN_DATA = "The resident's own household file."
 SUPERVISION = "Supervision of the processing of personal data (AVG art. 39)."
 
@@ -64,6 +65,17 @@ def _first_ground(session: Session, actor: Actor, household: Household, scope: S
         return Grounds(LegalBasis.OWN_DATA, actor.member, OWN_DATA)
     if actor.has(Role.PRIVACY_OFFICER):
         return Grounds(LegalBasis.SUPERVISION, purpose=SUPERVISION)
+    return Grounds(LegalBasis.NONE)
+
+
+def report_grounds(session: Session, actor: Actor, household: Household) -> Grounds:
+    """Why the actor may report progress here: the whole file, or its care assignment."""
+    found = grounds_for(session, actor, household, Scope.PROGRESS)
+    if found.basis in {LegalBasis.MUNICIPAL_TASK, LegalBasis.REGISSEUR}:
+        return found
+    role_id = repository.care_assignments(session, actor, [household.id]).get(household.id)
+    if role_id is not None:
+        return Grounds(LegalBasis.CARE_ASSIGNMENT, role_id, CARE)
     return Grounds(LegalBasis.NONE)
 
 

@@ -24,3 +24,16 @@ def approves_in_own_name(actor: Actor) -> bool:
     """A resident approves the plan themselves, digitally; a professional with the whole file
     records the approval a family member gave on paper, verbally or digitally."""
     return actor.has(Role.RESIDENT) and not actor.roles & {Role.TOEGANG, Role.CARE_PROVIDER}
+
+
+def may_push_progress(actor: Actor) -> bool:
+    """A care provider's partner system, for its own organization: the token must name it."""
+    return actor.has(Role.PARTNER_SYSTEM) and actor.org is not None
+
+
+MACHINE_ROLES = frozenset({Role.PARTNER_SYSTEM, Role.MUNICIPAL_SYSTEM})
+
+
+def is_machine_client(actor: Actor) -> bool:
+    """Systems retry on their own; their POSTs must carry an Idempotency-Key."""
+    return bool(actor.roles & MACHINE_ROLES)

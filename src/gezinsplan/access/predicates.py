@@ -29,11 +29,14 @@ from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.households.models import Household
 from gezinsplan.members.models import Member
+from gezinsplan.plans.models import Goal
 from gezinsplan.roles.models import RoleAssignment, RoleType
 
 PROFESSIONAL_ROLES = frozenset({Role.TOEGANG, Role.CARE_PROVIDER})
 # Predicates kept per function: a few per actor active in the last minutes is plenty.
 KEPT = 4096
+# Who reports progress for a care provider: its professionals and its partner system.
+REPORTING_ROLES = frozenset({Role.CARE_PROVIDER, Role.PARTNER_SYSTEM})
 
 # Aliases, so each subquery correlates only to the household even inside a query that itself
 # reads these tables. Built once: constructing an alias copies every column of its table,
@@ -44,6 +47,7 @@ _RESIDENT = aliased(Member, name="resident")
 _CONSENT = aliased(Consent, name="held_consent")
 _COVERED = aliased(ConsentCategory, name="covered_category")
 _LIMIT = aliased(ConsentDomain, name="consent_limit")
+_REPORTER = aliased(RoleAssignment, name="reporter_role")
 
 
 @lru_cache(maxsize=KEPT)
@@ -136,6 +140,43 @@ def consented(actor: Actor, category: str, today: date) -> ColumnElement[bool]:
     )
     _, conditions = _active_consents(actor, category, today)
     return and_(on_household, exists().where(*conditions).correlate(Household))
+
+
+@lru_cache(maxsize=KEPT)
+def works_on(actor: Actor) -> ColumnElement[bool]:
+    """Households on which the actor's organization holds an active care-provider role."""
+    if not actor.roles & REPORTING_ROLES or actor.org is None:
+        return false()
+    role = _REPORTER
+    return (
+        exists()
+        .where(
+            col(role.household_id) == col(Household.id),
+            col(role.organization_id) == actor.org,
+            col(role.role_type) == RoleType.CARE_PROVIDER,
+            col(role.ended_at).is_(None),
+        )
+        .correlate(Household)
+    )
+
+
+@lru_cache(maxsize=KEPT)
+def reporting_on(actor: Actor) -> ColumnElement[bool]:
+    """Goals a care provider reports progress on: assigned to its organization, while it works
+    on the household. Needs no consent: the report is the provider's own information.
+
+    Correlates to ``Goal`` and ``Household``; the caller joins the goal up to its household.
+    """
+    if not actor.roles & REPORTING_ROLES or actor.org is None:
+        return false()
+    return and_(col(Goal.organization_id) == actor.org, works_on(actor))
+
+
+@lru_cache(maxsize=KEPT)
+def progress_writers(actor: Actor) -> ColumnElement[bool]:
+    """Goals the actor may report progress on: the whole file's professionals, or the provider
+    the goal is assigned to."""
+    return _any([editable_households(actor, Scope.PROGRESS), reporting_on(actor)])
 
 
 def visible_households(actor: Actor, scope: Scope) -> ColumnElement[bool]:

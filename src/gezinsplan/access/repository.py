@@ -5,6 +5,7 @@ does not reach.
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from gezinsplan.access.predicates import valid_on, visible_households
+from gezinsplan.access.predicates import valid_on, visible_households, works_on
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
@@ -85,3 +86,21 @@ def held_consents(
         )
         memo[household_id, scope] = [HeldConsent(*row) for row in session.execute(statement)]
     return memo[household_id, scope]
+
+
+def care_assignments(
+    session: Session, actor: Actor, household_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The active care-provider assignment of the actor's organization, by household."""
+    statement = (
+        select(col(RoleAssignment.household_id), col(RoleAssignment.id))
+        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
+        .where(
+            col(RoleAssignment.household_id).in_(household_ids),
+            col(RoleAssignment.organization_id) == actor.org,
+            col(RoleAssignment.role_type) == RoleType.CARE_PROVIDER,
+            col(RoleAssignment.ended_at).is_(None),
+            works_on(actor),
+        )
+    )
+    return {row[0]: row[1] for row in session.execute(statement).all()}

@@ -40,6 +40,7 @@ class LegalBasis(StrEnum):
     MUNICIPAL_TASK = "municipal_task"
     REGISSEUR = "regisseur"
     CONSENT = "consent"
+    CARE_ASSIGNMENT = "care_assignment"
     OWN_DATA = "own_data"
     SUPERVISION = "supervision"
     NONE = "none"

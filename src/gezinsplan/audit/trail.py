@@ -10,7 +10,7 @@ own after a rollback, so denied and failed attempts leave a trace too.
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from http import HTTPStatus
 
@@ -55,6 +55,24 @@ class AuditTrail:
     legal_basis_id: uuid.UUID | None = None
     purpose: str | None = None
     created: bool = False
+    # Households a request spanning several (a bulk push) changed, each with its grounds.
+    touched: dict[uuid.UUID, tuple[LegalBasis, uuid.UUID | None]] = field(default_factory=dict)
+
+    def records(self, status_code: int) -> list[AuditRecord]:
+        """One record, or one per household touched, so each family's access log shows it."""
+        if not self.touched:
+            return [self.record(status_code)]
+        return [
+            replace(
+                self,
+                household_id=household_id,
+                legal_basis=basis,
+                legal_basis_id=basis_id,
+                resource_id=None,
+                touched={},
+            ).record(status_code)
+            for household_id, (basis, basis_id) in self.touched.items()
+        ]
 
     def record(self, status_code: int) -> AuditRecord:
         actor = self.actor
@@ -177,6 +195,15 @@ def note(
     trail.member_ids.extend(members)
 
 
+def touch(
+    session: Session, household_id: uuid.UUID, basis: LegalBasis, basis_id: uuid.UUID | None
+) -> None:
+    """A request spanning households changed this one, on these grounds."""
+    trail = trail_of(session)
+    if trail is not None:
+        trail.touched.setdefault(household_id, (basis, basis_id))
+
+
 def write_success(session: Session, request: Request) -> None:
     """Insert the record inside the request's transaction; failing here fails the request."""
     trail = trail_of(session)
@@ -185,7 +212,7 @@ def write_success(session: Session, request: Request) -> None:
     route = request.scope.get("route")
     status_code = getattr(route, "status_code", None) or HTTPStatus.OK
     try:
-        session.add(trail.record(int(status_code)))
+        session.add_all(trail.records(int(status_code)))
         session.flush()
     except SQLAlchemyError as exc:
         raise AuditUnavailable(
@@ -210,5 +237,5 @@ def add_failure(session: Session, exc: BaseException) -> bool:
     trail = trail_of(session)
     if trail is None or not trail.audited:
         return False
-    session.add(trail.record(status_of(exc)))
+    session.add_all(trail.records(status_of(exc)))
     return True

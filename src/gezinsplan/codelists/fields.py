@@ -72,6 +72,7 @@ EvaluationOutcome = Annotated[str, InCodelist("evaluation-outcomes")]
 RoleType = Annotated[str, InCodelist("role-types")]
 OrganizationKindCode = Annotated[str, InCodelist("organization-kinds")]
 ApprovalMethodCode = Annotated[str, InCodelist("approval-methods")]
+ProgressOutcome = Annotated[str, InCodelist("progress-outcomes")]
 
 # Response fields: documented with their list, not checked, so expired codes still read.
 LifeDomainRead = Annotated[str, InCodelist("life-domains", check=False)]
@@ -93,3 +94,5 @@ ConsentStatusRead = Annotated[str, InCodelist("consent-statuses", check=False)]
 AuditActionRead = Annotated[str, InCodelist("audit-actions", check=False)]
 AuditOutcomeRead = Annotated[str, InCodelist("audit-outcomes", check=False)]
 LegalBasisRead = Annotated[str, InCodelist("legal-bases", check=False)]
+ProgressOutcomeRead = Annotated[str, InCodelist("progress-outcomes", check=False)]
+PushStatusRead = Annotated[str, InCodelist("push-statuses", check=False)]

@@ -33,6 +33,8 @@ class EventType(StrEnum):
     ROLE_ENDED = "role.ended"
     CONSENT_GIVEN = "consent.given"
     CONSENT_WITHDRAWN = "consent.withdrawn"
+    PROGRESS_REPORTED = "progress.reported"
+    PROGRESS_CORRECTED = "progress.corrected"
 
 
 def record_event(

@@ -193,7 +193,8 @@ def remove_goal(
     response: Response,
     if_match: IfMatch = None,
 ) -> None:
-    """Remove a goal and its actions; a goal an evaluation names is cancelled instead (409)."""
+    """Remove a goal and its actions; a goal an evaluation or a progress update names is
+    cancelled instead (409)."""
     service.remove_goal(session, actor, plan, goal, expected_version(if_match))
     set_etag(response, plan.version)
 

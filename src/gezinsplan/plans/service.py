@@ -260,7 +260,7 @@ def update_goal(
 def remove_goal(
     session: Session, actor: Actor, plan: Plan, goal: Goal, expected: int | None
 ) -> None:
-    """Remove a goal and its actions; an evaluated goal is kept (cancel it instead)."""
+    """Remove a goal and its actions; a goal with an evaluation or progress is kept (cancel it)."""
     with _new_version(session, actor, plan, expected, (EventType.GOAL_REMOVED, "goal", goal.id)):
         session.delete(goal)
         try:
@@ -268,8 +268,8 @@ def remove_goal(
                 session.flush()
         except IntegrityError as exc:
             raise Conflict(
-                "An evaluation names this goal, so it stays in the plan; set its status to "
-                "cancelled instead."
+                "An evaluation or a progress update names this goal, so it stays in the plan; "
+                "set its status to cancelled instead."
             ) from exc
 
 
