@@ -24,6 +24,7 @@ CATEGORY_OF = {
     ROLES: BASIC,
     CONSENTS: BASIC,
 }
+# Residents do not read indications here: the municipality sends them the decision itself.
 RESIDENT_READS = frozenset({PLAN, PROGRESS, ROLES, CONSENTS, ACCESS_LOG})
 RESIDENT_WRITES = frozenset({CONSENTS})
 
@@ -128,6 +129,11 @@ def may_write(actor: ActorFacts, household: HouseholdFacts, scope: str) -> bool:
     if scope != ACCESS_LOG and whole_file(actor, household):
         return True
     return scope in RESIDENT_WRITES and resident_of(actor, household)
+
+
+def syncs_indications(actor: ActorFacts) -> bool:
+    """A municipal system syncs and lists the indications of its token's municipalities."""
+    return "municipal_system" in actor.roles and bool(actor.municipalities)
 
 
 def sees_domain(actor: ActorFacts, household: HouseholdFacts, domain: str, today: date) -> bool:

@@ -19,11 +19,17 @@ CASE_TABLES = {
     "EvaluationScore",
     "Goal",
     "Household",
+    "Indication",
     "Member",
     "Plan",
     "RoleAssignment",
 }
-PREDICATES = {"visible_households", "editable_households"}
+PREDICATES = {
+    "visible_households",
+    "editable_households",
+    "synced_indications",
+    "linkable_households",
+}
 # Modules allowed to build SQL statements: repositories, shared kit that needs one (the
 # optimistic lock), and the audit chain, whose sealer and verifier read no case data.
 ALLOWED = {"repository.py", "etags.py", "chain.py"}

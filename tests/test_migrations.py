@@ -38,6 +38,7 @@ APP_TABLES = {
     "events",
     "goals",
     "households",
+    "indications",
     "members",
     "organizations",
     "plans",

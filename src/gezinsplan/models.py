@@ -6,6 +6,7 @@ from gezinsplan.audit.models import AuditRecord, AuditSeal
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
+from gezinsplan.indications.models import Indication
 from gezinsplan.members.models import Member
 from gezinsplan.organizations.models import Organization, ServedMunicipality
 from gezinsplan.plans.models import (
@@ -33,6 +34,7 @@ __all__ = [
     "Event",
     "Goal",
     "Household",
+    "Indication",
     "Member",
     "Organization",
     "Plan",

@@ -111,10 +111,23 @@ def privacy_officer(actor: CurrentActor, session: DbSession) -> Actor:
     return actor
 
 
+@access_rule
+def municipal_system(actor: CurrentActor, session: DbSession) -> Actor:
+    """For the indication sync: a municipal system, recorded under the municipal task.
+
+    Which municipalities it reaches is decided per record (policy) and per query (predicate).
+    """
+    if not policy.may_sync_indications(actor):
+        raise Forbidden("Only a municipal system syncs indications.")
+    audit(session, actor, basis=LegalBasis.MUNICIPAL_TASK, purpose=grounds.INDICATION_SYNC)
+    return actor
+
+
 VisibleHousehold = Annotated[Household, readable(Scope.BASIC)]
 EditableHousehold = Annotated[Household, writable(Scope.BASIC)]
 HouseholdReader = Annotated[Actor, Depends(household_reader)]
 DirectoryReader = Annotated[Actor, Depends(directory_reader)]
 OrganizationAdmin = Annotated[Actor, Depends(organization_admin)]
 AnyActor = Annotated[Actor, Depends(any_actor)]
+MunicipalSystem = Annotated[Actor, Depends(municipal_system)]
 Public = Depends(public)

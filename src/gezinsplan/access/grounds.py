@@ -20,6 +20,7 @@ from gezinsplan.households.models import Household
 MUNICIPAL_TASK = "Toegang: the municipality's task under the Jeugdwet and the Wmo 2015."
 REGIE = "Regie: coordinating the household's one plan."
 OWN_DATA = "The resident's own household file."
+INDICATION_SYNC = "Indications: mirroring the municipality's Jeugdwet and Wmo 2015 decisions."
 SUPERVISION = "Supervision of the processing of personal data (AVG art. 39)."
 
 
