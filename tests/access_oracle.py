@@ -26,6 +26,7 @@ CATEGORY_OF = {
     CONSENTS: BASIC,
     APPROVALS: PLAN,
 }
+# Residents do not read indications here: the municipality sends them the decision itself.
 RESIDENT_READS = frozenset({PLAN, PROGRESS, ROLES, CONSENTS, ACCESS_LOG, APPROVALS})
 REPORTING_ROLES = frozenset({"care_provider", "partner_system"})
 # A resident gives and withdraws consent, and approves the plan, in their own name.
@@ -132,6 +133,11 @@ def may_write(actor: ActorFacts, household: HouseholdFacts, scope: str) -> bool:
     if scope != ACCESS_LOG and whole_file(actor, household):
         return True
     return scope in RESIDENT_WRITES and resident_of(actor, household)
+
+
+def syncs_indications(actor: ActorFacts) -> bool:
+    """A municipal system syncs and lists the indications of its token's municipalities."""
+    return "municipal_system" in actor.roles and bool(actor.municipalities)
 
 
 def works_here(actor: ActorFacts, household: HouseholdFacts) -> bool:

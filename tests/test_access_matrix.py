@@ -40,6 +40,7 @@ from tests.access_oracle import (
     BASIC,
     CATEGORIES,
     CONSENTS,
+    INDICATIONS,
     PLAN,
     PROGRESS,
     ROLES,
@@ -54,6 +55,7 @@ from tests.access_oracle import (
     regisseur_here,
     sees_consent_of,
     sees_domain,
+    syncs_indications,
     visible_canaries,
     whole_file,
     works_here,
@@ -550,7 +552,8 @@ class Op:
     """An operation's access rule, and how to make a valid request for it.
 
     ``rule`` is ``read`` or ``write`` (of ``scope`` of the household in the path), or one of
-    public, any_token, directory, admin, toegang_open, household_list, privacy_officer.
+    public, any_token, directory, admin, toegang_open, household_list, privacy_officer,
+    municipal_system.
     """
 
     rule: str
@@ -619,6 +622,20 @@ def _push(w: World, h: Seed) -> Json:
 
 
 MACHINE_ROLES = {"partner_system", "municipal_system"}
+
+
+# One indication of Zwolle (0193), for a person in no household of the world.
+SYNCED: Json = {
+    "municipalityCode": "0193",
+    "indicationNumber": "MATRIX-1",
+    "regulation": "wmo",
+    "bsn": "100000009",
+    "productCategory": "02",
+    "providerAgb": "52000000",
+    "startDate": "2026-01-01",
+    "decisionDate": "2025-12-01",
+    "status": "active",
+}
 
 MATRIX: dict[tuple[str, str], Op] = {
     ("GET", f"{API}/health/live"): Op("public"),
@@ -713,6 +730,9 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("GET", f"{H}/consents/{{consent_id}}"): read(CONSENTS),
     ("POST", f"{H}/consents/{{consent_id}}/withdraw"): write(CONSENTS, fixed({"reason": "Matrix"})),
     ("GET", f"{H}/access-log"): read(ACCESS_LOG),
+    ("GET", f"{H}/indications"): read(INDICATIONS),
+    ("PUT", f"{API}/indications"): Op("municipal_system", body=fixed({"indications": [SYNCED]})),
+    ("GET", f"{API}/indications"): Op("municipal_system"),
     ("GET", f"{API}/audit/verify"): Op("privacy_officer"),
     ("POST", f"{H}/plan/goals/{{goal_id}}/progress"): Op(
         "report", PROGRESS, fixed({"text": "Matrix", "reportedOn": TODAY.isoformat()})
@@ -1123,6 +1143,8 @@ def allowed_elsewhere(rule: str, actor: ActorFacts, body: Any) -> bool:
         return "partner_system" in actor.roles and actor.org is not None
     if rule == "privacy_officer":
         return "privacy_officer" in actor.roles
+    if rule == "municipal_system":
+        return syncs_indications(actor)
     if rule == "toegang_open":
         return "toegang" in actor.roles and body["municipalityCode"] in actor.municipalities
     raise AssertionError(f"unknown rule {rule}")

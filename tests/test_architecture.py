@@ -19,6 +19,7 @@ CASE_TABLES = {
     "EvaluationScore",
     "Goal",
     "Household",
+    "Indication",
     "Member",
     "ProgressUpdate",
     "Plan",
@@ -26,7 +27,14 @@ CASE_TABLES = {
     "PlanVersion",
     "RoleAssignment",
 }
-PREDICATES = {"visible_households", "editable_households", "progress_writers", "works_on"}
+PREDICATES = {
+    "visible_households",
+    "editable_households",
+    "progress_writers",
+    "works_on",
+    "synced_indications",
+    "linkable_households",
+}
 # Modules allowed to build SQL statements: repositories, shared kit that needs one (the
 # optimistic lock), and the audit chain, whose sealer and verifier read no case data.
 ALLOWED = {"repository.py", "etags.py", "chain.py"}

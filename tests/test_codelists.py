@@ -26,6 +26,7 @@ from gezinsplan.codelists import registry
 from gezinsplan.codelists.fields import CODELIST_KEY
 from gezinsplan.config import Settings
 from gezinsplan.households.models import HouseholdStatus
+from gezinsplan.indications.models import IndicationStatus, Regulation
 from gezinsplan.kit.schemas import RequestModel
 from gezinsplan.main import create_app
 from gezinsplan.models import metadata
@@ -40,6 +41,14 @@ CODELISTS = f"{API}/codelists"
 DATA = Path(registry.__file__).resolve().parent / "data"
 PROBLEM_JSON = "application/problem+json"
 
+# The iStandaarden tables (release 3.2) with the codes they define, as the sync checks them.
+NATIONAL_LISTS = {
+    "ijw-product-categories": ("JZ020", {"31", "38", "40", "45", "48", "54", "55"}),
+    "iwmo-product-categories": ("WMO020", {f"{n:02d}" for n in range(1, 19)}),
+    "indication-units": ("WJ756", {"01", "04", "14", "16", "82", "83", "84"}),
+    "indication-frequencies": ("WMO757", {"1", "2", "4", "6"}),
+    "indication-change-reasons": ("JZ002", {f"{n:02d}" for n in range(2, 15)}),
+}
 REQUIRED_LISTS = {
     "life-domains",
     "zrm-scores",
@@ -104,6 +113,30 @@ def replace_entry(
 
 
 # (1) the lists, as shipped and as served
+
+
+@pytest.mark.parametrize("name", sorted(NATIONAL_LISTS))
+def test_the_national_lists_carry_their_istandaarden_codes_and_release(name: str) -> None:
+    table, codes = NATIONAL_LISTS[name]
+    codelist = registry.get(name)
+    assert codes <= set(codelist.codes), sorted(codes - set(codelist.codes))
+    assert table in codelist.source
+    assert "3.2" in codelist.version
+    assert "informatiemodel.istandaarden.nl" in codelist.source
+
+
+def test_the_codelists_endpoint_serves_the_national_lists(
+    client: TestClient, toegang: dict[str, str]
+) -> None:
+    for name, (_table, codes) in NATIONAL_LISTS.items():
+        response = client.get(f"{CODELISTS}/{name}", headers=toegang)
+        assert response.status_code == 200, response.text
+        assert codes <= {entry["code"] for entry in response.json()["entries"]}
+    ijw = client.get(f"{CODELISTS}/ijw-product-categories", headers=toegang).json()
+    labels = {entry["code"]: entry["labelNl"] for entry in ijw["entries"]}
+    assert labels["45"] == "Jeugdhulp ambulant"
+    iwmo = client.get(f"{CODELISTS}/iwmo-product-categories", headers=toegang).json()
+    assert {e["code"]: e["labelNl"] for e in iwmo["entries"]}["01"] == "Hulp bij het huishouden"
 
 
 def test_every_data_file_is_a_list_of_the_registry() -> None:
@@ -719,6 +752,8 @@ def test_a_code_not_yet_valid_is_refused(
         (AuditAction, "audit-actions"),
         (AuditOutcome, "audit-outcomes"),
         (LegalBasis, "legal-bases"),
+        (IndicationStatus, "indication-statuses"),
+        (Regulation, "indication-regulations"),
     ],
 )
 def test_code_constants_are_codes_of_their_list(constants: type[StrEnum], list_name: str) -> None:
@@ -734,6 +769,8 @@ CONSTRAINED_COLUMNS = {
     ("members", "relation"): "relation-types",
     ("role_assignments", "role_type"): "role-types",
     ("organizations", "kind"): "organization-kinds",
+    ("indications", "status"): "indication-statuses",
+    ("indications", "regulation"): "indication-regulations",
 }
 
 

@@ -48,6 +48,7 @@ APP_TABLES = {
     "goals",
     "households",
     "idempotency_keys",
+    "indications",
     "members",
     "organizations",
     "plan_approvals",

@@ -1,4 +1,4 @@
-"""The ``gezinsplan`` command: serve, migrate, token, demo-data, openapi, audit."""
+"""The ``gezinsplan`` command: serve, migrate, token, demo-data, openapi, audit, indications."""
 
 import argparse
 import re
@@ -173,6 +173,34 @@ def audit_grant(settings: Settings, role: str) -> None:
     )
 
 
+def indications_import(settings: Settings, args: argparse.Namespace) -> None:
+    """Stream the file in batches, each a transaction; progress on stderr, summary on stdout.
+
+    Exits 1 when a record was rejected, so a nightly job notices.
+    """
+    from gezinsplan.db import WRITE_OPTION, make_engine, make_session_factory
+    from gezinsplan.indications import importer
+
+    actor = importer.importer_actor(args.municipality)
+    fmt = importer.format_of(str(args.file), args.format)
+    summary = importer.Summary()
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with args.file.open(encoding="utf-8", newline="") as stream:
+            lines = importer.read_lines(stream, fmt)
+            for batch in importer.batches(lines, args.batch_size):
+                with make_session_factory(engine)() as session, session.begin():
+                    session.connection(execution_options={WRITE_OPTION: True})
+                    importer.import_batch(session, actor, batch, summary)
+                print(f"\rindications import: {summary.records} records", end="", file=sys.stderr)
+    finally:
+        engine.dispose()
+    print(file=sys.stderr)
+    print("\n".join(summary.lines()))
+    if summary.rejected:
+        sys.exit(1)
+
+
 def audit(settings: Settings, args: argparse.Namespace) -> None:
     match args.audit_command:
         case "seal":
@@ -189,6 +217,20 @@ def _anchor(value: str) -> tuple[int, str]:
     if match is None:
         raise argparse.ArgumentTypeError("expected SEQ:HASH with a 64-character sha256 hex hash")
     return int(match[1]), match[2]
+
+
+def _batch_size(value: str) -> int:
+    """An argparse type: 1 to 10,000 records, the API's own limit."""
+    number = _positive_int(value)
+    if number > 10_000:
+        raise argparse.ArgumentTypeError(f"must be at most 10000, not {number}")
+    return number
+
+
+def _municipality(value: str) -> str:
+    if re.fullmatch(r"[0-9]{4}", value) is None:
+        raise argparse.ArgumentTypeError("a CBS gemeentecode has 4 digits")
+    return value
 
 
 def _positive_int(value: str) -> int:
@@ -239,6 +281,22 @@ def parser() -> argparse.ArgumentParser:
         "grant", help="PostgreSQL: grant ROLE the app's rights, audit tables insert-only"
     )
     grant_cmd.add_argument("role", help="the login role the application connects as")
+
+    indications_cmd = commands.add_parser("indications", help="municipal indication files")
+    indications_commands = indications_cmd.add_subparsers(dest="indications_command", required=True)
+    import_cmd = indications_commands.add_parser(
+        "import", help="sync a CSV or JSON lines file, as the municipal system of --municipality"
+    )
+    import_cmd.add_argument("file", type=Path)
+    import_cmd.add_argument("--format", choices=("csv", "jsonl"), help="default: by suffix")
+    import_cmd.add_argument("--batch-size", type=_batch_size, default=1000)
+    import_cmd.add_argument(
+        "--municipality",
+        type=_municipality,
+        action="append",
+        required=True,
+        help="repeatable: the municipalities whose system delivers the file",
+    )
     return root
 
 
@@ -258,3 +316,5 @@ def main(argv: Sequence[str] | None = None) -> None:
             write_openapi(args.output)
         case "audit":
             audit(settings, args)
+        case "indications":
+            indications_import(settings, args)

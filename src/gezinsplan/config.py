@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_body_bytes: int = Field(1_048_576, gt=0, description="Larger bodies get 413.")
+    max_sync_body_bytes: int = Field(
+        16_777_216, gt=0, description="The limit for bulk syncs (PUT /indications) instead."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(

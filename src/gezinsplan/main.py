@@ -22,6 +22,7 @@ from gezinsplan.db import SessionFactory, make_engine, make_session_factory
 from gezinsplan.errors import install_handlers
 from gezinsplan.health.router import router as health_router
 from gezinsplan.households.router import router as households_router
+from gezinsplan.indications.router import router as indications_router
 from gezinsplan.kit.body_guard import BodyGuard
 from gezinsplan.kit.request_id import RequestId
 from gezinsplan.members.router import router as members_router
@@ -32,6 +33,9 @@ from gezinsplan.plans.router import router as plans_router
 from gezinsplan.plans.versions_router import router as versions_router
 from gezinsplan.progress.router import router as progress_router
 from gezinsplan.roles.router import router as roles_router
+
+# Bulk endpoints whose bodies may be larger than any other's.
+BULK_PATHS = frozenset({f"{API_PREFIX}/indications"})
 
 ROUTERS = (
     health_router,
@@ -46,6 +50,7 @@ ROUTERS = (
     progress_router,
     roles_router,
     consents_router,
+    indications_router,
     audit_router,
 )
 
@@ -106,7 +111,12 @@ def create_app(
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     install_docs(app)
 
-    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyGuard,
+        max_bytes=settings.max_body_bytes,
+        bulk_paths=BULK_PATHS,
+        bulk_max_bytes=settings.max_sync_body_bytes,
+    )
     app.add_middleware(RequestId)
     if settings.cors_origins:
         app.add_middleware(

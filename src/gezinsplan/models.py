@@ -7,6 +7,7 @@ from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
 from gezinsplan.idempotency.models import IdempotencyKey
+from gezinsplan.indications.models import Indication
 from gezinsplan.members.models import Member
 from gezinsplan.organizations.models import Organization, ServedMunicipality
 from gezinsplan.plans.models import (
@@ -38,6 +39,7 @@ __all__ = [
     "Goal",
     "Household",
     "IdempotencyKey",
+    "Indication",
     "Member",
     "Organization",
     "Plan",

@@ -146,6 +146,18 @@ def privacy_officer(actor: CurrentActor, session: DbSession) -> Actor:
     return actor
 
 
+@access_rule
+def municipal_system(actor: CurrentActor, session: DbSession) -> Actor:
+    """For the indication sync: a municipal system, recorded under the municipal task.
+
+    Which municipalities it reaches is decided per record (policy) and per query (predicate).
+    """
+    if not policy.may_sync_indications(actor):
+        raise Forbidden("Only a municipal system syncs indications.")
+    audit(session, actor, basis=LegalBasis.MUNICIPAL_TASK, purpose=grounds.INDICATION_SYNC)
+    return actor
+
+
 ProgressReporter = Annotated[Target, Depends(progress_reporter)]
 ProgressPusher = Annotated[Actor, Depends(progress_pusher)]
 VisibleHousehold = Annotated[Household, readable(Scope.BASIC)]
@@ -154,4 +166,5 @@ HouseholdReader = Annotated[Actor, Depends(household_reader)]
 DirectoryReader = Annotated[Actor, Depends(directory_reader)]
 OrganizationAdmin = Annotated[Actor, Depends(organization_admin)]
 AnyActor = Annotated[Actor, Depends(any_actor)]
+MunicipalSystem = Annotated[Actor, Depends(municipal_system)]
 Public = Depends(public)

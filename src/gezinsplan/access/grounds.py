@@ -21,6 +21,7 @@ MUNICIPAL_TASK = "Toegang: the municipality's task under the Jeugdwet and the Wm
 REGIE = "Regie: coordinating the household's one plan."
 CARE = "Zorg: reporting on the goals assigned to the care provider."
 OWN_DATA = "The resident's own household file."
+INDICATION_SYNC = "Indications: mirroring the municipality's Jeugdwet and Wmo 2015 decisions."
 SUPERVISION = "Supervision of the processing of personal data (AVG art. 39)."
 
 

@@ -37,3 +37,13 @@ MACHINE_ROLES = frozenset({Role.PARTNER_SYSTEM, Role.MUNICIPAL_SYSTEM})
 def is_machine_client(actor: Actor) -> bool:
     """Systems retry on their own; their POSTs must carry an Idempotency-Key."""
     return bool(actor.roles & MACHINE_ROLES)
+
+
+def may_sync_indications(actor: Actor) -> bool:
+    """A municipal system with at least one municipality in its token."""
+    return actor.has(Role.MUNICIPAL_SYSTEM) and bool(actor.municipalities)
+
+
+def may_sync_indications_of(actor: Actor, municipality_code: str) -> bool:
+    """A municipal system writes and reads only the indications of its own municipalities."""
+    return may_sync_indications(actor) and municipality_code in actor.municipalities

@@ -28,6 +28,7 @@ from gezinsplan.access.scopes import (
 from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.households.models import Household
+from gezinsplan.indications.models import Indication
 from gezinsplan.members.models import Member
 from gezinsplan.plans.models import Goal
 from gezinsplan.roles.models import RoleAssignment, RoleType
@@ -254,3 +255,23 @@ def visible_consents(actor: Actor) -> ColumnElement[bool]:
     if actor.has(Role.CARE_PROVIDER) and actor.org is not None:
         allowed.append(col(Consent.grantee_organization_id) == actor.org)
     return _any(allowed)
+
+
+@lru_cache(maxsize=KEPT)
+def synced_indications(actor: Actor) -> ColumnElement[bool]:
+    """The indications a municipal system keeps: those of its token's municipalities."""
+    if not actor.has(Role.MUNICIPAL_SYSTEM) or not actor.municipalities:
+        return false()
+    return col(Indication.municipality_code).in_(sorted(actor.municipalities))
+
+
+@lru_cache(maxsize=KEPT)
+def linkable_households(actor: Actor) -> ColumnElement[bool]:
+    """Households a municipal system's indications may link into: its own municipalities'.
+
+    Linking across municipalities would tell one municipality's system (through ``linked``)
+    that a person is in another municipality's file.
+    """
+    if not actor.has(Role.MUNICIPAL_SYSTEM) or not actor.municipalities:
+        return false()
+    return _in_municipalities(actor)

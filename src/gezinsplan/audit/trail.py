@@ -131,6 +131,27 @@ def open_trail(session: Session, request: Request) -> AuditTrail:
     return trail
 
 
+def open_command_trail(session: Session, command: str) -> AuditTrail:
+    """A command-line run on case data, audited like a request with an id of its own."""
+    trail = AuditTrail(
+        started_at=utcnow(),
+        method="PUT",
+        request_id=f"cli-{uuid.uuid4()}",
+        traceparent=None,
+        client_address=None,
+        resource=f"cli: {command}"[:200],
+    )
+    session.info[TRAIL_KEY] = trail
+    return trail
+
+
+def write_command_record(session: Session) -> None:
+    """The command's work succeeded: its record goes into the same transaction."""
+    trail = trail_of(session)
+    if trail is not None and trail.audited:
+        session.add(trail.record(HTTPStatus.OK))
+
+
 def _uuid(value: object) -> uuid.UUID | None:
     if value is None:
         return None

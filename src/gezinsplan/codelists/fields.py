@@ -96,3 +96,22 @@ AuditOutcomeRead = Annotated[str, InCodelist("audit-outcomes", check=False)]
 LegalBasisRead = Annotated[str, InCodelist("legal-bases", check=False)]
 ProgressOutcomeRead = Annotated[str, InCodelist("progress-outcomes", check=False)]
 PushStatusRead = Annotated[str, InCodelist("push-statuses", check=False)]
+
+# Indications: the iJw and iWmo tables; the regulation selects the product category list.
+IjwProductCategory = Annotated[str, InCodelist("ijw-product-categories")]
+IwmoProductCategory = Annotated[str, InCodelist("iwmo-product-categories")]
+ProductCategory = IjwProductCategory | IwmoProductCategory
+ProductCategoryRead = (
+    Annotated[str, InCodelist("ijw-product-categories", check=False)]
+    | Annotated[str, InCodelist("iwmo-product-categories", check=False)]
+)
+IndicationUnit = Annotated[str, InCodelist("indication-units")]
+IndicationUnitRead = Annotated[str, InCodelist("indication-units", check=False)]
+IndicationFrequency = Annotated[str, InCodelist("indication-frequencies")]
+IndicationFrequencyRead = Annotated[str, InCodelist("indication-frequencies", check=False)]
+IndicationChangeReason = Annotated[str, InCodelist("indication-change-reasons")]
+IndicationChangeReasonRead = Annotated[str, InCodelist("indication-change-reasons", check=False)]
+IndicationStatusCode = Annotated[str, InCodelist("indication-statuses")]
+IndicationStatusRead = Annotated[str, InCodelist("indication-statuses", check=False)]
+Regulation = Annotated[str, InCodelist("indication-regulations")]
+RegulationRead = Annotated[str, InCodelist("indication-regulations", check=False)]

@@ -1,13 +1,16 @@
 """Appending events in the caller's transaction."""
 
 import uuid
+from collections.abc import Sequence
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
 from gezinsplan.audit.trail import note_change
 from gezinsplan.auth.actor import Actor
+from gezinsplan.events import repository
 from gezinsplan.events.models import Event
+from gezinsplan.kit.clock import utcnow
 
 
 class EventType(StrEnum):
@@ -35,6 +38,9 @@ class EventType(StrEnum):
     CONSENT_WITHDRAWN = "consent.withdrawn"
     PROGRESS_REPORTED = "progress.reported"
     PROGRESS_CORRECTED = "progress.corrected"
+    INDICATION_CREATED = "indication.created"
+    INDICATION_UPDATED = "indication.updated"
+    INDICATION_LINKED = "indication.linked"
 
 
 def record_event(
@@ -57,3 +63,29 @@ def record_event(
         )
     )
     note_change(session, resource_id, household_id)
+
+
+def record_events(
+    session: Session,
+    type_: EventType,
+    *,
+    actor: Actor,
+    resource_type: str,
+    resources: Sequence[tuple[uuid.UUID, uuid.UUID | None]],
+) -> None:
+    """Many events of one type in one executemany: a bulk change's (resource, household) ids."""
+    now = utcnow()
+    repository.insert_many(
+        session,
+        [
+            {
+                "type": str(type_),
+                "occurred_at": now,
+                "household_id": household_id,
+                "resource_type": resource_type,
+                "resource_id": resource_id,
+                "organization_id": actor.org,
+            }
+            for resource_id, household_id in resources
+        ],
+    )

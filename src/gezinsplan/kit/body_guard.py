@@ -105,11 +105,23 @@ def check_query(raw: bytes) -> None:
 
 
 class BodyGuard:
-    """Pure ASGI middleware; buffers at most ``max_bytes`` and replays the body downstream."""
+    """Pure ASGI middleware; buffers at most ``max_bytes`` and replays the body downstream.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Bulk endpoints (``bulk_paths``) take up to ``bulk_max_bytes``: a sync of 10,000 records
+    does not fit the limit every other request is held to.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        bulk_paths: frozenset[str] = frozenset(),
+        bulk_max_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.bulk_paths = bulk_paths
+        self.bulk_max_bytes = max(bulk_max_bytes, max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -131,9 +143,10 @@ class BodyGuard:
 
     async def _read(self, scope: Scope, receive: Receive) -> bytes:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        limit = self.bulk_max_bytes if scope.get("path") in self.bulk_paths else self.max_bytes
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            raise BodyRejectedError(413, f"The body exceeds {self.max_bytes} bytes.")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            raise BodyRejectedError(413, f"The body exceeds {limit} bytes.")
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -142,8 +155,8 @@ class BodyGuard:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                raise BodyRejectedError(413, f"The body exceeds {self.max_bytes} bytes.")
+            if size > limit:
+                raise BodyRejectedError(413, f"The body exceeds {limit} bytes.")
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break

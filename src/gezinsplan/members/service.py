@@ -11,6 +11,7 @@ from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import Conflict, Unprocessable
 from gezinsplan.events.service import EventType, record_event
 from gezinsplan.households.models import Household, HouseholdStatus
+from gezinsplan.indications import service as indications
 from gezinsplan.kit.clock import new_id, utcnow
 from gezinsplan.kit.etags import claim_version
 from gezinsplan.members.models import Member
@@ -80,6 +81,7 @@ def add_member(
     _flush_unique_bsn(session)
     _record(session, actor, EventType.MEMBER_ADDED, member)
     session.flush()
+    indications.link_member(session, actor, member, household.municipality_code)
     return member
 
 
@@ -94,6 +96,7 @@ def update_member(
                 invalid_params=[{"name": f"body:{to_camel(field)}", "reason": "must not be null"}],
             )
     member.version = claim_version(session, Member, member.id, expected)
+    new_bsn = "bsn" in changes and changes["bsn"] != member.bsn
     for field, value in changes.items():
         setattr(member, field, value)
     member.updated_at = utcnow()
@@ -101,12 +104,19 @@ def update_member(
     _flush_unique_bsn(session)
     _record(session, actor, EventType.MEMBER_UPDATED, member)
     session.flush()
+    if new_bsn:
+        # The indications follow the BSN: the old one's wait, the new one's link.
+        indications.unlink_member(session, member)
+        household = session.get(Household, member.household_id)
+        if household is not None:
+            indications.link_member(session, actor, member, household.municipality_code)
     return member
 
 
 def remove_member(session: Session, actor: Actor, member: Member, expected: int | None) -> None:
     claim_version(session, Member, member.id, expected)
     _record(session, actor, EventType.MEMBER_REMOVED, member)
+    indications.unlink_member(session, member)
     session.delete(member)
     try:
         with session.begin_nested():

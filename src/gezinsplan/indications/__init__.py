@@ -1,0 +1,1 @@
+"""Indications: the municipal decisions (iJw / iWmo assignments) mirrored into the case file."""
