@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import col
 
 from gezinsplan.audit.models import AuditRecord
+from gezinsplan.progress import repository
 from gezinsplan.progress.models import ProgressUpdate
 from tests.conftest import Directory, Token
 from tests.progress_case import API, Case, build_case, item
@@ -246,3 +247,25 @@ def test_statements_per_item_are_bounded(
     per_ten = sizes[20] - sizes[10]
     assert sizes[30] - sizes[20] == per_ten
     assert per_ten <= 10 * 4, sizes  # savepoint, insert, release, event
+
+
+def test_an_external_id_stored_by_a_concurrent_push_makes_that_item_a_duplicate(
+    client: TestClient, case: Case, connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The push decides in memory and writes all new updates at once; when another push stored
+    one of its external ids in between, the database refuses, and the push is decided again
+    item by item: the raced item is a duplicate, the rest is stored once."""
+    first = push(client, case.partner, [item(case, "raced")])
+    looked_up = repository.by_external_ids
+    calls: list[int] = []
+
+    def stale_on_first_call(*args: Any) -> Any:
+        calls.append(1)
+        return {} if len(calls) == 1 else looked_up(*args)
+
+    monkeypatch.setattr(repository, "by_external_ids", stale_on_first_call)
+    answer = push(client, case.partner, [item(case, "raced"), item(case, "fresh")])
+    assert len(calls) == 2, "the push was not decided again"
+    assert [r["status"] for r in answer["results"]] == ["duplicate", "created"]
+    assert answer["results"][0]["id"] == first["results"][0]["id"]
+    assert sorted(stored(connection)) == ["fresh", "raced"]

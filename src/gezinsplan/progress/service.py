@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,7 @@ from gezinsplan.errors import (
     problem_body,
     validation_params,
 )
-from gezinsplan.events.service import EventType, record_event
+from gezinsplan.events.service import EventType, record_event, record_events
 from gezinsplan.kit.pagination import Cursor, PageRequest
 from gezinsplan.plans.models import Goal
 from gezinsplan.progress import repository
@@ -166,6 +167,8 @@ class _Push:
     stored: dict[str, ProgressUpdate]  # external id -> the organization's update
     corrected: set[uuid.UUID]
     roles: dict[uuid.UUID, uuid.UUID]  # household -> the client's care-provider assignment
+    one_by_one: bool  # store each update as it is decided, in a savepoint of its own
+    new: list[ProgressUpdate]  # decided, to be stored together when not one by one
 
 
 def _same(update: ProgressUpdate, item: ProgressPushItem, corrects: uuid.UUID | None) -> bool:
@@ -237,7 +240,10 @@ def _one(
     if corrects is not None and corrects in push.corrected:
         raise Conflict(ALREADY_CORRECTED)
     update = _new_update(actor, target, item, external_id=item.external_id, corrects_id=corrects)
-    _store(session, actor, update)
+    if push.one_by_one:
+        _store(session, actor, update)
+    else:
+        push.new.append(update)
     push.stored[item.external_id] = update
     if corrects is not None:
         push.corrected.add(corrects)
@@ -249,9 +255,22 @@ def _one(
 def push(session: Session, actor: Actor, raw_items: Sequence[Any]) -> PushResults:
     """Each item on its own: stored whole or not at all, answered in the order sent.
 
-    Goals, updates already stored and assignments are loaded once for the whole request, so
-    each item costs its insert and its event, and no more.
+    Goals, updates already stored and assignments are loaded once for the whole request and
+    every item is decided in memory; the new updates and their events are then written in two
+    statements. Only when the database refuses that (a concurrent push stored one of these
+    external ids meanwhile) is the request decided again, each update in a savepoint of its own.
     """
+    together = _push(session, actor, raw_items, one_by_one=False)
+    if together is not None:
+        return together
+    one_by_one = _push(session, actor, raw_items, one_by_one=True)
+    assert one_by_one is not None, "storing one by one never falls back"
+    return one_by_one
+
+
+def _push(
+    session: Session, actor: Actor, raw_items: Sequence[Any], *, one_by_one: bool
+) -> PushResults | None:
     parsed: list[ProgressPushItem | Problem] = []
     for index, raw in enumerate(raw_items):
         try:
@@ -276,6 +295,8 @@ def push(session: Session, actor: Actor, raw_items: Sequence[Any]) -> PushResult
         roles=access.care_assignments(
             session, actor, sorted({t.household_id for t in goals.values()})
         ),
+        one_by_one=one_by_one,
+        new=[],
     )
     results: list[PushResult] = []
     for index, (raw, item) in enumerate(zip(raw_items, parsed, strict=True)):
@@ -290,5 +311,39 @@ def push(session: Session, actor: Actor, raw_items: Sequence[Any]) -> PushResult
         results.append(
             PushResult(index=index, external_id=item.external_id, status=status, id=update_id)
         )
+    if not _store_together(session, actor, push_state.new):
+        return None
     counts = {s: sum(r.status == s for r in results) for s in ("created", "duplicate", "rejected")}
     return PushResults(results=results, summary=PushSummary(**counts))
+
+
+def _store_together(session: Session, actor: Actor, updates: list[ProgressUpdate]) -> bool:
+    """The updates and their events in one executemany each; False, with nothing written,
+    when the database refuses one of them."""
+    if not updates:
+        return True
+    columns = [column.name for column in ProgressUpdate.__table__.columns]  # type: ignore[attr-defined]
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(ProgressUpdate.__table__),  # type: ignore[attr-defined]
+                [{name: getattr(update, name) for name in columns} for update in updates],
+            )
+            for type_, corrections in (
+                (EventType.PROGRESS_REPORTED, False),
+                (EventType.PROGRESS_CORRECTED, True),
+            ):
+                record_events(
+                    session,
+                    type_,
+                    actor=actor,
+                    resource_type="progress_update",
+                    resources=[
+                        (u.id, u.household_id)
+                        for u in updates
+                        if (u.corrects_id is not None) == corrections
+                    ],
+                )
+    except IntegrityError:
+        return False
+    return True
