@@ -48,7 +48,20 @@ class Codelist(BaseModel):
         return tuple(entry.code for entry in self.entries)
 
     def is_valid(self, code: str, day: date) -> bool:
-        return any(entry.code == code and entry.valid_on(day) for entry in self.entries)
+        """Looked up, not scanned: a bulk sync checks several codes per record."""
+        return code in _valid_codes(self.entries, day)
+
+
+_VALID: dict[tuple[int, date], tuple[tuple[Entry, ...], frozenset[str]]] = {}
+
+
+def _valid_codes(entries: tuple[Entry, ...], day: date) -> frozenset[str]:
+    """The codes valid on a day, kept per entries tuple (a copy with new entries gets its own)."""
+    kept = _VALID.get((id(entries), day))
+    if kept is None or kept[0] is not entries:
+        kept = (entries, frozenset(entry.code for entry in entries if entry.valid_on(day)))
+        _VALID[id(entries), day] = kept
+    return kept[1]
 
 
 class UnknownCodelistError(KeyError):

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -25,6 +24,7 @@ from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household, HouseholdStatus
 from gezinsplan.indications.models import Indication
+from gezinsplan.kit.bulk import execute_many, insert_rows, one_of
 from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.members.models import Member
 from gezinsplan.organizations.models import Organization
@@ -74,7 +74,7 @@ def stored(
                 col(Indication.household_id),
             ).where(
                 col(Indication.municipality_code) == municipality,
-                col(Indication.indication_number).in_(chunk),
+                one_of(session, col(Indication.indication_number), chunk),
                 synced_indications(actor),
             )
             for number, id_, bsn, digest, member_id, household_id in session.execute(statement):
@@ -93,7 +93,7 @@ def open_members(
                 select(col(Member.bsn), col(Member.id), col(Member.household_id))
                 .join(Household, col(Household.id) == col(Member.household_id))
                 .where(
-                    col(Member.bsn).in_(chunk),
+                    one_of(session, col(Member.bsn), chunk),
                     col(Member.household_status) == HouseholdStatus.OPEN,
                     col(Household.municipality_code) == municipality,
                     linkable_households(actor),
@@ -117,22 +117,19 @@ def organizations_by_agb(session: Session, agb_codes: Sequence[str]) -> dict[str
 
 
 def upsert(session: Session, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], uuid.UUID]:
-    """Insert or update every row in one executemany; the unique key settles races.
+    """Insert or update every row in one statement; the unique key settles races.
 
     Two syncs of the same new key at once both insert; the database turns the second into an
     update of the first's row, so there is never a duplicate. Returns the ids by key.
     """
     if not rows:
         return {}
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    new = insert(TABLE)
+    new: Any = insert_rows(session, TABLE)
     statement = new.on_conflict_do_update(
         index_elements=["municipality_code", "indication_number"],
         set_={name: new.excluded[name] for name in UPSERT_COLUMNS},
     ).returning(TABLE.c.municipality_code, TABLE.c.indication_number, TABLE.c.id)
-    result = session.execute(statement, list(rows))
-    return {(m, n): id_ for m, n, id_ in result}
+    return {(m, n): id_ for m, n, id_ in execute_many(session, statement, rows)}
 
 
 def link_person(

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +25,7 @@ from gezinsplan.errors import (
     validation_params,
 )
 from gezinsplan.events.service import EventType, record_event, record_events
+from gezinsplan.kit.bulk import execute_many, insert_rows
 from gezinsplan.kit.pagination import Cursor, PageRequest
 from gezinsplan.plans.models import Goal
 from gezinsplan.progress import repository
@@ -43,6 +43,7 @@ from gezinsplan.progress.schemas import (
     PushSummary,
 )
 
+TABLE = ProgressUpdate.__table__  # type: ignore[attr-defined]
 GOAL_NOT_FOUND = "Goal not found."
 CONTENT = ("text", "reported_on", "zrm_score", "outcome", "outcome_note")
 ALREADY_CORRECTED = "This update has already been corrected; correct the correction instead."
@@ -322,11 +323,12 @@ def _store_together(session: Session, actor: Actor, updates: list[ProgressUpdate
     when the database refuses one of them."""
     if not updates:
         return True
-    columns = [column.name for column in ProgressUpdate.__table__.columns]  # type: ignore[attr-defined]
+    columns = [column.name for column in TABLE.columns]
     try:
         with session.begin_nested():
-            session.execute(
-                insert(ProgressUpdate.__table__),  # type: ignore[attr-defined]
+            execute_many(
+                session,
+                insert_rows(session, TABLE),
                 [{name: getattr(update, name) for name in columns} for update in updates],
             )
             for type_, corrections in (
