@@ -99,6 +99,30 @@ def _targets(ceiling_a: Any, runs: list[Any]) -> list[str]:
     return out
 
 
+def _bulk(runs: list[Any]) -> str:
+    lines = [
+        f"| {run.engine} | {run.households:,} | {b.scenario} | {b.rows:,} | {b.failures:,} "
+        f"| {b.api_rate:,.0f} | {b.bare_rate:,.0f} | {b.ratio:.2f} "
+        f"| {'met' if b.ratio >= b.target else 'MISSED'} (at least {b.target:.2f}) "
+        f"| {b.note or '-'} |"
+        for run in runs
+        for b in run.bulk_writes
+    ]
+    if not lines:
+        return "No bulk scenario in this run.\n"
+    return (
+        "Rows per second through the API (each request one transaction, every row validated, "
+        "access-checked, with its event and the request's audit record) beside SQLAlchemy "
+        "Core's executemany of the same rows into the same table, one transaction per "
+        "request's worth of rows, from as many concurrent clients, in the same run.\n\n"
+        "| engine | households | scenario | rows | not created | API rows/s | bare rows/s "
+        "| ratio | target | notes |\n"
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+
+
 def _profile(profile: dict[str, Any] | None) -> str:
     if not profile:
         return "No profile in this run (BENCH_PROFILE=0, no PostgreSQL run, or py-spy missing).\n"
@@ -147,7 +171,9 @@ def write(config: dict[str, Any], ceiling_a: Any, runs: list[Any]) -> Path:
         + table(ceiling_a, runs)
         + "\n\n## Targets\n\n"
         + "\n".join(_targets(ceiling_a, runs))
-        + "\n\n## Data generation\n\n| engine | households | rows | time |\n"
+        + "\n\n## Bulk writes\n\n"
+        + _bulk(runs)
+        + "\n## Data generation\n\n| engine | households | rows | time |\n"
         "| --- | ---: | ---: | ---: |\n" + generation + "\n\n"
         "## Profile of the plan read\n\n" + _profile(config.get("profile")) + "\n"
         "## Query plans at the largest size\n\n"

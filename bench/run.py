@@ -12,6 +12,8 @@ concurrency and at a fixed rate of half its maximum. Settings come from the envi
     BENCH_CONNECTIONS  concurrent connections of wrk and of ceiling B (default 8)
     BENCH_DURATION     seconds per measurement (default 10)
     BENCH_PROFILE      1: py-spy the plan read at the largest PostgreSQL size (default 1)
+    BENCH_BULK_ROWS    progress updates pushed in the bulk scenario (default 20000)
+    BENCH_INDICATION_ROWS  indication records synced (default 100000)
 """
 
 import os
@@ -28,7 +30,18 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bench import ceiling_db, generate, loadgen, machine, postgres, profile, report, statements
+from bench import (
+    bulk,
+    ceiling_db,
+    generate,
+    indications,
+    loadgen,
+    machine,
+    postgres,
+    profile,
+    report,
+    statements,
+)
 from gezinsplan.auth.tokens import mint
 from gezinsplan.config import Settings
 from gezinsplan.db import make_engine
@@ -68,6 +81,7 @@ class Run:
     plan_statements: list[statements.Statement] = field(default_factory=list)
     list_statements: list[statements.Statement] = field(default_factory=list)
     plans: list[str] = field(default_factory=list)
+    bulk_writes: list[bulk.BulkResult] = field(default_factory=list)
 
 
 def env_int(name: str, default: int) -> int:
@@ -338,6 +352,38 @@ def bench_one(
                 d,
             )
         )
+        print("  bulk push: progress updates through the API and by the driver", flush=True)
+        provider = generate.care_provider_id(0)
+        partner = token(settings, sub="bench-partner", roles=["partner_system"], org=provider)
+        pushed = bulk.push_progress(
+            server.base, partner, url, config["bulk_rows"], config["workers"], config["stem"]
+        )
+        print(
+            f"    {pushed.api_rate:8.0f} updates/s through the API, {pushed.bare_rate:.0f}/s "
+            f"bare ({pushed.ratio:.2f})",
+            flush=True,
+        )
+        run.bulk_writes.append(pushed)
+        print("  indication sync: through the API and by the driver", flush=True)
+        system = token(
+            settings, sub="bench-municipal", roles=["municipal_system"], municipalities=["0193"]
+        )
+        assert server.process is not None
+        synced = indications.sync_indications(
+            server.base,
+            system,
+            url,
+            server.process.pid,
+            config["indication_rows"],
+            config["workers"],
+            f"{config['stem']}-{households}",
+        )
+        print(
+            f"    {synced.api_rate:8.0f} records/s through the API, {synced.bare_rate:.0f}/s "
+            f"bare ({synced.ratio:.2f}); {synced.note}",
+            flush=True,
+        )
+        run.bulk_writes.append(synced)
         if profile_it:
             config["profile"] = profile.record(
                 server, chosen["plan_read"], c, d, config["results_dir"], config["stem"]
@@ -353,6 +399,8 @@ def main() -> None:
         "workers": env_int("BENCH_WORKERS", 2),
         "connections": env_int("BENCH_CONNECTIONS", 8),
         "duration": float(env_int("BENCH_DURATION", 10)),
+        "bulk_rows": env_int("BENCH_BULK_ROWS", 20_000),
+        "indication_rows": env_int("BENCH_INDICATION_ROWS", 100_000),
         "results_dir": ROOT / "bench" / "results",
         "stem": f"{date.today().isoformat()}-{machine.commit(ROOT)[:7]}",
         "profile": None,
