@@ -5,7 +5,7 @@ from sqlalchemy.engine import Connection
 
 from gezinsplan.config import Settings
 from gezinsplan.db import make_engine
-from gezinsplan.models import metadata
+from gezinsplan.models import compared, metadata
 
 config = context.config
 
@@ -15,6 +15,7 @@ def run_migrations(connection: Connection) -> None:
         connection=connection,
         target_metadata=metadata,
         compare_type=True,
+        include_object=compared,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

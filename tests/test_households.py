@@ -91,6 +91,38 @@ def test_list_filters_by_status_municipality_and_name(
     assert names(q="%") == [], "LIKE wildcards are matched literally"
 
 
+def test_the_name_search_matches_words_by_their_beginning(
+    client: TestClient, toegang: dict[str, str], municipalities: list[str]
+) -> None:
+    """Every word searched for must begin a word of the household's name or of one member's
+    names; the index behind it on PostgreSQL does not find the middle of a word."""
+    jansen = open_household(client, toegang, "Gezin Jansen-Bakker")
+    open_household(client, toegang, "Gezin Smit")
+    client.post(
+        f"{API}/{jansen['id']}/members",
+        json={
+            "givenName": "Sanne",
+            "familyName": "Willems",
+            "birthDate": "1986-04-12",
+            "relation": "parent",
+        },
+        headers=toegang,
+    )
+
+    def names(q: str) -> list[str]:
+        response = client.get(API, params={"q": q}, headers=toegang)
+        assert response.status_code == 200, response.text
+        return [h["name"] for h in response.json()["items"]]
+
+    assert names("jan") == ["Gezin Jansen-Bakker"]
+    assert names("bak") == ["Gezin Jansen-Bakker"], "each part of a double name is a word"
+    assert names("sanne will") == ["Gezin Jansen-Bakker"], "every word, one member"
+    assert names("sanne smit") == [], "the words of one name, not of two households"
+    assert names("ansen") == [], "not the middle of a word"
+    assert names("GEZIN") == ["Gezin Jansen-Bakker", "Gezin Smit"]
+    assert names("s_t") == [], "an underscore separates words, it is no wildcard"
+
+
 def test_pagination_walks_every_household_once(
     client: TestClient, toegang: dict[str, str], municipalities: list[str]
 ) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from gezinsplan.db import make_engine
 from gezinsplan.households.models import Household
 from gezinsplan.members.models import Member
-from gezinsplan.models import metadata
+from gezinsplan.models import compared, metadata
 from gezinsplan.organizations.models import Organization
 from gezinsplan.plans.models import (
     Action,
@@ -79,7 +79,8 @@ def engine(empty_url: str) -> Iterator[Engine]:
 def schema_differences(engine: Engine) -> list[Any]:
     with engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "target_metadata": metadata}
+            connection,
+            opts={"compare_type": True, "target_metadata": metadata, "include_object": compared},
         )
         return list(compare_metadata(context, metadata))
 

@@ -25,6 +25,16 @@ from gezinsplan.roles.models import RoleAssignment
 
 metadata = SQLModel.metadata
 
+# Expression indexes that only a migration creates (0009, PostgreSQL): autogenerate cannot
+# compare an index on an expression, so the schema comparison leaves these out.
+MIGRATION_ONLY_INDEXES = frozenset({"ix_households_name_words", "ix_members_name_words"})
+
+
+def compared(_object: object, name: str | None, type_: str, *_: object) -> bool:
+    """Alembic's ``include_object``: everything but the migration-only indexes."""
+    return not (type_ == "index" and name in MIGRATION_ONLY_INDEXES)
+
+
 __all__ = [
     "Action",
     "AuditRecord",

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -16,8 +16,8 @@ from gezinsplan.access.predicates import (
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
+from gezinsplan.households.search import name_matches
 from gezinsplan.kit.pagination import PageRequest, paginate
-from gezinsplan.members.models import Member
 
 SCOPE = Scope.BASIC
 
@@ -45,17 +45,6 @@ def own_household_id(session: Session, actor: Actor) -> uuid.UUID | None:
     return session.scalars(select(col(Household.id)).where(own_household(actor))).first()
 
 
-def _name_matches(search: str) -> ColumnElement[bool]:
-    member_matches = exists().where(
-        col(Member.household_id) == col(Household.id),
-        or_(
-            col(Member.given_name).icontains(search, autoescape=True),
-            col(Member.family_name).icontains(search, autoescape=True),
-        ),
-    )
-    return or_(col(Household.name).icontains(search, autoescape=True), member_matches)
-
-
 def list_visible(
     session: Session,
     actor: Actor,
@@ -74,6 +63,7 @@ def list_visible(
     if status is not None:
         statement = statement.where(col(Household.status) == status)
     if search:
-        statement = statement.where(_name_matches(search))
+        dialect = session.get_bind().dialect.name
+        statement = statement.where(name_matches(dialect, search))
     statement = paginate(statement, col(Household.created_at), col(Household.id), page)
     return session.scalars(statement).all()
