@@ -51,7 +51,13 @@ def list_households(
     municipality: Annotated[MunicipalityCode | None, Query(description="CBS gemeentecode.")] = None,
     status_: Annotated[HouseholdStatusCode | None, Query(alias="status")] = None,
     q: Annotated[
-        SearchText | None, Query(description="Part of the household's or a member's name.")
+        SearchText | None,
+        Query(
+            description=(
+                "Words that begin words of the household's name or of one member's names, "
+                "e.g. `jan bak` finds Jan Jansen-Bakker."
+            )
+        ),
     ] = None,
     regisseur: Annotated[
         Literal["me"] | None,
