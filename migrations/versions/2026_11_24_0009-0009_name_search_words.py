@@ -4,7 +4,7 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-24
 
-The household list's name search matches words by prefix (households/search.py). On
+The household list's name search matches words by prefix (households/repository.py). On
 PostgreSQL the words of household names and of member names get GIN indexes, so a search
 reads the index instead of every member of every household. The expressions must stay
 exactly those the search uses, or the planner will not use the indexes. SQLite, the

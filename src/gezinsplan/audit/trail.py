@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session
 from gezinsplan.audit.models import AuditAction, AuditOutcome, AuditRecord, LegalBasis
 from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import AuditUnavailable, Problem
+from gezinsplan.kit.bulk import execute_many, insert_rows
 from gezinsplan.kit.clock import utcnow
 
 TRAIL_KEY = "gezinsplan_audit_trail"
+RECORDS = AuditRecord.__table__  # type: ignore[attr-defined]
 ACTIONS = {
     "GET": AuditAction.READ,
     "HEAD": AuditAction.READ,
@@ -232,9 +234,16 @@ def write_success(session: Session, request: Request) -> None:
         return
     route = request.scope.get("route")
     status_code = getattr(route, "status_code", None) or HTTPStatus.OK
+    records = trail.records(int(status_code))
     try:
-        session.add_all(trail.records(int(status_code)))
-        session.flush()
+        if len(records) == 1:
+            session.add(records[0])
+            session.flush()
+        else:
+            # A bulk push writes one record per household it touched: one statement for all.
+            columns = [c.name for c in RECORDS.columns if c.name != "number"]
+            rows = [{name: getattr(record, name) for name in columns} for record in records]
+            execute_many(session, insert_rows(session, RECORDS), rows)
     except SQLAlchemyError as exc:
         raise AuditUnavailable(
             "The request could not be recorded in the audit log, so it was not carried out."
