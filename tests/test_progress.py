@@ -285,6 +285,9 @@ def test_the_list_filters_by_goal_organization_and_moment_and_pages(
     assert bad.status_code == 422
     naive = client.get(url, params={"since": "2026-01-01T00:00:00"}, headers=case.toegang)
     assert naive.status_code == 422
+    for number in ("0.5", "1732435200"):  # pydantic alone reads these as Unix time
+        seconds = client.get(url, params={"since": number}, headers=case.toegang)
+        assert seconds.status_code == 422, seconds.text
 
 
 def test_reading_needs_the_progress_consent_and_shows_its_domains_only(

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
 from gezinsplan.access.dependencies import HouseholdReader, privacy_officer, readable
 from gezinsplan.access.scopes import Scope
@@ -19,6 +18,7 @@ from gezinsplan.kit.pagination import (
     encode_number,
 )
 from gezinsplan.kit.responses import problems
+from gezinsplan.kit.schemas import IsoDateTime
 
 router = APIRouter(tags=["audit"])
 
@@ -36,10 +36,10 @@ def read_access_log(
     actor: HouseholdReader,
     session: DbSession,
     since: Annotated[
-        AwareDatetime | None, Query(alias="from", description="Only records from this moment.")
+        IsoDateTime | None, Query(alias="from", description="Only records from this moment.")
     ] = None,
     until: Annotated[
-        AwareDatetime | None, Query(description="Only records before this moment.")
+        IsoDateTime | None, Query(description="Only records before this moment.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")] = None,

@@ -4,7 +4,6 @@ the household's indications for those who may read them."""
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
 from gezinsplan.access.dependencies import HouseholdReader, MunicipalSystem, readable
 from gezinsplan.access.scopes import Scope
@@ -19,7 +18,7 @@ from gezinsplan.indications.schemas import (
 )
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
 from gezinsplan.kit.responses import WRITE, problems
-from gezinsplan.kit.schemas import MunicipalityCode
+from gezinsplan.kit.schemas import IsoDateTime, MunicipalityCode
 
 router = APIRouter(tags=["indications"])
 
@@ -56,7 +55,7 @@ def list_synced_indications(
         MunicipalityCode | None, Query(description="Only this municipality (one of yours).")
     ] = None,
     changed_since: Annotated[
-        AwareDatetime | None,
+        IsoDateTime | None,
         Query(
             alias="changedSince",
             description="Only indications changed at or after this time (ISO 8601, with zone).",

@@ -1,10 +1,10 @@
 """Base schemas of the API: camelCase on the wire, strict requests, safe strings."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
 
 # Printable text: no NUL or other C0 control characters except tab and newlines.
@@ -30,6 +30,20 @@ def _iso_date_text(value: object) -> object:
 
 # A calendar date in a request body, exactly as the document says: ISO 8601 text.
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+
+_ISO_DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T")
+
+
+def _iso_datetime_text(value: object) -> object:
+    """Pydantic would also take 0.5 as a moment (seconds since 1970); the API takes only
+    RFC 3339 text, as the document says."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATETIME.match(value)):
+        return value
+    raise ValueError("must be a date-time as RFC 3339, e.g. 2026-11-24T09:00:00Z")
+
+
+# A moment with its offset, as RFC 3339 text (query parameters and bodies).
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_text)]
 
 
 class ApiModel(BaseModel):

@@ -9,7 +9,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
-from pydantic import AwareDatetime
 
 from gezinsplan.access.dependencies import (
     HouseholdReader,
@@ -25,6 +24,7 @@ from gezinsplan.households.models import Household
 from gezinsplan.idempotency.dependencies import Idempotency
 from gezinsplan.kit.pagination import PageRequest, page_request
 from gezinsplan.kit.responses import LOCATION_HEADER, WRITE, problems
+from gezinsplan.kit.schemas import IsoDateTime
 from gezinsplan.progress import repository, service
 from gezinsplan.progress.schemas import (
     ProgressCreate,
@@ -97,7 +97,7 @@ def list_progress(
         uuid.UUID | None, Query(description="Only updates this care provider reported.")
     ] = None,
     since: Annotated[
-        AwareDatetime | None, Query(description="Only updates recorded from this moment on.")
+        IsoDateTime | None, Query(description="Only updates recorded from this moment on.")
     ] = None,
 ) -> ProgressPage:
     """Oldest first, corrections included (`corrects`, `correctedBy`); a care provider sees
