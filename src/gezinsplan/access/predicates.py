@@ -128,19 +128,10 @@ def consented(actor: Actor, category: str, today: date) -> ColumnElement[bool]:
     """A care provider on the household whose organization holds a valid consent for it."""
     if not actor.has(Role.CARE_PROVIDER) or actor.org is None:
         return false()
-    role = _PROVIDER
-    on_household = (
-        exists()
-        .where(
-            col(role.household_id) == col(Household.id),
-            col(role.organization_id) == actor.org,
-            col(role.role_type) == RoleType.CARE_PROVIDER,
-            col(role.ended_at).is_(None),
-        )
-        .correlate(Household)
-    )
     _, conditions = _active_consents(actor, category, today)
-    return and_(on_household, exists().where(*conditions).correlate(Household))
+    return and_(
+        _care_provider_on(actor, _PROVIDER), exists().where(*conditions).correlate(Household)
+    )
 
 
 @lru_cache(maxsize=KEPT)
@@ -148,7 +139,15 @@ def works_on(actor: Actor) -> ColumnElement[bool]:
     """Households on which the actor's organization holds an active care-provider role."""
     if not actor.roles & REPORTING_ROLES or actor.org is None:
         return false()
-    role = _REPORTER
+    return _care_provider_on(actor, _REPORTER)
+
+
+def _care_provider_on(actor: Actor, role: Any) -> ColumnElement[bool]:
+    """The actor's organization holds an active care-provider role on the household.
+
+    ``role`` is the alias to read it through, distinct per caller, so that a query combining
+    two of these predicates keeps their subqueries apart.
+    """
     return (
         exists()
         .where(
