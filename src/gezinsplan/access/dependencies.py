@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path
 
-from gezinsplan.access import grounds, policy
+from gezinsplan.access import grounds, policy, repository
 from gezinsplan.access.guard import access_rule
 from gezinsplan.access.scopes import Scope
 from gezinsplan.audit.models import LegalBasis
@@ -19,7 +19,6 @@ from gezinsplan.auth.actor import Actor
 from gezinsplan.auth.dependencies import CurrentActor
 from gezinsplan.db import DbSession
 from gezinsplan.errors import Forbidden, NotFound
-from gezinsplan.households import repository as households
 from gezinsplan.households.models import Household
 from gezinsplan.progress import repository as progress
 from gezinsplan.progress.service import GOAL_NOT_FOUND, Target
@@ -64,12 +63,10 @@ def household_reader(actor: CurrentActor, session: DbSession) -> Actor:
 
 
 def _household_rule(scope: Scope, *, write: bool) -> Callable[..., Household]:
-    load = households.get_editable if write else households.get_visible
-
     def rule(household_id: HouseholdId, actor: CurrentActor, session: DbSession) -> Household:
         # Marked before the lookup, so a refused attempt is recorded as well.
         audit(session, actor)
-        household = load(session, actor, household_id, scope)
+        household = repository.load_household(session, actor, household_id, scope, write=write)
         if household is None:
             raise NotFound(HOUSEHOLD_NOT_FOUND)
         found = grounds.grounds_for(session, actor, household, scope)

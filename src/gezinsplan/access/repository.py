@@ -8,37 +8,90 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import null, select
+from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
-from gezinsplan.access.predicates import valid_on, visible_households, works_on
+from gezinsplan.access.predicates import (
+    PROFESSIONAL_ROLES,
+    editable_households,
+    valid_on,
+    visible_households,
+    works_on,
+)
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.households.models import Household
 from gezinsplan.roles.models import RoleAssignment, RoleType
 
+REGISSEUR_KEY = "gezinsplan_regisseur_assignment"
+
+# The actor's own assignment, read beside the household it belongs to.
+_OWN = aliased(RoleAssignment, name="own_assignment")
+
+
+def load_household(
+    session: Session, actor: Actor, household_id: uuid.UUID, scope: Scope, *, write: bool
+) -> Household | None:
+    """The household, when the actor may read (or change) this part of its file.
+
+    The grounds ask next whether the actor is its regisseur; that answer comes back in the
+    same statement and is kept on the session, which lives as long as the request.
+    """
+    allowed = editable_households(actor, scope) if write else visible_households(actor, scope)
+    statement = select(Household, _own_assignment(actor)).where(
+        col(Household.id) == household_id, allowed
+    )
+    row = session.execute(statement).one_or_none()
+    if row is None:
+        return None
+    household, role_id = row
+    session.info.setdefault(REGISSEUR_KEY, {})[household.id] = role_id
+    return cast(Household, household)
+
+
+def _own_assignment(actor: Actor) -> Any:
+    """The id of the actor's active regisseur assignment to the household, else NULL."""
+    if not actor.roles & PROFESSIONAL_ROLES or actor.org is None:
+        return null().label("own_assignment")
+    return (
+        select(col(_OWN.id))
+        .where(
+            col(_OWN.household_id) == col(Household.id),
+            col(_OWN.role_type) == RoleType.REGISSEUR,
+            col(_OWN.professional_sub) == actor.sub,
+            col(_OWN.organization_id) == actor.org,
+            col(_OWN.ended_at).is_(None),
+        )
+        .correlate(Household)
+        .scalar_subquery()
+        .label("own_assignment")
+    )
+
 
 def regisseur_assignment(
     session: Session, actor: Actor, household_id: uuid.UUID
 ) -> uuid.UUID | None:
     """The actor's active regisseur assignment to the household, if any."""
-    statement = (
-        select(RoleAssignment)
-        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
-        .where(
-            col(RoleAssignment.household_id) == household_id,
-            col(RoleAssignment.role_type) == RoleType.REGISSEUR,
-            col(RoleAssignment.professional_sub) == actor.sub,
-            col(RoleAssignment.organization_id) == actor.org,
-            col(RoleAssignment.ended_at).is_(None),
-            visible_households(actor, Scope.ROLES),
+    memo: dict[uuid.UUID, uuid.UUID | None] = session.info.setdefault(REGISSEUR_KEY, {})
+    if household_id not in memo:
+        statement = (
+            select(col(RoleAssignment.id))
+            .join(Household, col(Household.id) == col(RoleAssignment.household_id))
+            .where(
+                col(RoleAssignment.household_id) == household_id,
+                col(RoleAssignment.role_type) == RoleType.REGISSEUR,
+                col(RoleAssignment.professional_sub) == actor.sub,
+                col(RoleAssignment.organization_id) == actor.org,
+                col(RoleAssignment.ended_at).is_(None),
+                visible_households(actor, Scope.ROLES),
+            )
         )
-    )
-    role = session.scalars(statement).first()
-    return role.id if role else None
+        memo[household_id] = session.scalars(statement).first()
+    return memo[household_id]
 
 
 @dataclass(frozen=True)

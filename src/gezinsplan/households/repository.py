@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from gezinsplan.access.predicates import (
-    editable_households,
     own_household,
     regisseur_of,
     visible_households,
@@ -39,24 +38,6 @@ from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.members.models import Member
 
 SCOPE = Scope.BASIC
-
-
-def get_visible(
-    session: Session, actor: Actor, household_id: uuid.UUID, scope: Scope = SCOPE
-) -> Household | None:
-    statement = select(Household).where(
-        col(Household.id) == household_id, visible_households(actor, scope)
-    )
-    return session.scalars(statement).one_or_none()
-
-
-def get_editable(
-    session: Session, actor: Actor, household_id: uuid.UUID, scope: Scope = SCOPE
-) -> Household | None:
-    statement = select(Household).where(
-        col(Household.id) == household_id, editable_households(actor, scope)
-    )
-    return session.scalars(statement).one_or_none()
 
 
 def own_household_id(session: Session, actor: Actor) -> uuid.UUID | None:

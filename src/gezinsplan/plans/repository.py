@@ -7,10 +7,10 @@ an evaluation is never reachable by id alone.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from gezinsplan.access.predicates import (
@@ -34,6 +34,8 @@ from gezinsplan.plans.models import (
 )
 
 SCOPE = Scope.PLAN
+_NEWER = aliased(PlanApproval, name="newer_approval")
+_Ts = TypeVarTuple("_Ts")
 
 
 def _goal_visible(actor: Actor) -> Any:
@@ -41,7 +43,7 @@ def _goal_visible(actor: Actor) -> Any:
     return in_consented_domains(actor, SCOPE, col(Goal.life_domain))
 
 
-def _through_plan(statement: Select[Any], plan_column: Any) -> Select[Any]:
+def _through_plan(statement: Select[*_Ts], plan_column: Any) -> Select[*_Ts]:
     return statement.join(Plan, col(Plan.id) == plan_column).join(
         Household, col(Household.id) == col(Plan.household_id)
     )
@@ -67,11 +69,59 @@ def get_plan(
     return session.scalars(statement).one_or_none()
 
 
-def goals(session: Session, actor: Actor, plan_id: uuid.UUID) -> Sequence[Goal]:
-    statement = _through_plan(select(Goal), col(Goal.plan_id)).where(
-        col(Goal.plan_id) == plan_id, visible_households(actor, SCOPE), _goal_visible(actor)
+def plan_with_approval(
+    session: Session, actor: Actor, household_id: uuid.UUID
+) -> tuple[Plan, PlanApproval | None] | None:
+    """The plan for reading, with its latest approval if the actor may see approvals.
+
+    One statement instead of two: a plan read waits on every round trip.
+    """
+    newest = (
+        select(col(_NEWER.id))
+        .where(col(_NEWER.plan_id) == col(Plan.id))
+        .order_by(col(_NEWER.created_at).desc(), col(_NEWER.id).desc())
+        .limit(1)
+        .correlate(Plan)
+        .scalar_subquery()
     )
-    return session.scalars(statement.order_by(col(Goal.created_at), col(Goal.id))).all()
+    statement = (
+        select(Plan, PlanApproval)
+        .join(Household, col(Household.id) == col(Plan.household_id))
+        .outerjoin(
+            PlanApproval,
+            and_(
+                col(PlanApproval.id) == newest,
+                visible_households(actor, Scope.APPROVALS),
+            ),
+        )
+        .where(col(Plan.household_id) == household_id, visible_households(actor, SCOPE))
+    )
+    row = session.execute(statement).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def goals_with_actions(
+    session: Session, actor: Actor, plan_id: uuid.UUID
+) -> list[tuple[Goal, list[Action]]]:
+    """The plan's visible goals, each with its actions, both in order of creation.
+
+    One statement (goals outer-joined to their actions), since a plan read waits on every
+    round trip.
+    """
+    statement = (
+        _through_plan(
+            select(Goal, Action).outerjoin(Action, col(Action.goal_id) == col(Goal.id)),
+            col(Goal.plan_id),
+        )
+        .where(col(Goal.plan_id) == plan_id, visible_households(actor, SCOPE), _goal_visible(actor))
+        .order_by(col(Goal.created_at), col(Goal.id), col(Action.created_at), col(Action.id))
+    )
+    grouped: dict[uuid.UUID, tuple[Goal, list[Action]]] = {}
+    for goal, action in session.execute(statement):
+        _, actions = grouped.setdefault(goal.id, (goal, []))
+        if action is not None:
+            actions.append(action)
+    return list(grouped.values())
 
 
 def get_goal(

@@ -43,6 +43,7 @@ EvaluationId = Annotated[uuid.UUID, Path(description="The evaluation's id.")]
 Responses = dict[int | str, dict[str, Any]]
 CREATED: Responses = {201: {"headers": ETAG_HEADER | LOCATION_HEADER}}
 READ: Responses = {200: {"headers": ETAG_HEADER}}
+PLAN_NOT_FOUND = "Plan not found."
 
 
 def _plan(
@@ -50,7 +51,7 @@ def _plan(
 ) -> Plan:
     plan = repository.get_plan(session, actor, household_id, editable=editable)
     if plan is None:
-        raise NotFound("Plan not found.")
+        raise NotFound(PLAN_NOT_FOUND)
     return plan
 
 
@@ -104,11 +105,15 @@ def _goal_read(session: DbSession, actor: HouseholdReader, goal: Goal) -> GoalRe
 
 @router.get("", summary="Read the plan", responses={**READ, **problems(401, 404)})
 def read_plan(
-    plan: VisiblePlan, actor: HouseholdReader, session: DbSession, response: Response
+    household: VisibleHousehold, actor: HouseholdReader, session: DbSession, response: Response
 ) -> PlanRead:
     """The household's one plan with all its goals and their actions."""
+    found = repository.plan_with_approval(session, actor, household.id)
+    if found is None:
+        raise NotFound(PLAN_NOT_FOUND)
+    plan, approval = found
     set_etag(response, plan.version)
-    return service.to_read(session, actor, plan)
+    return service.to_read(session, actor, plan, approval)
 
 
 @router.patch(
@@ -125,7 +130,8 @@ def update_plan(
     """Change the status (draft, active, evaluating, closed) or the family's own wishes."""
     service.update_plan(session, actor, plan, data, expected_version(if_match))
     set_etag(response, plan.version)
-    return service.to_read(session, actor, plan)
+    approval = repository.latest_approval(session, actor, plan.id)
+    return service.to_read(session, actor, plan, approval)
 
 
 @router.post(

@@ -177,23 +177,26 @@ def create_plan(session: Session, actor: Actor, household: Household) -> Plan:
     return plan
 
 
-def to_read(session: Session, actor: Actor, plan: Plan) -> PlanRead:
-    """The whole plan: goals in order of creation, each with its actions."""
-    goals = repository.goals(session, actor, plan.id)
-    by_goal: dict[uuid.UUID, list[ActionRead]] = defaultdict(list)
-    for action in repository.actions(session, actor, [goal.id for goal in goals]):
-        by_goal[action.goal_id].append(ActionRead.model_validate(action))
+def to_read(session: Session, actor: Actor, plan: Plan, approval: PlanApproval | None) -> PlanRead:
+    """The whole plan: goals in order of creation, each with its actions.
+
+    ``approval`` is the plan's latest the actor may see (read with the plan by a plan read).
+    """
+    goals = [
+        goal_read(goal, [ActionRead.model_validate(action) for action in actions])
+        for goal, actions in repository.goals_with_actions(session, actor, plan.id)
+    ]
     return PlanRead(
         id=plan.id,
         household_id=plan.household_id,
         status=plan.status,
         family_wishes=plan.family_wishes,
         version=plan.version,
-        goals=[goal_read(goal, by_goal[goal.id]) for goal in goals],
+        goals=goals,
         visibility=visibility(session, actor, plan.household_id, SCOPE),
         created_at=plan.created_at,
         updated_at=plan.updated_at,
-        approval=_approval_state(plan, repository.latest_approval(session, actor, plan.id)),
+        approval=_approval_state(plan, approval),
     )
 
 
