@@ -147,7 +147,8 @@ def write(config: dict[str, Any], ceiling_a: Any, runs: list[Any]) -> Path:
     path = results_dir / f"{config['stem']}.md"
     info = machine.describe() | {"PostgreSQL": config.get("postgres_version", "-")}
     generation = "\n".join(
-        f"| {r.engine} | {r.households:,} | {r.rows:,} | {r.generation_seconds:.1f} s |"
+        f"| {r.engine} | {r.households:,} | {r.rows:,} | {r.generation_seconds:.1f} s "
+        f"| {'a copy of data kept from an earlier run' if r.kept else 'this run'} |"
         for r in runs
     )
     plans = ""
@@ -173,8 +174,8 @@ def write(config: dict[str, Any], ceiling_a: Any, runs: list[Any]) -> Path:
         + "\n".join(_targets(ceiling_a, runs))
         + "\n\n## Bulk writes\n\n"
         + _bulk(runs)
-        + "\n## Data generation\n\n| engine | households | rows | time |\n"
-        "| --- | ---: | ---: | ---: |\n" + generation + "\n\n"
+        + "\n## Data generation\n\n| engine | households | rows | time | generated in |\n"
+        "| --- | ---: | ---: | ---: | --- |\n" + generation + "\n\n"
         "## Profile of the plan read\n\n" + _profile(config.get("profile")) + "\n"
         "## Query plans at the largest size\n\n"
         "The plan read's statements (as a care provider), then the list's (as toegang, "
