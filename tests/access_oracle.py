@@ -203,7 +203,12 @@ def may_see(
     actor: ActorFacts, households: dict[str, HouseholdFacts], tag: Tag, today: date
 ) -> bool:
     household = households.get(tag.household)
-    if household is None or not may_read(actor, household, tag.scope, today):
+    if household is None:
+        return False
+    if tag.scope == INDICATIONS and syncs_indications(actor):
+        # The municipality's own system reads back what it sent, for no household in particular.
+        return household.municipality in actor.municipalities
+    if not may_read(actor, household, tag.scope, today):
         return False
     category = CATEGORY_OF.get(tag.scope, PLAN)
     if tag.domain is not None and not sees_domain(actor, household, tag.domain, today, category):

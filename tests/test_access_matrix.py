@@ -203,7 +203,7 @@ PLANS = (
         regisseurs=(("olga", "access"), ("bart", "regie")),
         care_providers=("consent", "none", "expired", "withdrawn", "domain"),
         consents=(
-            ConsentPlan("consent"),
+            ConsentPlan("consent", categories=(BASIC, PLAN, INDICATIONS)),
             ConsentPlan("expired", valid_from=-30, valid_until=-1),
             ConsentPlan("withdrawn", withdraw=True),
             ConsentPlan("domain", categories=(BASIC, PLAN, PROGRESS), domains=(FINANCES,)),
@@ -285,6 +285,7 @@ class Seeder:
         base = f"{API}/households/{opened['id']}"
         parent = self.member(plan.key, base, headers, "parent", "1985-05-05")
         child = self.member(plan.key, base, headers, "child", "2015-06-06")
+        self.indication(plan)
         goals, actions = self.plan(plan, base, headers)
         evaluation = self.evaluation(plan.key, base, headers, goals)
         progress = self.progress(plan.key, base, headers, goals)
@@ -329,7 +330,22 @@ class Seeder:
             "relation": relation,
             "isGuardian": relation == "parent",
         }
+        if relation == "parent":
+            body["bsn"] = PARENT_BSN[key]
         return str(_send(self.client, "POST", f"{base}/members", headers, body).json()["id"])
+
+    def indication(self, plan: HouseholdPlan) -> None:
+        """The municipality's indication for the parent, linked by BSN; its number a canary."""
+        record = SYNCED | {
+            "municipalityCode": plan.municipality,
+            "indicationNumber": self.canary(plan.key, INDICATIONS, "number"),
+            "bsn": PARENT_BSN[plan.key],
+        }
+        system = self.openers[f"system-{plan.municipality}"]
+        answer = _send(
+            self.client, "PUT", f"{API}/indications", system, {"indications": [record]}, 200
+        ).json()
+        assert [(r["status"], r["linked"]) for r in answer["results"]] == [("created", True)]
 
     def plan(
         self, plan: HouseholdPlan, base: str, headers: Headers
@@ -487,6 +503,10 @@ def build_world(client: TestClient, token: Token, admin: Headers) -> World:
             sub="seeder-amsterdam",
         ),
     }
+    for municipality in {plan.municipality for plan in PLANS}:
+        openers[f"system-{municipality}"] = token(
+            "municipal_system", municipalities=(municipality,), sub=f"system-{municipality}"
+        )
     seeder = Seeder(client, world, openers)
     for plan in PLANS:
         world.households[plan.key] = seeder.household(plan)
@@ -623,6 +643,9 @@ def _push(w: World, h: Seed) -> Json:
 
 MACHINE_ROLES = {"partner_system", "municipal_system"}
 
+
+# The parents' BSNs: each household's indication is linked to its parent through them.
+PARENT_BSN = {"A": "100000010", "C": "100000022", "B": "100000034"}
 
 # One indication of Zwolle (0193), for a person in no household of the world.
 SYNCED: Json = {
