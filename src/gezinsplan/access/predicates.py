@@ -54,24 +54,26 @@ _REPORTER = aliased(RoleAssignment, name="reporter_role")
 @lru_cache(maxsize=KEPT)
 def regisseur_of(actor: Actor) -> ColumnElement[bool]:
     """Households the actor coordinates now: an active regisseur assignment to them."""
-    if not _may_coordinate(actor):
+    if not may_coordinate(actor):
         return false()
-    role = _REGISSEUR
-    return (
-        exists()
-        .where(
-            col(role.household_id) == col(Household.id),
-            col(role.professional_sub) == actor.sub,
-            col(role.organization_id) == actor.org,
-            col(role.role_type) == RoleType.REGISSEUR,
-            col(role.ended_at).is_(None),
-        )
-        .correlate(Household)
-    )
+    return exists().where(*regisseur_conditions(_REGISSEUR, actor)).correlate(Household)
 
 
-def _may_coordinate(actor: Actor) -> bool:
+def may_coordinate(actor: Actor) -> bool:
+    """Whether the actor can be a household's regisseur: a professional of an organization."""
     return bool(actor.roles & PROFESSIONAL_ROLES) and actor.org is not None
+
+
+def regisseur_conditions(role: Any, actor: Actor) -> list[ColumnElement[bool]]:
+    """``role`` (the role table or an alias of it) is the actor's active regisseur assignment
+    to the household."""
+    return [
+        col(role.household_id) == col(Household.id),
+        col(role.professional_sub) == actor.sub,
+        col(role.organization_id) == actor.org,
+        col(role.role_type) == RoleType.REGISSEUR,
+        col(role.ended_at).is_(None),
+    ]
 
 
 def _in_municipalities(actor: Actor) -> ColumnElement[bool]:
@@ -84,7 +86,7 @@ def full_grounds(actor: Actor) -> ColumnElement[bool]:
     allowed: list[ColumnElement[bool]] = []
     if actor.has(Role.TOEGANG) and actor.municipalities:
         allowed.append(_in_municipalities(actor))
-    if _may_coordinate(actor):
+    if may_coordinate(actor):
         allowed.append(regisseur_of(actor))
     return _any(allowed)
 

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from gezinsplan.access.predicates import (
-    PROFESSIONAL_ROLES,
     editable_households,
+    may_coordinate,
+    regisseur_conditions,
     valid_on,
     visible_households,
     works_on,
@@ -55,21 +56,10 @@ def load_household(
 
 def _own_assignment(actor: Actor) -> Any:
     """The id of the actor's active regisseur assignment to the household, else NULL."""
-    if not actor.roles & PROFESSIONAL_ROLES or actor.org is None:
+    if not may_coordinate(actor):
         return null().label("own_assignment")
-    return (
-        select(col(_OWN.id))
-        .where(
-            col(_OWN.household_id) == col(Household.id),
-            col(_OWN.role_type) == RoleType.REGISSEUR,
-            col(_OWN.professional_sub) == actor.sub,
-            col(_OWN.organization_id) == actor.org,
-            col(_OWN.ended_at).is_(None),
-        )
-        .correlate(Household)
-        .scalar_subquery()
-        .label("own_assignment")
-    )
+    found = select(col(_OWN.id)).where(*regisseur_conditions(_OWN, actor))
+    return found.correlate(Household).scalar_subquery().label("own_assignment")
 
 
 def regisseur_assignment(
@@ -82,11 +72,8 @@ def regisseur_assignment(
             select(col(RoleAssignment.id))
             .join(Household, col(Household.id) == col(RoleAssignment.household_id))
             .where(
-                col(RoleAssignment.household_id) == household_id,
-                col(RoleAssignment.role_type) == RoleType.REGISSEUR,
-                col(RoleAssignment.professional_sub) == actor.sub,
-                col(RoleAssignment.organization_id) == actor.org,
-                col(RoleAssignment.ended_at).is_(None),
+                col(Household.id) == household_id,
+                *regisseur_conditions(RoleAssignment, actor),
                 visible_households(actor, Scope.ROLES),
             )
         )
