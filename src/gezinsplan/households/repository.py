@@ -21,7 +21,6 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    union,
 )
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -65,15 +64,17 @@ def name_matches(dialect: str, search: str) -> ColumnElement[bool]:
         query: BindParameter[str] = bindparam(
             "name_words", " & ".join(f"{term}:*" for term in terms)
         )
-        matches = union(
-            select(col(Household.id)).where(
-                text(f"{HOUSEHOLD_WORDS} @@ to_tsquery('simple', :name_words)").bindparams(query)
-            ),
-            select(col(Member.household_id)).where(
-                text(f"{MEMBER_WORDS} @@ to_tsquery('simple', :name_words)").bindparams(query)
-            ),
+        named = select(col(Household.id)).where(
+            text(f"{HOUSEHOLD_WORDS} @@ to_tsquery('simple', :name_words)").bindparams(query)
         )
-        return col(Household.id).in_(matches)
+        members = select(col(Member.household_id)).where(
+            text(f"{MEMBER_WORDS} @@ to_tsquery('simple', :name_words)").bindparams(query)
+        )
+        # Two INs joined by OR, not one IN over their UNION: the planner hashes each set of
+        # matches once (from its word index) and probes it while walking the page order.
+        # Over the UNION, at a million households, it compared every household walked with
+        # every match instead (5.5 s for ?q=bakker).
+        return or_(col(Household.id).in_(named), col(Household.id).in_(members))
     household = and_(*[_starts_a_word(col(Household.name), term) for term in terms])
     member = and_(
         *[
