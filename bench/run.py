@@ -56,7 +56,7 @@ BIN = Path(sys.executable).parent
 SECRET = "bench-secret-" + "b" * 40
 API = "/api/v1"
 SEARCH = "bakker"
-SQLITE_MAX = 100_000
+SQLITE_MAX = report.LARGEST["sqlite"]
 
 
 @dataclass
