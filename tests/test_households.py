@@ -5,6 +5,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.conftest import Token
+from tests.test_consents import add_member
 
 API = "/api/v1/households"
 
@@ -66,16 +67,7 @@ def test_list_filters_by_status_municipality_and_name(
     client.post(
         f"{API}/{closed['id']}/close", json={"closingReason": "moved_away"}, headers=toegang
     )
-    client.post(
-        f"{API}/{jansen['id']}/members",
-        json={
-            "givenName": "Sanne",
-            "familyName": "Willems",
-            "birthDate": "1986-04-12",
-            "relation": "parent",
-        },
-        headers=toegang,
-    )
+    add_member(client, jansen["id"], toegang, familyName="Willems")
 
     def names(**params: str) -> list[str]:
         response = client.get(API, params=params, headers=toegang)
@@ -98,16 +90,7 @@ def test_the_name_search_matches_words_by_their_beginning(
     names; the index behind it on PostgreSQL does not find the middle of a word."""
     jansen = open_household(client, toegang, "Gezin Jansen-Bakker")
     open_household(client, toegang, "Gezin Smit")
-    client.post(
-        f"{API}/{jansen['id']}/members",
-        json={
-            "givenName": "Sanne",
-            "familyName": "Willems",
-            "birthDate": "1986-04-12",
-            "relation": "parent",
-        },
-        headers=toegang,
-    )
+    add_member(client, jansen["id"], toegang, familyName="Willems")
 
     def names(q: str) -> list[str]:
         response = client.get(API, params={"q": q}, headers=toegang)
