@@ -171,7 +171,11 @@ def household(
     client: TestClient, toegang: dict[str, str], municipalities: list[str]
 ) -> dict[str, Any]:
     """An open household in Zwolle, as the API returned it."""
-    body = {"municipalityCode": "0193", "name": "Gezin Jansen"}
+    body = {
+        "municipalityCode": "0193",
+        "name": "Gezin Jansen",
+        "referralSource": "municipal_access",
+    }
     response = client.post("/api/v1/households", json=body, headers=toegang)
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()

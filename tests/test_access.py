@@ -50,7 +50,13 @@ def foreign(
 ) -> dict[str, Any]:
     """A household of Amsterdam with one member, opened by the Amsterdam worker."""
     response = client.post(
-        HOUSEHOLDS, json={"municipalityCode": "0363", "name": "Gezin Visser"}, headers=amsterdam
+        HOUSEHOLDS,
+        json={
+            "municipalityCode": "0363",
+            "name": "Gezin Visser",
+            "referralSource": "municipal_access",
+        },
+        headers=amsterdam,
     )
     assert response.status_code == 201, response.text
     household: dict[str, Any] = response.json()
@@ -137,7 +143,7 @@ def test_toegang_cannot_reopen_a_household_of_another_municipality(
     closed = client.post(f"{url}/close", json={"closingReason": "moved_away"}, headers=amsterdam)
     assert closed.status_code == 200, closed.text
 
-    assert_not_found(client.post(f"{url}/reopen", headers=toegang))
+    assert_not_found(client.post(f"{url}/reopen", json={"referralSource": "self"}, headers=toegang))
     assert client.get(url, headers=amsterdam).json()["status"] == "closed"
 
 
@@ -159,7 +165,7 @@ def _fingerprint(response: Any) -> tuple[int, list[tuple[str, str]], bytes]:
         ("GET", "", None),
         ("PATCH", "", {"name": "Gezin Gekaapt"}),
         ("POST", "/close", {"closingReason": "other"}),
-        ("POST", "/reopen", None),
+        ("POST", "/reopen", {"referralSource": "self"}),
         ("GET", "/members", None),
         ("POST", "/members", MEMBER),
         ("PATCH", "/members/{member}", {"givenName": "X"}),
@@ -232,7 +238,13 @@ def test_other_roles_see_no_household(
             client.patch(url, json={"name": "X"}, headers={**headers, "If-Match": '"1"'})
         )
     opened = client.post(
-        HOUSEHOLDS, json={"municipalityCode": "0193", "name": "Gezin Nieuw"}, headers=headers
+        HOUSEHOLDS,
+        json={
+            "municipalityCode": "0193",
+            "name": "Gezin Nieuw",
+            "referralSource": "municipal_access",
+        },
+        headers=headers,
     )
     assert opened.status_code == 403
     assert opened.headers["content-type"] == PROBLEM

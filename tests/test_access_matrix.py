@@ -280,7 +280,11 @@ class Seeder:
             "POST",
             f"{API}/households",
             headers,
-            {"municipalityCode": plan.municipality, "name": self.canary(plan.key, BASIC, "name")},
+            {
+                "municipalityCode": plan.municipality,
+                "name": self.canary(plan.key, BASIC, "name"),
+                "referralSource": "municipal_access",
+            },
         ).json()
         base = f"{API}/households/{opened['id']}"
         parent = self.member(plan.key, base, headers, "parent", "1985-05-05")
@@ -676,7 +680,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("GET", H): read(BASIC),
     ("PATCH", H): write(BASIC, fixed({"name": "Gezin Matrix"}), "household"),
     ("POST", f"{H}/close"): write(BASIC, fixed({"closingReason": "other"})),
-    ("POST", f"{H}/reopen"): write(BASIC),
+    ("POST", f"{H}/reopen"): write(BASIC, fixed({"referralSource": "self"})),
     ("GET", f"{H}/members"): read(BASIC),
     ("POST", f"{H}/members"): write(
         BASIC,
@@ -1202,7 +1206,15 @@ def other_requests(
         ]
     if op.rule == "toegang_open":
         return [
-            (path, {"municipalityCode": code, "name": "Gezin Matrix"}, None)
+            (
+                path,
+                {
+                    "municipalityCode": code,
+                    "name": "Gezin Matrix",
+                    "referralSource": "municipal_access",
+                },
+                None,
+            )
             for code in ("0193", "0148", "0363", "9999")
         ]
     if op.rule == "household_list":

@@ -14,6 +14,7 @@ CASE_TABLES = {
     "Consent",
     "ConsentCategory",
     "ConsentDomain",
+    "Episode",
     "Evaluation",
     "EvaluationOutcome",
     "EvaluationScore",

@@ -38,7 +38,11 @@ def test_reads_and_writes_leave_one_record_each_with_who_what_and_why(
     before = len(records(connection))
     created = client.post(
         f"{API}/households",
-        json={"municipalityCode": "0193", "name": "Gezin Jansen"},
+        json={
+            "municipalityCode": "0193",
+            "name": "Gezin Jansen",
+            "referralSource": "municipal_access",
+        },
         headers=toegang
         | {"X-Request-ID": "req-42", "traceparent": "00-" + "a" * 32 + "-" + "b" * 16 + "-01"},
     )
@@ -359,7 +363,13 @@ def test_concurrent_audited_reads_all_succeed_with_one_record_each(
             body = {"kind": "municipality", "name": "Zwolle", "municipalityCode": "0193"}
             assert (await client.post(f"{API}/organizations", json=body, headers=admin)).is_success
             opened = await client.post(
-                f"{API}/households", json={"municipalityCode": "0193", "name": "X"}, headers=headers
+                f"{API}/households",
+                json={
+                    "municipalityCode": "0193",
+                    "name": "X",
+                    "referralSource": "municipal_access",
+                },
+                headers=headers,
             )
             plan = f"{API}/households/{opened.json()['id']}/plan"
             return await asyncio.gather(

@@ -144,7 +144,7 @@ def test_a_bad_token_reaches_no_data(client: TestClient, case: str) -> None:
         assert_unauthorized(client.get(url, headers=bearer(token)), token=token)
     write = client.post(
         "/api/v1/households",
-        json={"municipalityCode": "0193", "name": "Gezin X"},
+        json={"municipalityCode": "0193", "name": "Gezin X", "referralSource": "municipal_access"},
         headers=bearer(token),
     )
     assert_unauthorized(write, token=token)

@@ -77,7 +77,7 @@ ZRM_DOMAINS = {
     "justice",
 }
 FAMILY_DOMAINS = {"parenting", "child_development"}
-ENTRY_KEYS = {"code", "labelNl", "labelEn", "validFrom", "validUntil"}
+ENTRY_KEYS = {"code", "labelNl", "labelEn", "nationalCode", "validFrom", "validUntil"}
 
 
 def data_files() -> dict[str, dict[str, Any]]:
@@ -184,6 +184,7 @@ def test_index_lists_every_list_with_version_and_source(
     served = {item["name"]: item for item in response.json()["items"]}
     expected = {
         name: {key: raw[key] for key in ("name", "version", "source", "description")}
+        | {"nationalCodelist": raw.get("nationalCodelist")}
         for name, raw in data_files().items()
     }
     assert served == expected
@@ -202,7 +203,9 @@ def test_a_list_is_served_with_its_entries_and_an_etag(
         raw["version"],
         raw["source"],
     )
-    assert body["entries"] == [{"validUntil": None, **entry} for entry in raw["entries"]]
+    assert body["entries"] == [
+        {"validUntil": None, "nationalCode": None, **entry} for entry in raw["entries"]
+    ]
     etag = response.headers["etag"]
     assert re.fullmatch(r'"[^"]+"', etag), etag
     assert client.get(f"{CODELISTS}/life-domains", headers=toegang).headers["etag"] == etag
@@ -637,9 +640,10 @@ def test_every_life_domain_and_score_is_accepted(
     assert {goal["zrmStart"] for goal in plan["goals"]} == set(scores)
 
 
-def test_every_closing_reason_and_relation_is_accepted(
+def test_every_current_closing_reason_and_relation_is_accepted(
     client: TestClient, toegang: dict[str, str], household: dict[str, Any]
 ) -> None:
+    """Every code without an end date; ``unknown`` marks history only and has ended."""
     base = f"{API}/households/{household['id']}"
     for relation in registry.get("relation-types").codes:
         member = {
@@ -651,11 +655,18 @@ def test_every_closing_reason_and_relation_is_accepted(
         response = client.post(f"{base}/members", json=member, headers=toegang)
         assert response.status_code == 201, (relation, response.text)
         assert response.json()["relation"] == relation
-    for reason in registry.get("closing-reasons").codes:
+    reasons = [e.code for e in registry.get("closing-reasons").entries if e.valid_until is None]
+    assert "unknown" not in reasons
+    for reason in reasons:
         closed = client.post(f"{base}/close", json={"closingReason": reason}, headers=toegang)
         assert closed.status_code == 200, (reason, closed.text)
         assert closed.json()["closingReason"] == reason
-        assert client.post(f"{base}/reopen", headers=toegang).status_code == 200
+        assert (
+            client.post(
+                f"{base}/reopen", json={"referralSource": "self"}, headers=toegang
+            ).status_code
+            == 200
+        )
 
 
 # (5) validity: only codes valid today are taken; stored ones keep reading

@@ -97,7 +97,11 @@ def test_one_of_twenty_concurrent_writers_with_the_same_etag_wins(
             assert created.status_code == 201, created.text
             opened = await client.post(
                 f"{API}/households",
-                json={"municipalityCode": "0193", "name": "Gezin Jansen"},
+                json={
+                    "municipalityCode": "0193",
+                    "name": "Gezin Jansen",
+                    "referralSource": "municipal_access",
+                },
                 headers=toegang,
             )
             assert opened.status_code == 201, opened.text
@@ -194,7 +198,11 @@ def seed_household(app: FastAPI, settings: Settings, toegang: dict[str, str]) ->
             assert team.status_code == 201, team.text
             opened = await client.post(
                 f"{API}/households",
-                json={"municipalityCode": "0193", "name": "Gezin Jansen"},
+                json={
+                    "municipalityCode": "0193",
+                    "name": "Gezin Jansen",
+                    "referralSource": "municipal_access",
+                },
                 headers=toegang,
             )
             assert opened.status_code == 201, opened.text

@@ -136,7 +136,11 @@ def test_only_an_adult_or_guardian_of_this_household_gives_consent(
     )
     other = client.post(
         f"{API}/households",
-        json={"municipalityCode": "0193", "name": "Gezin Anders"},
+        json={
+            "municipalityCode": "0193",
+            "name": "Gezin Anders",
+            "referralSource": "municipal_access",
+        },
         headers=toegang,
     ).json()
     stranger = add_member(client, other["id"], toegang, givenName="Piet")

@@ -14,7 +14,9 @@ def open_household(
     client: TestClient, headers: dict[str, str], name: str, municipality: str = "0193"
 ) -> dict[str, Any]:
     response = client.post(
-        API, json={"municipalityCode": municipality, "name": name}, headers=headers
+        API,
+        json={"municipalityCode": municipality, "name": name, "referralSource": "municipal_access"},
+        headers=headers,
     )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
@@ -25,7 +27,13 @@ def test_open_household_returns_it_with_etag_and_location(
     client: TestClient, toegang: dict[str, str], municipalities: list[str]
 ) -> None:
     response = client.post(
-        API, json={"municipalityCode": "0148", "name": "Gezin de Vries"}, headers=toegang
+        API,
+        json={
+            "municipalityCode": "0148",
+            "name": "Gezin de Vries",
+            "referralSource": "municipal_access",
+        },
+        headers=toegang,
     )
     assert response.status_code == 201
     body = response.json()
@@ -41,7 +49,13 @@ def test_open_household_outside_own_municipality_is_forbidden(
     client: TestClient, toegang: dict[str, str], municipalities: list[str]
 ) -> None:
     response = client.post(
-        API, json={"municipalityCode": "0363", "name": "Gezin Visser"}, headers=toegang
+        API,
+        json={
+            "municipalityCode": "0363",
+            "name": "Gezin Visser",
+            "referralSource": "municipal_access",
+        },
+        headers=toegang,
     )
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
@@ -52,7 +66,13 @@ def test_open_household_in_unregistered_municipality_is_422(
 ) -> None:
     headers = token("toegang", municipalities=("0999",))
     response = client.post(
-        API, json={"municipalityCode": "0999", "name": "Gezin Smit"}, headers=headers
+        API,
+        json={
+            "municipalityCode": "0999",
+            "name": "Gezin Smit",
+            "referralSource": "municipal_access",
+        },
+        headers=headers,
     )
     assert response.status_code == 422
     assert response.json()["invalidParams"][0]["name"] == "body:municipalityCode"
@@ -157,11 +177,14 @@ def test_close_and_reopen(
     assert closed.json()["closedAt"] is not None
     again = client.post(f"{url}/close", json={"closingReason": "goals_achieved"}, headers=toegang)
     assert again.status_code == 409
-    reopened = client.post(f"{url}/reopen", headers=toegang)
+    reopened = client.post(f"{url}/reopen", json={"referralSource": "self"}, headers=toegang)
     assert reopened.status_code == 200
     assert reopened.json()["status"] == "open"
     assert reopened.json()["closingReason"] is None
-    assert client.post(f"{url}/reopen", headers=toegang).status_code == 409
+    assert (
+        client.post(f"{url}/reopen", json={"referralSource": "self"}, headers=toegang).status_code
+        == 409
+    )
 
 
 def test_closing_reason_must_come_from_the_list(

@@ -208,7 +208,13 @@ def test_keys_are_kept_at_least_24_hours() -> None:
 
 # A rule that admits any caller leaves the refusal to the service, after the body is parsed:
 # such a route needs a valid body to show whether a system gets in.
-VALID_BODIES = {f"{API}/households": {"municipalityCode": "0193", "name": "Gezin Systeem"}}
+VALID_BODIES = {
+    f"{API}/households": {
+        "municipalityCode": "0193",
+        "name": "Gezin Systeem",
+        "referralSource": "municipal_access",
+    }
+}
 
 
 def _uses_idempotency(route: Any) -> bool:
@@ -300,7 +306,13 @@ def test_a_resend_while_the_first_runs_is_409(
             headers=admin,
         ).json()["id"]
         household = client.post(
-            f"{API}/households", json={"municipalityCode": "0193", "name": "Gezin"}, headers=toegang
+            f"{API}/households",
+            json={
+                "municipalityCode": "0193",
+                "name": "Gezin",
+                "referralSource": "municipal_access",
+            },
+            headers=toegang,
         ).json()["id"]
         base = f"{API}/households/{household}"
         client.post(f"{base}/roles", json={"organizationId": org}, headers=toegang)

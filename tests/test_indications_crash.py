@@ -65,7 +65,11 @@ def _database(create_database: Callable[[str], str], settings: Settings) -> str:
         for n in range(PEOPLE):
             household = client.post(
                 f"{API}/households",
-                json={"municipalityCode": "0193", "name": f"Gezin {n}"},
+                json={
+                    "municipalityCode": "0193",
+                    "name": f"Gezin {n}",
+                    "referralSource": "municipal_access",
+                },
                 headers=toegang,
             ).json()
             member = {

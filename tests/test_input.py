@@ -26,7 +26,7 @@ API = "/api/v1"
 HOUSEHOLDS = f"{API}/households"
 PROBLEM = "application/problem+json"
 LIMIT = 1024
-VALID = {"municipalityCode": "0193", "name": "Gezin Jansen"}
+VALID = {"municipalityCode": "0193", "name": "Gezin Jansen", "referralSource": "self"}
 
 
 @pytest.fixture
@@ -104,8 +104,8 @@ def test_wrong_method_is_405_with_allow(
 
 def _body_of(size: int) -> bytes:
     """A JSON household body of exactly ``size`` bytes."""
-    empty = json.dumps({"municipalityCode": "0193", "name": ""}).encode()
-    body = json.dumps({"municipalityCode": "0193", "name": "x" * (size - len(empty))}).encode()
+    empty = json.dumps({**VALID, "name": ""}).encode()
+    body = json.dumps({**VALID, "name": "x" * (size - len(empty))}).encode()
     assert len(body) == size
     return body
 

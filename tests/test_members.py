@@ -36,7 +36,9 @@ def members_url(household: dict[str, Any]) -> str:
 
 def open_household(client: TestClient, headers: dict[str, str], name: str) -> dict[str, Any]:
     response = client.post(
-        HOUSEHOLDS, json={"municipalityCode": "0193", "name": name}, headers=headers
+        HOUSEHOLDS,
+        json={"municipalityCode": "0193", "name": name, "referralSource": "municipal_access"},
+        headers=headers,
     )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
@@ -226,7 +228,9 @@ def test_a_person_is_in_one_open_household_at_a_time(
     assert moved["householdId"] == second["id"]
 
     # ... and the first household cannot be reopened while they are there.
-    reopen = client.post(f"{HOUSEHOLDS}/{household['id']}/reopen", headers=toegang)
+    reopen = client.post(
+        f"{HOUSEHOLDS}/{household['id']}/reopen", json={"referralSource": "self"}, headers=toegang
+    )
     assert reopen.status_code == 409, reopen.text
     assert reopen.headers["content-type"] == PROBLEM
     after = client.get(f"{HOUSEHOLDS}/{household['id']}", headers=toegang).json()
@@ -237,7 +241,9 @@ def test_a_person_is_in_one_open_household_at_a_time(
     # When they leave the second household, the first can be reopened.
     left = client.delete(f"{members_url(second)}/{moved['id']}", headers=toegang)
     assert left.status_code == 204
-    reopened = client.post(f"{HOUSEHOLDS}/{household['id']}/reopen", headers=toegang)
+    reopened = client.post(
+        f"{HOUSEHOLDS}/{household['id']}/reopen", json={"referralSource": "self"}, headers=toegang
+    )
     assert reopened.status_code == 200, reopened.text
     assert reopened.json()["status"] == "open"
 

@@ -41,6 +41,7 @@ APP_TABLES = {
     "consent_categories",
     "consent_domains",
     "consents",
+    "episodes",
     "evaluation_outcomes",
     "evaluation_scores",
     "evaluations",

@@ -179,7 +179,9 @@ def test_a_member_of_another_household_cannot_approve_here(
     client: TestClient, toegang: Headers, family: dict[str, Any]
 ) -> None:
     other = client.post(
-        f"{API}/households", json={"municipalityCode": "0193", "name": "Gezin B"}, headers=toegang
+        f"{API}/households",
+        json={"municipalityCode": "0193", "name": "Gezin B", "referralSource": "municipal_access"},
+        headers=toegang,
     )
     stranger = add_member(client, other.json()["id"], toegang, givenName="Piet")["id"]
     for member in (stranger, str(uuid.uuid4())):

@@ -257,7 +257,11 @@ def test_actions_name_a_performer_that_exists_here(
     goal = add_goal(client, base, toegang)
     other = client.post(
         f"{API}/households",
-        json={"municipalityCode": "0193", "name": "Gezin Anders"},
+        json={
+            "municipalityCode": "0193",
+            "name": "Gezin Anders",
+            "referralSource": "municipal_access",
+        },
         headers=toegang,
     ).json()
     stranger = client.post(
@@ -349,7 +353,11 @@ def test_a_goal_of_another_household_is_not_found(
 ) -> None:
     other = client.post(
         f"{API}/households",
-        json={"municipalityCode": "0193", "name": "Gezin Anders"},
+        json={
+            "municipalityCode": "0193",
+            "name": "Gezin Anders",
+            "referralSource": "municipal_access",
+        },
         headers=toegang,
     ).json()
     other_base = f"{API}/households/{other['id']}/plan"

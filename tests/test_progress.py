@@ -120,7 +120,9 @@ def test_whoever_may_not_report_gets_the_answer_of_a_nonexistent_goal(
     assert nowhere.status_code == 404
     assert nowhere.headers["content-type"] == PROBLEM
     other = client.post(
-        f"{API}/households", json={"municipalityCode": "0193", "name": "Gezin B"}, headers=toegang
+        f"{API}/households",
+        json={"municipalityCode": "0193", "name": "Gezin B", "referralSource": "municipal_access"},
+        headers=toegang,
     ).json()["id"]
     debt = uuid.UUID(case.directory.debt_help)
     attempts = [

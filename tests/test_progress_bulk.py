@@ -194,7 +194,11 @@ def test_the_audit_records_each_household_touched_on_its_assignment(
         toegang,
         client.post(
             f"{API}/households",
-            json={"municipalityCode": "0193", "name": "Gezin B"},
+            json={
+                "municipalityCode": "0193",
+                "name": "Gezin B",
+                "referralSource": "municipal_access",
+            },
             headers=toegang,
         ).json(),
         case.directory,

@@ -84,7 +84,14 @@ def _seed(engine: Engine, settings: Settings) -> Seeded:
         goals = []
         for n in range(HOUSEHOLDS):
             household = _post(
-                client, "/households", {"municipalityCode": "0193", "name": f"Gezin {n}"}, toegang
+                client,
+                "/households",
+                {
+                    "municipalityCode": "0193",
+                    "name": f"Gezin {n}",
+                    "referralSource": "municipal_access",
+                },
+                toegang,
             )
             base = f"/households/{household['id']}"
             goal = _post(

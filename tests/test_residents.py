@@ -102,7 +102,11 @@ def test_a_resident_of_another_household_or_without_a_member_sees_nothing(
 ) -> None:
     other = client.post(
         f"{API}/households",
-        json={"municipalityCode": "0193", "name": "Gezin Anders"},
+        json={
+            "municipalityCode": "0193",
+            "name": "Gezin Anders",
+            "referralSource": "municipal_access",
+        },
         headers=toegang,
     ).json()
     neighbour = add_member(client, other["id"], toegang, givenName="Piet")

@@ -242,7 +242,13 @@ def test_a_regisseur_from_another_municipality_sees_only_their_households(
         "toegang", municipalities=("0363",), org=uuid.UUID(directory.access_team), sub="olga"
     )
     other = client.post(
-        f"{API}/households", json={"municipalityCode": "0148", "name": "Gezin Bos"}, headers=toegang
+        f"{API}/households",
+        json={
+            "municipalityCode": "0148",
+            "name": "Gezin Bos",
+            "referralSource": "municipal_access",
+        },
+        headers=toegang,
     ).json()
     assert (
         assign(

@@ -25,7 +25,9 @@ def test_these_roles_see_no_household_content(
     for path in CONTENT:
         assert client.get(base + path, headers=headers).status_code == 404, path
     opened = client.post(
-        f"{API}/households", json={"municipalityCode": "0193", "name": "X"}, headers=headers
+        f"{API}/households",
+        json={"municipalityCode": "0193", "name": "X", "referralSource": "municipal_access"},
+        headers=headers,
     )
     assert opened.status_code == 403
 

@@ -223,7 +223,9 @@ class World:
         """Close or reopen; a reopen an earlier case made impossible (409) is left as it is."""
         response = self.client.post(
             f"{API_PREFIX}/households/{household_id}/{action}",
-            json={"closingReason": "moved_away"} if action == "close" else None,
+            json={"closingReason": "moved_away"}
+            if action == "close"
+            else {"referralSource": "self"},
             headers=self.tokens["toegang"],
         )
         assert response.status_code in (200, 409), response.text
@@ -398,7 +400,11 @@ def world(
         response = client.post(f"{API_PREFIX}/organizations", json=body, headers=admin)
         assert response.status_code == 201, response.text
         care_providers.append(response.json()["id"])
-    body = {"municipalityCode": "0148", "name": "Gezin de Vries"}
+    body = {
+        "municipalityCode": "0148",
+        "name": "Gezin de Vries",
+        "referralSource": "municipal_access",
+    }
     closed = client.post(f"{API_PREFIX}/households", json=body, headers=toegang).json()
     world = World(
         client=client,

@@ -133,7 +133,11 @@ def test_a_household_list_with_a_name_search_issues_as_many_for_1_as_for_30(
 
     small = _counted(counter, search, 200)
     for i in range(29):
-        body = {"municipalityCode": "0193", "name": f"Gezin Jansen {i}"}
+        body = {
+            "municipalityCode": "0193",
+            "name": f"Gezin Jansen {i}",
+            "referralSource": "municipal_access",
+        }
         created = client.post(f"{API}/households", json=body, headers=toegang)
         assert created.status_code == 201, created.text
         add_member(client, created.json()["id"], toegang, givenName=f"Kind {i}")

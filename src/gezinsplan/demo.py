@@ -116,6 +116,14 @@ _HOUSEHOLDS: list[tuple[str, str, list[tuple[str, str, date, str | None, str, bo
     ),
 ]
 
+# Who brought each household to the access team (codelist referral-sources).
+REFERRALS = {
+    "Gezin Jansen": "general_practitioner",
+    "Gezin El Amrani": "school",
+    "Gezin de Vries": "self",
+    "Gezin Bakker": "municipal_access",
+}
+
 # Regisseurs by token `sub`: mint a token with that --sub and the organization to act as one.
 REGISSEURS = {
     "Gezin Jansen": ("wijkteam-anna", "Anna de Boer", "wijkteam-zwolle-dalfsen"),
@@ -228,7 +236,13 @@ def load(session: Session) -> None:
         household = households.open_household(
             session,
             SYSTEM,
-            HouseholdCreate.model_validate({"municipalityCode": municipality, "name": name}),
+            HouseholdCreate.model_validate(
+                {
+                    "municipalityCode": municipality,
+                    "name": name,
+                    "referralSource": REFERRALS[name],
+                }
+            ),
         )
         added = {}
         for given, family, born, bsn, relation, guardian in people:

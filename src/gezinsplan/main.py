@@ -19,6 +19,7 @@ from gezinsplan.codelists.router import router as codelists_router
 from gezinsplan.config import Settings
 from gezinsplan.consents.router import router as consents_router
 from gezinsplan.db import SessionFactory, make_engine, make_session_factory
+from gezinsplan.episodes.router import router as episodes_router
 from gezinsplan.errors import install_handlers
 from gezinsplan.health.router import router as health_router
 from gezinsplan.households.router import router as households_router
@@ -43,6 +44,7 @@ ROUTERS = (
     codelists_router,
     organizations_router,
     households_router,
+    episodes_router,
     members_router,
     plans_router,
     versions_router,

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from gezinsplan.audit.models import AuditRecord, AuditSeal
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
+from gezinsplan.episodes.models import Episode
 from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
 from gezinsplan.idempotency.models import IdempotencyKey
@@ -42,6 +43,7 @@ __all__ = [
     "Consent",
     "ConsentCategory",
     "ConsentDomain",
+    "Episode",
     "Evaluation",
     "EvaluationOutcome",
     "EvaluationScore",

@@ -19,6 +19,11 @@ class Entry(BaseModel):
     code: str = Field(min_length=1, max_length=40)
     label_nl: str
     label_en: str
+    national_code: str | None = Field(
+        default=None,
+        max_length=10,
+        description="The entry's code in the national list the codelist is aligned with.",
+    )
     valid_from: date
     valid_until: date | None = None
 
@@ -33,6 +38,9 @@ class Codelist(BaseModel):
     version: str
     source: str
     description: str
+    national_codelist: str | None = Field(
+        default=None, description="The national list whose codes the entries carry, if any."
+    )
     entries: tuple[Entry, ...]
 
     @model_validator(mode="after")

@@ -12,6 +12,7 @@ from gezinsplan.households.schemas import (
     HouseholdClose,
     HouseholdCreate,
     HouseholdRead,
+    HouseholdReopen,
     HouseholdUpdate,
 )
 from gezinsplan.kit.etags import IfMatch, expected_version, set_etag
@@ -119,7 +120,9 @@ def close_household(
     response: Response,
     if_match: IfMatch = None,
 ) -> HouseholdRead:
-    """Close the file with a reason; counts as outflow. If-Match is honoured when sent."""
+    """Close the file with a reason; counts as outflow. Ends every role assignment (the
+    regisseur's and the care providers', who lose their access with it) and closes the plan.
+    If-Match is honoured when sent."""
     expected = expected_version(if_match, required=False)
     closed = service.close_household(session, actor, household, data.closing_reason, expected)
     return _single(response, closed)
@@ -131,12 +134,15 @@ def close_household(
     responses={200: {"headers": ETAG_HEADER}, **problems(*WRITE, 404, 409, 412)},
 )
 def reopen_household(
+    data: HouseholdReopen,
     household: EditableHousehold,
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
     if_match: IfMatch = None,
 ) -> HouseholdRead:
-    """Reopen a closed file; refused while a member is in another open household."""
+    """Reopen a closed file as a new episode, without a regisseur until one is assigned;
+    counts as inflow. Refused while a member is in another open household."""
     expected = expected_version(if_match, required=False)
-    return _single(response, service.reopen_household(session, actor, household, expected))
+    reopened = service.reopen_household(session, actor, household, data.referral_source, expected)
+    return _single(response, reopened)

@@ -5,7 +5,12 @@ from datetime import datetime
 
 from pydantic import Field
 
-from gezinsplan.codelists.fields import ClosingReasonCode, ClosingReasonRead, HouseholdStatusRead
+from gezinsplan.codelists.fields import (
+    ClosingReasonCode,
+    ClosingReasonRead,
+    HouseholdStatusRead,
+    ReferralSourceCode,
+)
 from gezinsplan.kit.schemas import ApiModel, MunicipalityCode, Name, RequestModel
 
 
@@ -17,6 +22,13 @@ class HouseholdCreate(RequestModel):
     name: Name = Field(
         description="How the family is known in the file.", examples=["Gezin Jansen"]
     )
+    referral_source: ReferralSourceCode = Field(
+        description=(
+            "Who or what brought the household (codelist `referral-sources`, aligned with the "
+            "CBS verwijzer codes); the inflow by referral source."
+        ),
+        examples=["general_practitioner"],
+    )
 
 
 class HouseholdUpdate(RequestModel):
@@ -26,6 +38,13 @@ class HouseholdUpdate(RequestModel):
 class HouseholdClose(RequestModel):
     closing_reason: ClosingReasonCode = Field(
         description="Why the file is closed; counts as outflow.", examples=["goals_achieved"]
+    )
+
+
+class HouseholdReopen(RequestModel):
+    referral_source: ReferralSourceCode = Field(
+        description="Who or what brought the household back; starts a new episode.",
+        examples=["self"],
     )
 
 

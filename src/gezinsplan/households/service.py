@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from gezinsplan.access import policy
 from gezinsplan.auth.actor import Actor
+from gezinsplan.episodes import service as episodes
 from gezinsplan.errors import Conflict, Forbidden, Unprocessable
 from gezinsplan.events.service import EventType, record_event
 from gezinsplan.households.models import Household, HouseholdStatus
@@ -13,6 +14,7 @@ from gezinsplan.kit.clock import utcnow
 from gezinsplan.kit.etags import claim_version
 from gezinsplan.organizations import repository as organizations
 from gezinsplan.plans import service as plans
+from gezinsplan.roles import service as roles
 
 
 def _record(session: Session, actor: Actor, type_: EventType, household: Household) -> None:
@@ -38,6 +40,7 @@ def open_household(session: Session, actor: Actor, data: HouseholdCreate) -> Hou
     session.add(household)
     _record(session, actor, EventType.HOUSEHOLD_OPENED, household)
     session.flush()
+    episodes.start(session, actor, household, data.referral_source, household.opened_at)
     plans.create_plan(session, actor, household)
     session.flush()
     return household
@@ -65,6 +68,8 @@ def close_household(
     reason: str,
     expected: int | None,
 ) -> Household:
+    """Close the file and end the work on it: the episode, every role assignment (so care
+    providers lose their access with their role) and the plan, in this one transaction."""
     if household.status == HouseholdStatus.CLOSED:
         raise Conflict("The household is already closed.")
     household.version = claim_version(session, Household, household.id, expected)
@@ -75,19 +80,28 @@ def close_household(
     household.updated_at = now
     _record(session, actor, EventType.HOUSEHOLD_CLOSED, household)
     session.flush()
+    episodes.end(session, actor, household, reason, now)
+    roles.end_all(session, actor, household, now)
+    plans.close_plan(session, actor, household)
+    session.flush()
     return household
 
 
 def reopen_household(
-    session: Session, actor: Actor, household: Household, expected: int | None
+    session: Session,
+    actor: Actor,
+    household: Household,
+    referral_source: str,
+    expected: int | None,
 ) -> Household:
+    """Start a new episode; the household waits for a regisseur to be assigned again."""
     if household.status == HouseholdStatus.OPEN:
         raise Conflict("The household is already open.")
     household.version = claim_version(session, Household, household.id, expected)
     household.status = HouseholdStatus.OPEN
     household.closing_reason = None
     household.closed_at = None
-    household.updated_at = utcnow()
+    household.updated_at = now = utcnow()
     _record(session, actor, EventType.HOUSEHOLD_REOPENED, household)
     try:
         with session.begin_nested():
@@ -96,4 +110,6 @@ def reopen_household(
         raise Conflict(
             "A member of this household is in another open household; close that one first."
         ) from exc
+    episodes.start(session, actor, household, referral_source, now)
+    session.flush()
     return household

@@ -122,8 +122,9 @@ def paginate(statement: Select[Any], created_at: Any, id_: Any, page: PageReques
     return statement.order_by(created_at, id_).limit(page.limit + 1)
 
 
-def next_cursor(rows: Sequence[Any], page: PageRequest) -> str | None:
+def next_cursor(rows: Sequence[Any], page: PageRequest, order: str = "created_at") -> str | None:
+    """The cursor after the page's last row; ``order`` names the time it was paginated by."""
     if len(rows) <= page.limit:
         return None
     last = rows[page.limit - 1]
-    return Cursor(last.created_at, last.id).encode()
+    return Cursor(getattr(last, order), last.id).encode()

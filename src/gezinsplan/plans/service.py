@@ -177,6 +177,16 @@ def create_plan(session: Session, actor: Actor, household: Household) -> Plan:
     return plan
 
 
+def close_plan(session: Session, actor: Actor, household: Household) -> None:
+    """The household closes: its plan closes with it, as a new version."""
+    plan = repository.get_plan(session, actor, household.id, editable=True)
+    if plan is None or plan.status == PlanStatus.CLOSED:
+        return
+    change = (EventType.PLAN_UPDATED, "plan", plan.id)
+    with _new_version(session, actor, plan, None, change, content=False):
+        plan.status = PlanStatus.CLOSED
+
+
 def to_read(session: Session, actor: Actor, plan: Plan, approval: PlanApproval | None) -> PlanRead:
     """The whole plan: goals in order of creation, each with its actions.
 

@@ -1,5 +1,7 @@
 """Rules for role assignments: one regisseur at a time, handed over in one transaction."""
 
+from datetime import datetime
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,6 +17,7 @@ from gezinsplan.roles.models import RoleAssignment, RoleType
 from gezinsplan.roles.schemas import CareProviderAdd, RegisseurAssign
 
 CONCURRENT_CHANGE = "The regisseur of this household changed meanwhile; read the roles again."
+HOUSEHOLD_CLOSED = "household closed"
 
 
 def _record(session: Session, actor: Actor, type_: EventType, role: RoleAssignment) -> None:
@@ -120,3 +123,20 @@ def end_role(session: Session, actor: Actor, role: RoleAssignment) -> None:
         raise Conflict("This assignment has already ended.")
     _record(session, actor, EventType.ROLE_ENDED, role)
     session.flush()
+
+
+def end_all(session: Session, actor: Actor, household: Household, at: datetime) -> None:
+    """Closing the household ends the work on it: the regisseur's and every care provider's
+    assignment, each with its event."""
+    ended = repository.end_all_active(
+        session, household.id, at=at, by=actor.sub, reason=HOUSEHOLD_CLOSED
+    )
+    for role_id in ended:
+        record_event(
+            session,
+            EventType.ROLE_ENDED,
+            actor=actor,
+            resource_type="role_assignment",
+            resource_id=role_id,
+            household_id=household.id,
+        )

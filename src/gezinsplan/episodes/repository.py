@@ -1,0 +1,50 @@
+"""Queries on episodes, always through the households the actor may see."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from gezinsplan.access.predicates import visible_households
+from gezinsplan.access.scopes import Scope
+from gezinsplan.auth.actor import Actor
+from gezinsplan.episodes.models import Episode
+from gezinsplan.households.models import Household
+from gezinsplan.kit.pagination import PageRequest, paginate
+
+SCOPE = Scope.BASIC
+
+
+def list_visible(
+    session: Session, actor: Actor, household_id: uuid.UUID, page: PageRequest
+) -> Sequence[Episode]:
+    """The household's episodes, oldest first."""
+    statement = (
+        select(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .where(col(Episode.household_id) == household_id, visible_households(actor, SCOPE))
+    )
+    ordered = paginate(statement, col(Episode.opened_at), col(Episode.id), page)
+    return session.scalars(ordered).all()
+
+
+def close_open(
+    session: Session,
+    household_id: uuid.UUID,
+    *,
+    at: datetime,
+    by: str,
+    reason: str,
+) -> bool:
+    """Close the household's open episode; False when it has none (closed meanwhile)."""
+    result = session.execute(
+        update(Episode)
+        .where(col(Episode.household_id) == household_id, col(Episode.closed_at).is_(None))
+        .values(closed_at=at, closed_by=by, closing_reason=reason)
+        .returning(col(Episode.id))
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalar_one_or_none() is not None

@@ -1,0 +1,30 @@
+"""Starting and ending episodes, in the transaction that opens or closes the household."""
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gezinsplan.auth.actor import Actor
+from gezinsplan.episodes import repository
+from gezinsplan.episodes.models import Episode
+from gezinsplan.errors import Conflict
+from gezinsplan.households.models import Household
+
+
+def start(
+    session: Session, actor: Actor, household: Household, referral_source: str, at: datetime
+) -> Episode:
+    """A new episode; the open-episode index refuses a second one for the same household."""
+    episode = Episode(
+        household_id=household.id,
+        opened_at=at,
+        opened_by=actor.sub,
+        referral_source=referral_source,
+    )
+    session.add(episode)
+    return episode
+
+
+def end(session: Session, actor: Actor, household: Household, reason: str, at: datetime) -> None:
+    if not repository.close_open(session, household.id, at=at, by=actor.sub, reason=reason):
+        raise Conflict("The household is already closed.")
