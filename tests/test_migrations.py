@@ -3,7 +3,7 @@ engines, and the constraints the migrations create hold in the database itself."
 
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from gezinsplan.db import make_engine
+from gezinsplan.episodes.models import Episode
+from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
 from gezinsplan.members.models import Member
 from gezinsplan.models import compared, metadata
@@ -32,6 +34,7 @@ from gezinsplan.plans.models import (
     PlanVersion,
 )
 from gezinsplan.plans.schemas import PlanSnapshot
+from gezinsplan.roles.models import RoleAssignment
 from tests.conftest import alembic_config
 
 APP_TABLES = {
@@ -271,6 +274,142 @@ def test_plans_that_existed_before_versions_get_a_snapshot_of_their_current_vers
     assert kept_evaluation.id == evaluation_id
     assert [(o.goal_id, o.outcome) for o in kept_evaluation.outcomes] == [(goal_id, "continue")]
     assert [(s.life_domain, s.score) for s in kept_evaluation.scores] == [("finances", 3)]
+
+
+def test_existing_households_get_their_episodes_and_closed_ones_lose_their_assignments(
+    empty_url: str, engine: Engine
+) -> None:
+    """From the previous head with data: the events and the row give each household's
+    episodes; what the history did not record is ``unknown`` or null, never invented."""
+    config = alembic_config(empty_url)
+    command.upgrade(config, "0009")
+    start = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+    def at(days: int) -> datetime:
+        return start + timedelta(days=days)
+
+    organization_id = uuid.uuid4()
+    never_reopened, reopened_and_closed, reopened_open, without_events = (
+        uuid.uuid4() for _ in range(4)
+    )
+    rows = {
+        # (status, closing_reason, opened_at, closed_at, updated_at)
+        never_reopened: ("open", None, at(0), None, at(0)),
+        reopened_and_closed: ("closed", "moved_away", at(0), at(40), at(40)),
+        reopened_open: ("open", None, at(0), None, at(30)),
+        without_events: ("closed", "goals_achieved", at(0), at(50), at(50)),
+    }
+    history = {
+        never_reopened: [("household.opened", 0)],
+        reopened_and_closed: [
+            ("household.opened", 0),
+            ("household.closed", 10),
+            ("household.reopened", 20),
+            ("household.closed", 40),
+        ],
+        reopened_open: [
+            ("household.opened", 0),
+            ("household.closed", 10),
+            ("household.reopened", 30),
+        ],
+    }
+    roles = RoleAssignment.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(
+            insert(organizations).values(
+                id=organization_id,
+                kind="municipality",
+                name="Gemeente Zwolle",
+                municipality_code="0193",
+                version=1,
+                created_at=start,
+                updated_at=start,
+            )
+        )
+        for household_id, (status, reason, opened, closed, updated) in rows.items():
+            connection.execute(
+                insert(households).values(
+                    id=household_id,
+                    municipality_code="0193",
+                    name="Gezin",
+                    status=status,
+                    closing_reason=reason,
+                    opened_at=opened,
+                    closed_at=closed,
+                    version=1,
+                    created_at=opened,
+                    updated_at=updated,
+                )
+            )
+        for household_id, events in history.items():
+            for type_, day in events:
+                connection.execute(
+                    insert(Event.__table__).values(  # type: ignore[attr-defined]
+                        type=type_,
+                        occurred_at=at(day) + timedelta(seconds=1),
+                        household_id=household_id,
+                        resource_type="household",
+                        resource_id=household_id,
+                    )
+                )
+        for household_id, role_type, sub in [
+            (reopened_and_closed, "regisseur", "anna"),
+            (reopened_and_closed, "care_provider", None),
+            (never_reopened, "regisseur", "bart"),
+        ]:
+            connection.execute(
+                insert(roles).values(
+                    id=uuid.uuid4(),
+                    household_id=household_id,
+                    role_type=role_type,
+                    organization_id=organization_id,
+                    professional_sub=sub,
+                    started_at=at(21),
+                    started_by="tester",
+                    created_at=at(21),
+                )
+            )
+
+    command.upgrade(config, "0010")
+
+    episodes = Episode.__table__  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        found: dict[uuid.UUID, list[tuple[Any, ...]]] = {}
+        for row in connection.execute(
+            select(
+                episodes.c.household_id,
+                episodes.c.opened_at,
+                episodes.c.closed_at,
+                episodes.c.closing_reason,
+                episodes.c.referral_source,
+                episodes.c.opened_by,
+                episodes.c.closed_by,
+            ).order_by(episodes.c.opened_at)
+        ):
+            opened = row.opened_at.replace(tzinfo=UTC)
+            closed = row.closed_at and row.closed_at.replace(tzinfo=UTC)
+            assert (row.referral_source, row.opened_by, row.closed_by) == ("unknown", None, None)
+            found.setdefault(row.household_id, []).append((opened, closed, row.closing_reason))
+        ended = {
+            row.household_id: (row.ended_at and row.ended_at.replace(tzinfo=UTC), row.end_reason)
+            for row in connection.execute(select(roles))
+        }
+        still_active = connection.scalar(
+            select(func.count()).select_from(roles).where(roles.c.ended_at.is_(None))
+        )
+    second = timedelta(seconds=1)
+    assert found == {
+        never_reopened: [(at(0), None, None)],
+        reopened_and_closed: [
+            (at(0), at(10) + second, "unknown"),
+            (at(20) + second, at(40), "moved_away"),
+        ],
+        reopened_open: [(at(0), at(10) + second, "unknown"), (at(30) + second, None, None)],
+        without_events: [(at(0), at(50), "goals_achieved")],
+    }
+    assert ended[reopened_and_closed] == (at(40), "household closed")
+    assert ended[never_reopened] == (None, None)
+    assert still_active == 1
 
 
 def test_migration_files_are_date_prefixed_and_form_one_line() -> None:

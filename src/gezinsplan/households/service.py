@@ -81,8 +81,9 @@ def close_household(
     _record(session, actor, EventType.HOUSEHOLD_CLOSED, household)
     session.flush()
     episodes.end(session, actor, household, reason, now)
-    roles.end_all(session, actor, household, now)
+    # The plan first: a regisseur closing the file reads it through their own assignment.
     plans.close_plan(session, actor, household)
+    roles.end_all(session, actor, household, now)
     session.flush()
     return household
 
