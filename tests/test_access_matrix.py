@@ -681,6 +681,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("PATCH", H): write(BASIC, fixed({"name": "Gezin Matrix"}), "household"),
     ("POST", f"{H}/close"): write(BASIC, fixed({"closingReason": "other"})),
     ("POST", f"{H}/reopen"): write(BASIC, fixed({"referralSource": "self"})),
+    ("GET", f"{H}/episodes"): read(BASIC),
     ("GET", f"{H}/members"): read(BASIC),
     ("POST", f"{H}/members"): write(
         BASIC,
