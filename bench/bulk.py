@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from bench import generate
 from gezinsplan.db import make_engine
+from gezinsplan.kit import clock
 from gezinsplan.models import metadata
 
 PUSH_SIZE = 1000
@@ -92,7 +93,7 @@ def provider_goals(url: str) -> list[tuple[uuid.UUID, uuid.UUID]]:
 
 
 def _updates(goals: list[tuple[uuid.UUID, uuid.UUID]], prefix: str, n: int) -> list[dict[str, Any]]:
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (clock.today() - timedelta(days=1)).isoformat()
     return [
         {
             "householdId": str(goals[i % len(goals)][0]),

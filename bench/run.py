@@ -28,7 +28,7 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ from bench import (
 from gezinsplan.auth.tokens import mint
 from gezinsplan.config import Settings
 from gezinsplan.db import make_engine
+from gezinsplan.kit import clock
 from gezinsplan.models import metadata
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -452,7 +453,7 @@ def main() -> None:
         "bulk_rows": env_int("BENCH_BULK_ROWS", 20_000),
         "indication_rows": env_int("BENCH_INDICATION_ROWS", 100_000),
         "results_dir": ROOT / "bench" / "results",
-        "stem": f"{date.today().isoformat()}-{machine.commit(ROOT)[:7]}",
+        "stem": f"{clock.today().isoformat()}-{machine.commit(ROOT)[:7]}",
         "profile": None,
     }
     want_profile = os.environ.get("BENCH_PROFILE", "1") == "1"

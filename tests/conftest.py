@@ -9,9 +9,11 @@ fresh temporary directory and stops it at the end, failed run or not.
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from sqlalchemy.engine import Connection, make_url
 
 from gezinsplan.config import Settings
 from gezinsplan.db import make_engine, make_session_factory
+from gezinsplan.kit import clock as app_clock
 from gezinsplan.main import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +35,53 @@ ENGINES = ("sqlite", "postgresql")
 TEST_SECRET = "test-secret-" + "x" * 40
 
 Token = Callable[..., dict[str, str]]
+
+
+class Clock:
+    """The instant ``gezinsplan.kit.clock`` reports during one test, and so its date.
+
+    Pinned when the test starts, so a test sees one Dutch "today" even when the run crosses
+    midnight; ``set`` and ``advance`` move it. Each reading is a microsecond after the one
+    before, so rows made in one test keep their creation order (lists sort by ``created_at``)
+    as they do under a real clock. Bearer tokens do not follow it: they are minted and checked
+    on the system clock (``auth.tokens.mint``), so a test that moves this clock to another
+    day still has valid tokens.
+    """
+
+    TICK = timedelta(microseconds=1)
+
+    def __init__(self, instant: datetime) -> None:
+        self._instant = instant
+        self._lock = threading.Lock()  # the app reads it from the test client's thread
+
+    def now(self) -> datetime:
+        """The next reading: what ``kit.clock.utcnow`` returns while this clock is pinned."""
+        with self._lock:
+            instant = self._instant
+            self._instant += self.TICK
+        return instant
+
+    def set(self, instant: datetime) -> None:
+        if instant.tzinfo is None:
+            raise ValueError("the clock is set to an aware instant, such as one in UTC")
+        with self._lock:
+            self._instant = instant.astimezone(UTC)
+
+    def advance(self, by: timedelta) -> None:
+        with self._lock:
+            self._instant += by
+
+    def today(self) -> date:
+        """The Dutch date, as the application sees it now."""
+        return app_clock.today()
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Every test runs on a pinned clock; by default at the real instant it started."""
+    pinned = Clock(datetime.now(UTC))
+    monkeypatch.setattr(app_clock, "_now", pinned.now)
+    return pinned
 
 
 def alembic_config(url: str) -> Config:

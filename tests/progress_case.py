@@ -6,11 +6,12 @@ care (Jeugdhulp IJsselland) has the parenting goal and a role; the housing goal 
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from gezinsplan.kit.clock import today
 from tests.conftest import Directory, Token
 
 API = "/api/v1"
@@ -77,7 +78,7 @@ def build_case(
 
 
 def report(text: str = "Betaalplan loopt.", **changes: Any) -> dict[str, Any]:
-    return {"text": text, "reportedOn": (date.today() - timedelta(days=1)).isoformat()} | changes
+    return {"text": text, "reportedOn": (today() - timedelta(days=1)).isoformat()} | changes
 
 
 def item(case: Case, external_id: str, domain: str = "finances", **changes: Any) -> dict[str, Any]:
@@ -117,7 +118,7 @@ def give_consent(
         "categories": categories,
         "lifeDomains": list(domains),
         "purpose": "Voortgang volgen",
-        "validFrom": date.today().isoformat(),
+        "validFrom": today().isoformat(),
         "givenByMemberId": parent,
     }
     return str(post(client, f"{case.base}/consents", body, case.toegang)["id"])

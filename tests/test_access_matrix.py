@@ -17,7 +17,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -32,7 +32,7 @@ from sqlmodel import Session
 
 from gezinsplan.access.guard import unguarded_routes
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
-from gezinsplan.kit.clock import utcnow
+from gezinsplan.kit.clock import today, utcnow
 from gezinsplan.roles.models import RoleAssignment
 from tests.access_oracle import (
     ACCESS_LOG,
@@ -64,7 +64,6 @@ from tests.conftest import Token
 
 API = "/api/v1"
 H = f"{API}/households/{{household_id}}"
-TODAY = date.today()
 FINANCES, PARENTING, HOUSING = "finances", "parenting", "housing"
 DOMAINS = (FINANCES, PARENTING, HOUSING)
 PROBLEM = "application/problem+json"
@@ -388,7 +387,7 @@ class Seeder:
         for domain, goal in goals.items():
             body = {
                 "text": self.canary(key, PROGRESS, f"report-{domain}", domain=domain),
-                "reportedOn": (TODAY - timedelta(days=1)).isoformat(),
+                "reportedOn": (today() - timedelta(days=1)).isoformat(),
             }
             url = f"{base}/plan/goals/{goal}/progress"
             found[domain] = _send(self.client, "POST", url, headers, body).json()["id"]
@@ -396,7 +395,7 @@ class Seeder:
 
     def evaluation(self, key: str, base: str, headers: Headers, goals: dict[str, str]) -> str:
         body = {
-            "evaluatedOn": (TODAY - timedelta(days=1)).isoformat(),
+            "evaluatedOn": (today() - timedelta(days=1)).isoformat(),
             "summary": self.canary(key, PLAN, "evaluation"),
             "outcomes": [
                 {
@@ -443,13 +442,13 @@ class Seeder:
         ids, facts = [], []
         for wish in plan.consents:
             grantee = self.world.orgs[wish.org]
-            until = None if wish.valid_until is None else TODAY + timedelta(wish.valid_until)
+            until = None if wish.valid_until is None else today() + timedelta(wish.valid_until)
             body = {
                 "granteeOrganizationId": grantee,
                 "categories": list(wish.categories),
                 "lifeDomains": list(wish.domains),
                 "purpose": self.canary(plan.key, CONSENTS, f"purpose-{wish.org}", grantee=grantee),
-                "validFrom": (TODAY + timedelta(wish.valid_from)).isoformat(),
+                "validFrom": (today() + timedelta(wish.valid_from)).isoformat(),
                 "validUntil": None if until is None else until.isoformat(),
                 "givenByMemberId": parent,
             }
@@ -464,7 +463,7 @@ class Seeder:
                     org=grantee,
                     categories=frozenset(wish.categories),
                     domains=frozenset(wish.domains),
-                    valid_from=TODAY + timedelta(wish.valid_from),
+                    valid_from=today() + timedelta(wish.valid_from),
                     valid_until=until,
                     withdrawn=wish.withdraw,
                 )
@@ -628,7 +627,7 @@ def _consent(w: World, h: Seed) -> Json:
         "granteeOrganizationId": w.orgs["spare"],
         "categories": [BASIC],
         "purpose": "Matrix",
-        "validFrom": TODAY.isoformat(),
+        "validFrom": today().isoformat(),
         "givenByMemberId": h.parent,
     }
 
@@ -640,7 +639,7 @@ def _push(w: World, h: Seed) -> Json:
         "goalId": h.goals[FINANCES],
         "externalId": "matrix",
         "text": "Matrix",
-        "reportedOn": TODAY.isoformat(),
+        "reportedOn": today().isoformat(),
     }
     return {"updates": [item]}
 
@@ -725,7 +724,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("POST", f"{H}/plan/evaluations"): write(
         PLAN,
         lambda _w, h: {
-            "evaluatedOn": TODAY.isoformat(),
+            "evaluatedOn": today().isoformat(),
             "outcomes": [{"goalId": h.goals[FINANCES], "outcome": "achieved"}],
         },
         "plan",
@@ -763,7 +762,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("GET", f"{API}/indications"): Op("municipal_system"),
     ("GET", f"{API}/audit/verify"): Op("privacy_officer"),
     ("POST", f"{H}/plan/goals/{{goal_id}}/progress"): Op(
-        "report", PROGRESS, fixed({"text": "Matrix", "reportedOn": TODAY.isoformat()})
+        "report", PROGRESS, lambda _w, _h: {"text": "Matrix", "reportedOn": today().isoformat()}
     ),
     ("GET", f"{H}/progress"): read(PROGRESS),
     ("GET", f"{H}/progress/{{progress_id}}"): read(PROGRESS),
@@ -884,7 +883,7 @@ class Probe:
             self.visible[actor] = (
                 frozenset()
                 if facts is None
-                else visible_canaries(facts, self.facts, self.canaries, TODAY)
+                else visible_canaries(facts, self.facts, self.canaries, today())
             )
         return self.visible[actor]
 
@@ -954,7 +953,7 @@ class Probe:
         if facts is None or household not in self.facts or "lifeDomain" not in answer.text:
             return
         for domain in _life_domains(answer.json()):
-            if not sees_domain(facts, self.facts[household], domain, TODAY):
+            if not sees_domain(facts, self.facts[household], domain, today()):
                 self.leaks.append(f"{request.label()} -> {answer.status}: lifeDomain {domain}")
 
 
@@ -1043,7 +1042,7 @@ def reachable(
             if not may_report(actor, facts, thing.assignee):
                 continue
         elif thing.domain is not None and not sees_domain(
-            actor, facts, thing.domain, TODAY, thing.category
+            actor, facts, thing.domain, today(), thing.category
         ):
             continue
         if thing.kind == "action" and (
@@ -1083,7 +1082,7 @@ def granted_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
         return whole_file(actor, facts) or works_here(actor, facts)
     if op.rule == "write":
         return may_write(actor, facts, op.scope)
-    return may_read(actor, facts, op.scope, TODAY)
+    return may_read(actor, facts, op.scope, today())
 
 
 def run_household_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op) -> None:
@@ -1233,7 +1232,7 @@ def check_listing(probe: Probe, request: Request, actor: ActorFacts) -> None:
         return
     listed = {item["id"] for item in answer.json()["items"]}
     seeds = probe.world.households.values()
-    visible = {s.id for s in seeds if may_read(actor, s.facts, BASIC, TODAY)}
+    visible = {s.id for s in seeds if may_read(actor, s.facts, BASIC, today())}
     if not listed <= visible:
         probe.fail(request, f"at most {sorted(visible)}", answer)
     if "regisseur" in filters:
@@ -1363,8 +1362,8 @@ def insert_configuration(
             grantee = mine if drawn.mine else theirs
             purpose = f"CANARY-A-consents-drawn-{n}"
             tags[purpose] = Tag("A", CONSENTS, grantee=grantee)
-            start = TODAY + timedelta(drawn.valid_from)
-            until = None if drawn.valid_until is None else TODAY + timedelta(drawn.valid_until)
+            start = today() + timedelta(drawn.valid_from)
+            until = None if drawn.valid_until is None else today() + timedelta(drawn.valid_until)
             consent = Consent(
                 household_id=uuid.UUID(seed.id),
                 grantee_organization_id=uuid.UUID(grantee),
@@ -1417,10 +1416,10 @@ def check_configuration(probe: Probe, world: World, facts: HouseholdFacts) -> No
     ]
     for scope, suffix, domain in reads:
         request = Request("hypo", "GET", base + suffix)
-        if not may_read(actor, facts, scope, TODAY):
+        if not may_read(actor, facts, scope, today()):
             missing = f"/plan/goals/{world.random}" if domain else suffix
             probe.expect_like(request, Request("hypo", "GET", nowhere + missing))
-        elif domain is not None and not sees_domain(actor, facts, domain, TODAY):
+        elif domain is not None and not sees_domain(actor, facts, domain, today()):
             reference = f"{base}/plan/goals/{world.random}"
             probe.expect_like(request, Request("hypo", "GET", reference))
         else:
@@ -1429,7 +1428,7 @@ def check_configuration(probe: Probe, world: World, facts: HouseholdFacts) -> No
             check_complete(probe, request, answer)
     listing = probe.expect(Request("hypo", "GET", f"{API}/households"), 200)
     listed = {item["id"] for item in listing.json()["items"]}
-    if listed != ({seed.id} if may_read(actor, facts, BASIC, TODAY) else set()):
+    if listed != ({seed.id} if may_read(actor, facts, BASIC, today()) else set()):
         probe.fail(Request("hypo", "GET", f"{API}/households"), "A listed iff basic", listing)
 
 

@@ -117,3 +117,70 @@ def test_the_lint_sees_a_query_without_the_predicate() -> None:
     assert isinstance(function, ast.FunctionDef)
     with pytest.raises(AssertionError, match="without access"):
         test_repository_reads_of_case_data_apply_the_access_predicate("x.leak", function)
+
+
+# The clock: every instant and date comes from kit.clock, so dates are Dutch and tests can pin
+# them. These calls read the machine's clock behind its back: its local date, a naive time.
+ROOT = SRC.parent.parent
+CLOCK = SRC / "kit" / "clock.py"
+CLOCK_READERS = {"date": {"today"}, "datetime": {"today", "now", "utcnow", "utcfromtimestamp"}}
+
+
+def python_files() -> list[Path]:
+    found = [
+        path
+        for part in ("src", "tests", "bench", "migrations")
+        for path in (ROOT / part).rglob("*.py")
+    ]
+    return sorted(path for path in found if path != CLOCK)
+
+
+def clock_readings(tree: ast.AST) -> list[str]:
+    """Calls such as ``date.today()``, with their line; ``datetime.now(tz)`` is allowed."""
+    found = []
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+            continue
+        owner = call.func.value  # date, datetime, or datetime.date / datetime.datetime
+        owner_name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", "")
+        method = call.func.attr
+        if method not in CLOCK_READERS.get(owner_name, set()):
+            continue
+        if method == "now" and (call.args or any(k.arg == "tz" for k in call.keywords)):
+            continue
+        found.append(f"line {call.lineno}: {owner_name}.{method}()")
+    return found
+
+
+@pytest.mark.parametrize("path", python_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_times_and_dates_come_from_the_clock(path: Path) -> None:
+    found = clock_readings(ast.parse(path.read_text()))
+    assert not found, (
+        f"{path.name} reads the machine's clock ({'; '.join(found)}); use "
+        "gezinsplan.kit.clock (utcnow, today), and in tests the clock fixture"
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "date.today()",
+        "datetime.date.today()",
+        "datetime.today()",
+        "datetime.now()",
+        "datetime.datetime.now()",
+        "datetime.utcnow()",
+    ],
+)
+def test_the_lint_sees_a_date_or_time_from_the_machine(tmp_path: Path, call: str) -> None:
+    planted = tmp_path / "planted.py"
+    planted.write_text(
+        f"import datetime\nfrom datetime import date\n\n\ndef due():\n    return {call}\n"
+    )
+    with pytest.raises(AssertionError, match="reads the machine's clock"):
+        test_times_and_dates_come_from_the_clock(planted)
+
+
+def test_the_lint_lets_an_aware_instant_pass() -> None:
+    source = "datetime.now(UTC)\ndatetime.now(tz=UTC)\nclock.today()\nclock.utcnow()\n"
+    assert clock_readings(ast.parse(source)) == []

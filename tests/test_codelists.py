@@ -34,7 +34,7 @@ from gezinsplan.openapi import OPENAPI_PATH
 from gezinsplan.organizations.models import OrganizationKind
 from gezinsplan.plans.models import ApprovalMethod, GoalStatus, Performer, PlanStatus
 from gezinsplan.roles.models import RoleType
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, Clock
 
 API = "/api/v1"
 CODELISTS = f"{API}/codelists"
@@ -578,7 +578,7 @@ def test_a_filter_outside_its_list_is_422(
 
 
 def test_member_action_plan_and_evaluation_codes_are_checked(
-    client: TestClient, toegang: dict[str, str], household: dict[str, Any]
+    client: TestClient, toegang: dict[str, str], household: dict[str, Any], clock: Clock
 ) -> None:
     base = f"{API}/households/{household['id']}"
     member = {
@@ -604,7 +604,7 @@ def test_member_action_plan_and_evaluation_codes_are_checked(
     assert "action-performers" in problem_for(response, "body:performer")
 
     evaluation = {
-        "evaluatedOn": date.today().isoformat(),
+        "evaluatedOn": clock.today().isoformat(),
         "outcomes": [{"goalId": goal.json()["id"], "outcome": "meh"}],
         "scores": [{"lifeDomain": "finances", "score": 9}],
     }
@@ -703,13 +703,14 @@ def test_an_expired_code_is_refused_but_stored_data_still_reads(
     toegang: dict[str, str],
     household: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
+    clock: Clock,
 ) -> None:
     hid = household["id"]
     stored = add_goal(client, toegang, hid, lifeDomain="school")
     assert stored.status_code == 201, stored.text
 
     replace_entry(
-        monkeypatch, "life-domains", "school", valid_until=date.today() - timedelta(days=1)
+        monkeypatch, "life-domains", "school", valid_until=clock.today() - timedelta(days=1)
     )
     response = add_goal(client, toegang, hid, lifeDomain="school")
     assert "life-domains" in problem_for(response, "body:lifeDomain")
@@ -728,7 +729,7 @@ def test_an_expired_code_is_refused_but_stored_data_still_reads(
     assert changed.json()["lifeDomain"] == "school"
     entries = client.get(f"{CODELISTS}/life-domains", headers=toegang).json()["entries"]
     assert [e["validUntil"] for e in entries if e["code"] == "school"] == [
-        (date.today() - timedelta(days=1)).isoformat()
+        (clock.today() - timedelta(days=1)).isoformat()
     ]
 
 
@@ -737,10 +738,11 @@ def test_a_code_not_yet_valid_is_refused(
     toegang: dict[str, str],
     household: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
+    clock: Clock,
 ) -> None:
     url = f"{API}/households/{household['id']}/close"
     replace_entry(
-        monkeypatch, "closing-reasons", "moved_away", valid_from=date.today() + timedelta(days=1)
+        monkeypatch, "closing-reasons", "moved_away", valid_from=clock.today() + timedelta(days=1)
     )
     response = client.post(url, json={"closingReason": "moved_away"}, headers=toegang)
     assert "closing-reasons" in problem_for(response, "body:closingReason")

@@ -1,7 +1,7 @@
 """The family's consent: recorded with its giver, withdrawn with history kept."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +11,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import col
 
 from gezinsplan.events.models import Event
-from tests.conftest import Directory
+from gezinsplan.kit.clock import today
+from tests.conftest import Clock, Directory
 
 API = "/api/v1"
 
@@ -42,8 +43,8 @@ def consent_body(directory: Directory, giver: dict[str, Any], **changes: Any) ->
         "categories": ["basic", "plan"],
         "lifeDomains": ["finances"],
         "purpose": "Schuldhulpverlening",
-        "validFrom": date.today().isoformat(),
-        "validUntil": (date.today() + timedelta(days=365)).isoformat(),
+        "validFrom": today().isoformat(),
+        "validUntil": (today() + timedelta(days=365)).isoformat(),
         "givenByMemberId": giver["id"],
     } | changes
 
@@ -108,8 +109,9 @@ def test_the_status_follows_the_validity_dates(
     valid_from: timedelta,
     valid_until: timedelta | None,
     status: str,
+    clock: Clock,
 ) -> None:
-    today = date.today()
+    today = clock.today()
     body = consent_body(
         directory,
         parent,

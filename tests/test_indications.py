@@ -7,7 +7,7 @@ the member is added) and to providers by AGB code; reading is gated by the famil
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from gezinsplan.events.models import Event
 from gezinsplan.indications.models import Indication
-from tests.conftest import Directory, Token
+from tests.conftest import Clock, Directory, Token
 
 API = "/api/v1"
 SYNC = f"{API}/indications"
@@ -278,6 +278,7 @@ def test_care_providers_read_indications_only_with_consent(
     token: Token,
     household: dict[str, Any],
     directory: Directory,
+    clock: Clock,
 ) -> None:
     base = f"{API}/households/{household['id']}"
     sanne = add_member(client, toegang, household["id"], SANNE, isGuardian=True)
@@ -293,7 +294,7 @@ def test_care_providers_read_indications_only_with_consent(
             "granteeOrganizationId": directory.debt_help,
             "categories": categories,
             "purpose": "Schuldhulp",
-            "validFrom": datetime.now(UTC).date().isoformat(),
+            "validFrom": clock.today().isoformat(),
             "givenByMemberId": sanne["id"],
         }
         response = client.post(f"{base}/consents", json=body, headers=toegang)
@@ -312,10 +313,10 @@ def test_care_providers_read_indications_only_with_consent(
 
 
 def test_reconciliation_pages_in_change_order_from_changed_since(
-    client: TestClient, system: dict[str, str], municipalities: list[str]
+    client: TestClient, system: dict[str, str], municipalities: list[str], clock: Clock
 ) -> None:
     sync(client, system, *[record(f"TW-{n}") for n in range(5)])
-    start = datetime.now(UTC)
+    start = clock.now()
     sync(client, system, record("TW-1", volume=9), record("TW-3", volume=9))
     seen, cursor = [], None
     while True:

@@ -12,8 +12,9 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import gezinsplan.models  # noqa: F401 - every table in the metadata
+from gezinsplan.kit.clock import today
 from gezinsplan.members.models import Member
-from tests.conftest import Token
+from tests.conftest import Clock, Token
 
 HOUSEHOLDS = "/api/v1/households"
 PROBLEM = "application/problem+json"
@@ -83,8 +84,8 @@ def assert_invalid(response: Any, name: str) -> None:
 
 def years_ago(years: int) -> date:
     """A birth date exactly ``years`` years ago (no leap-day trouble: day 1 of this month)."""
-    today = date.today()
-    return date(today.year - years, today.month, 1)
+    day = today()
+    return date(day.year - years, day.month, 1)
 
 
 # --- adding ----------------------------------------------------------------------------------
@@ -136,8 +137,8 @@ def test_an_invalid_bsn_is_422_naming_it(
 @pytest.mark.parametrize(
     "birth_date",
     [
-        (date.today() + timedelta(days=1)).isoformat(),
-        (date.today() + timedelta(days=3650)).isoformat(),
+        timedelta(days=1),  # days from today
+        timedelta(days=3650),
         "1899-12-31",
         "2020-02-30",
         "12-04-1986",
@@ -149,8 +150,11 @@ def test_an_impossible_birth_date_is_422(
     toegang: dict[str, str],
     household: dict[str, Any],
     connection: Connection,
-    birth_date: str,
+    clock: Clock,
+    birth_date: str | timedelta,
 ) -> None:
+    if isinstance(birth_date, timedelta):
+        birth_date = (clock.today() + birth_date).isoformat()
     before = member_rows(connection)
     response = client.post(
         members_url(household), json=person(birthDate=birth_date), headers=toegang

@@ -3,7 +3,7 @@ access team or the regisseur on the family's behalf; bound to one version, which
 shows is no longer current once it changes."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import col
 
 from gezinsplan.events.models import Event
-from tests.conftest import Directory, Token
+from tests.conftest import Clock, Directory, Token
 from tests.test_consents import add_member, consent_body
 
 API = "/api/v1"
@@ -50,6 +50,7 @@ def test_a_resident_approves_the_current_version_digitally_in_their_own_name(
     toegang: Headers,
     sanne: Headers,
     family: dict[str, Any],
+    clock: Clock,
 ) -> None:
     before = client.get(f"{family['base']}/plan", headers=sanne)
     assert before.json()["approval"] is None
@@ -61,7 +62,7 @@ def test_a_resident_approves_the_current_version_digitally_in_their_own_name(
         "planVersion": 1,
         "memberId": family["parent"],
         "method": "digital",
-        "approvedOn": date.today().isoformat(),
+        "approvedOn": clock.today().isoformat(),
         "current": True,
         "recordedBy": {"name": None, "organizationId": None},
         "createdAt": None,
@@ -71,7 +72,7 @@ def test_a_resident_approves_the_current_version_digitally_in_their_own_name(
     assert after.headers["etag"] == before.headers["etag"] == response.headers["etag"]
     assert after.json()["approval"] == {
         "planVersion": 1,
-        "approvedOn": date.today().isoformat(),
+        "approvedOn": clock.today().isoformat(),
         "method": "digital",
         "current": True,
     }
@@ -95,9 +96,9 @@ def test_a_resident_approves_the_current_version_digitally_in_their_own_name(
 
 @pytest.mark.parametrize("method", ["paper", "verbal", "digital"])
 def test_the_access_team_records_an_approval_on_the_familys_behalf(
-    client: TestClient, toegang: Headers, family: dict[str, Any], method: str
+    client: TestClient, toegang: Headers, family: dict[str, Any], method: str, clock: Clock
 ) -> None:
-    given = (date.today() - timedelta(days=3)).isoformat()
+    given = (clock.today() - timedelta(days=3)).isoformat()
     response = approve(
         client,
         family,
@@ -242,7 +243,7 @@ def test_a_professional_names_the_member(
 
 
 def test_the_plan_shows_the_approval_is_no_longer_current_after_a_change(
-    client: TestClient, toegang: Headers, sanne: Headers, family: dict[str, Any]
+    client: TestClient, toegang: Headers, sanne: Headers, family: dict[str, Any], clock: Clock
 ) -> None:
     base = family["base"]
     approved = approve(client, family, sanne, planVersion=1, method="digital")
@@ -256,7 +257,7 @@ def test_the_plan_shows_the_approval_is_no_longer_current_after_a_change(
     assert plan["version"] == 2
     assert plan["approval"] == {
         "planVersion": 1,
-        "approvedOn": date.today().isoformat(),
+        "approvedOn": clock.today().isoformat(),
         "method": "digital",
         "current": False,
     }

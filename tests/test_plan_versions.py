@@ -5,7 +5,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import col
 
 from gezinsplan.plans.models import PlanVersion
-from tests.conftest import Directory, Token
+from tests.conftest import Clock, Directory, Token
 from tests.test_consents import add_member, consent_body
 
 API = "/api/v1"
@@ -88,7 +88,7 @@ def change(field: str, before: Any, after: Any) -> dict[str, Any]:
 
 
 def test_every_version_and_every_diff_reads_back_exactly(
-    client: TestClient, wim: Headers, base: str
+    client: TestClient, wim: Headers, base: str, clock: Clock
 ) -> None:
     seen = {1: capture(client, base, wim)}
 
@@ -112,7 +112,7 @@ def test_every_version_and_every_diff_reads_back_exactly(
     )["id"]
     step("PATCH", f"/goals/{first}/actions/{action}", {"done": True})
     step("DELETE", f"/goals/{second}")
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (clock.today() - timedelta(days=1)).isoformat()
     step(
         "POST",
         "/evaluations",
@@ -278,7 +278,7 @@ def kept_versions(connection: Connection, plan_id: str) -> list[int]:
 
 
 def test_every_plan_changing_route_keeps_a_new_version(
-    app: FastAPI, client: TestClient, connection: Connection, wim: Headers, base: str
+    app: FastAPI, client: TestClient, connection: Connection, wim: Headers, base: str, clock: Clock
 ) -> None:
     plan_id = client.get(base, headers=wim).json()["id"]
     ids: dict[str, str] = {}
@@ -293,7 +293,7 @@ def test_every_plan_changing_route_keeps_a_new_version(
             lambda: {"description": "Bellen.", "performer": "professional"},
         ),
         ("PATCH", "/goals/{goal_id}/actions/{action_id}", lambda: {"done": True}),
-        ("POST", "/evaluations", lambda: {"evaluatedOn": date.today().isoformat()}),
+        ("POST", "/evaluations", lambda: {"evaluatedOn": clock.today().isoformat()}),
         ("DELETE", "/goals/{goal_id}", lambda: None),
     ]
     assert {(method, PLAN + path) for method, path, _ in steps} == plan_changing_routes(app)
@@ -330,6 +330,7 @@ def test_a_care_provider_sees_no_hidden_goal_in_any_version_entry_or_diff(
     household: dict[str, Any],
     directory: Directory,
     base: str,
+    clock: Clock,
 ) -> None:
     home = f"{API}/households/{household['id']}"
     parent = add_member(client, household["id"], wim)
@@ -367,7 +368,7 @@ def test_a_care_provider_sees_no_hidden_goal_in_any_version_entry_or_diff(
         f"{base}/evaluations",
         wim,
         {
-            "evaluatedOn": (date.today() - timedelta(days=1)).isoformat(),
+            "evaluatedOn": (clock.today() - timedelta(days=1)).isoformat(),
             "outcomes": [
                 {"goalId": shown, "outcome": "continue", "note": "SHOWN-note"},
                 {"goalId": hidden, "outcome": "continue", "note": "HIDDEN-note"},

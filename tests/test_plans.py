@@ -1,7 +1,7 @@
 """The plan: one per household, goals, actions and evaluations, all behind the plan's ETag."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from sqlmodel import col
 from gezinsplan.events.models import Event
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.plans.models import Goal, Plan
-from tests.conftest import Directory
+from tests.conftest import Clock, Directory
 
 API = "/api/v1"
 GOAL = {
@@ -322,7 +322,7 @@ def test_actions_name_a_performer_that_exists_here(
 @pytest.mark.parametrize(
     "body",
     [
-        {"evaluatedOn": (date.today() + timedelta(days=1)).isoformat()},
+        {"evaluatedOn": timedelta(days=1)},  # days from today
         {
             "evaluatedOn": "2026-10-01",
             "outcomes": [{"goalId": str(uuid.uuid4()), "outcome": "stop"}],
@@ -339,8 +339,12 @@ def test_actions_name_a_performer_that_exists_here(
     ],
 )
 def test_a_bad_evaluation_is_refused_and_stores_nothing(
-    client: TestClient, toegang: dict[str, str], base: str, body: dict[str, Any]
+    client: TestClient, toegang: dict[str, str], base: str, clock: Clock, body: dict[str, Any]
 ) -> None:
+    body = {
+        name: (clock.today() + value).isoformat() if isinstance(value, timedelta) else value
+        for name, value in body.items()
+    }
     response = client.post(f"{base}/evaluations", json=body, headers=toegang)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"

@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy import Engine, text
 from gezinsplan.auth.tokens import mint
 from gezinsplan.config import Settings
 from gezinsplan.db import make_engine
+from gezinsplan.kit.clock import today
 from gezinsplan.main import create_app
 from tests.conftest import TEST_SECRET, alembic_config
 from tests.server_process import ServerProcess
@@ -112,7 +113,7 @@ def _seed(engine: Engine, settings: Settings) -> Seeded:
 
 
 def _batches(seeded: Seeded) -> list[tuple[str, dict[str, Any]]]:
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (today() - timedelta(days=1)).isoformat()
     batches = []
     for b in range(BATCHES):
         updates = []

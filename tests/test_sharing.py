@@ -6,13 +6,13 @@ its consent names, and the response says so in its ``visibility``.
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Directory, Token
+from tests.conftest import Clock, Directory, Token
 from tests.test_consents import add_member, consent_body
 
 API = "/api/v1"
@@ -44,7 +44,11 @@ def _goal(client: TestClient, base: str, headers: dict[str, str], domain: str) -
 
 @pytest.fixture
 def case(
-    client: TestClient, toegang: dict[str, str], household: dict[str, Any], directory: Directory
+    client: TestClient,
+    toegang: dict[str, str],
+    household: dict[str, Any],
+    directory: Directory,
+    clock: Clock,
 ) -> Case:
     base = f"{API}/households/{household['id']}"
     parent = add_member(client, household["id"], toegang)
@@ -53,7 +57,7 @@ def case(
     evaluation = client.post(
         f"{base}/plan/evaluations",
         json={
-            "evaluatedOn": (date.today() - timedelta(days=1)).isoformat(),
+            "evaluatedOn": (clock.today() - timedelta(days=1)).isoformat(),
             "outcomes": [
                 {"goalId": finances["id"], "outcome": "continue"},
                 {"goalId": parenting["id"], "outcome": "continue"},
@@ -194,8 +198,9 @@ def test_a_consent_outside_its_dates_shows_nothing(
     carla: dict[str, str],
     valid_from: int,
     valid_until: int | None,
+    clock: Clock,
 ) -> None:
-    today = date.today()
+    today = clock.today()
     give(
         client,
         case,

@@ -18,6 +18,7 @@ from gezinsplan.consents.schemas import ConsentCreate
 from gezinsplan.households import service as households
 from gezinsplan.households.models import Household
 from gezinsplan.households.schemas import HouseholdCreate
+from gezinsplan.kit import clock
 from gezinsplan.members import service as members
 from gezinsplan.members.models import Member
 from gezinsplan.members.schemas import MemberCreate
@@ -306,8 +307,8 @@ def _share(
                     "categories": categories,
                     "lifeDomains": domains,
                     "purpose": purpose,
-                    "validFrom": (date.today() - timedelta(days=30)).isoformat(),
-                    "validUntil": (date.today() + timedelta(days=335)).isoformat(),
+                    "validFrom": (clock.today() - timedelta(days=30)).isoformat(),
+                    "validUntil": (clock.today() + timedelta(days=335)).isoformat(),
                     "givenByMemberId": str(added[giver].id),
                 }
             ),

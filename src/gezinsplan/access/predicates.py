@@ -29,6 +29,7 @@ from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.households.models import Household
 from gezinsplan.indications.models import Indication
+from gezinsplan.kit import clock
 from gezinsplan.members.models import Member
 from gezinsplan.plans.models import Goal
 from gezinsplan.roles.models import RoleAssignment, RoleType
@@ -183,7 +184,7 @@ def progress_writers(actor: Actor) -> ColumnElement[bool]:
 
 def visible_households(actor: Actor, scope: Scope) -> ColumnElement[bool]:
     """Households of which the actor may read the given part."""
-    return _visible_households(actor, scope, date.today())
+    return _visible_households(actor, scope, clock.today())
 
 
 @lru_cache(maxsize=KEPT)
@@ -218,7 +219,7 @@ def in_consented_domains(actor: Actor, category: str, life_domain: Any) -> Colum
     not limited to domains or names this one. Used beside ``visible_households``, which
     checks the care provider's role on the household.
     """
-    return _in_consented_domains(actor, category, life_domain, date.today())
+    return _in_consented_domains(actor, category, life_domain, clock.today())
 
 
 @lru_cache(maxsize=KEPT)

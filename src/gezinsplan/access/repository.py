@@ -7,7 +7,7 @@ does not reach.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import null, select
@@ -26,6 +26,7 @@ from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.households.models import Household
+from gezinsplan.kit import clock
 from gezinsplan.roles.models import RoleAssignment, RoleType
 
 REGISSEUR_KEY = "gezinsplan_regisseur_assignment"
@@ -119,7 +120,7 @@ def held_consents(
             .where(
                 col(Consent.household_id) == household_id,
                 col(Consent.grantee_organization_id) == actor.org,
-                *valid_on(Consent, date.today()),
+                *valid_on(Consent, clock.today()),
                 visible_households(actor, scope),
             )
             .order_by(col(Consent.created_at), col(Consent.id))

@@ -8,7 +8,6 @@ field escapes its list.
 """
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -16,6 +15,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
 from gezinsplan.codelists import registry
+from gezinsplan.kit import clock
 
 CODELIST_KEY = "x-codelist"
 
@@ -51,7 +51,7 @@ class InCodelist:
 
     def _validate(self, value: Any) -> Any:
         codelist = registry.get(self.name)
-        if not codelist.is_valid(str(value), date.today()):
+        if not codelist.is_valid(str(value), clock.today()):
             raise ValueError(
                 f"{value!r} is not a valid code of the codelist {self.name} "
                 f"(version {codelist.version}; see /api/v1/codelists/{self.name})"

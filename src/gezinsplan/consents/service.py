@@ -3,7 +3,6 @@
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +15,7 @@ from gezinsplan.consents.schemas import ConsentCreate, ConsentRead, ConsentWithd
 from gezinsplan.errors import Conflict, Unprocessable
 from gezinsplan.events.service import EventType, record_event
 from gezinsplan.households.models import Household
+from gezinsplan.kit import clock
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.members import repository as members
 from gezinsplan.members.service import is_adult
@@ -103,7 +103,7 @@ def reads(session: Session, actor: Actor, consents: Sequence[Consent]) -> list[C
     domains: dict[uuid.UUID, list[str]] = defaultdict(list)
     for domain in repository.domains(session, actor, ids):
         domains[domain.consent_id].append(domain.life_domain)
-    today = date.today()
+    today = clock.today()
     return [
         ConsentRead.model_validate(
             {

@@ -28,6 +28,7 @@ from gezinsplan.codelists.fields import (
     RegulationRead,
 )
 from gezinsplan.indications.models import Regulation as RegulationCode
+from gezinsplan.kit import clock
 from gezinsplan.kit.responses import ProblemDetails
 from gezinsplan.kit.schemas import ApiModel, IsoDate, MunicipalityCode, RequestModel
 from gezinsplan.members.schemas import Bsn
@@ -79,7 +80,7 @@ class IndicationRecord(RequestModel):
     @model_validator(mode="after")
     def _consistent(self) -> "IndicationRecord":
         category_list = CATEGORY_LIST[RegulationCode(self.regulation)]
-        if not registry.get(category_list).is_valid(self.product_category, date.today()):
+        if not registry.get(category_list).is_valid(self.product_category, clock.today()):
             raise ValueError(
                 f"productCategory {self.product_category!r} is not a code of {category_list}, "
                 f"the list of regulation {self.regulation}"

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, StrictBool
 from stdnum.nl import bsn as stdnum_bsn
 
 from gezinsplan.codelists.fields import RelationType, RelationTypeRead
+from gezinsplan.kit import clock
 from gezinsplan.kit.schemas import ApiModel, IsoDate, Name, RequestModel
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -20,7 +21,7 @@ def _valid_bsn(value: str) -> str:
 
 
 def _plausible_birth_date(value: date) -> date:
-    if not EARLIEST_BIRTH_DATE <= value <= date.today():
+    if not EARLIEST_BIRTH_DATE <= value <= clock.today():
         raise ValueError("birth date must lie between 1900-01-01 and today")
     return value
 

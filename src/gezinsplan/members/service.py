@@ -12,6 +12,7 @@ from gezinsplan.errors import Conflict, Unprocessable
 from gezinsplan.events.service import EventType, record_event
 from gezinsplan.households.models import Household, HouseholdStatus
 from gezinsplan.indications import service as indications
+from gezinsplan.kit import clock
 from gezinsplan.kit.clock import new_id, utcnow
 from gezinsplan.kit.etags import claim_version
 from gezinsplan.members.models import Member
@@ -29,7 +30,7 @@ def _age(birth_date: date, today: date) -> int:
 
 
 def is_adult(birth_date: date) -> bool:
-    return _age(birth_date, date.today()) >= ADULT_AGE
+    return _age(birth_date, clock.today()) >= ADULT_AGE
 
 
 def _check_guardian(member: Member) -> None:

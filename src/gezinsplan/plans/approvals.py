@@ -5,7 +5,6 @@ change to the plan leaves the approval on the version it named.
 """
 
 from collections.abc import Sequence
-from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +14,7 @@ from gezinsplan.audit.trail import note
 from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import Conflict, Unprocessable
 from gezinsplan.events.service import EventType, record_event
+from gezinsplan.kit import clock
 from gezinsplan.members import repository as members
 from gezinsplan.plans.models import ApprovalMethod, Plan, PlanApproval
 from gezinsplan.plans.schemas import ApprovalCreate, ApprovalRead, Author
@@ -58,7 +58,7 @@ def approve(session: Session, actor: Actor, plan: Plan, data: ApprovalCreate) ->
         plan_version=plan.version,
         member_id=member.id,
         method=data.method,
-        approved_on=data.approved_on or date.today(),
+        approved_on=data.approved_on or clock.today(),
         recorded_by_sub=actor.sub,
         recorded_by_name=None if own else actor.name,
         recorded_by_organization_id=actor.org,

@@ -24,6 +24,7 @@ from gezinsplan.codelists.fields import (
     ZrmScore,
     ZrmScoreRead,
 )
+from gezinsplan.kit import clock
 from gezinsplan.kit.schemas import TEXT_PATTERN, ApiModel, IsoDate, Name, RequestModel, Text
 from gezinsplan.plans.models import Performer
 
@@ -42,7 +43,7 @@ def _plausible_date(value: date) -> date:
 
 
 def _not_in_future(value: date) -> date:
-    if value > date.today():
+    if value > clock.today():
         raise ValueError("date must not lie in the future")
     return value
 

@@ -14,6 +14,7 @@ from gezinsplan.codelists.fields import (
     ZrmScore,
     ZrmScoreRead,
 )
+from gezinsplan.kit import clock
 from gezinsplan.kit.responses import ProblemDetails
 from gezinsplan.kit.schemas import TEXT_PATTERN, ApiModel, RequestModel, Text
 from gezinsplan.plans.schemas import PlanDate
@@ -30,7 +31,7 @@ ExternalId = Annotated[
 
 
 def _not_in_future(value: date) -> date:
-    if value > date.today():
+    if value > clock.today():
         raise ValueError("progress cannot be reported for a day in the future")
     return value
 
