@@ -676,6 +676,8 @@ MATRIX: dict[tuple[str, str], Op] = {
     ),
     ("POST", f"{API}/households"): Op("toegang_open"),
     ("GET", f"{API}/households"): Op("household_list"),
+    ("GET", f"{API}/worklist"): Op("worklist"),
+    ("GET", f"{API}/worklist/team"): Op("team_worklist"),
     ("GET", H): read(BASIC),
     ("PATCH", H): write(BASIC, fixed({"name": "Gezin Matrix"}), "household"),
     ("POST", f"{H}/close"): write(BASIC, fixed({"closingReason": "other"})),
@@ -1153,6 +1155,10 @@ def run_other_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op) ->
             probe.expect(request, 401)
         elif op.rule == "household_list":
             check_listing(probe, request, actor)
+        elif op.rule == "worklist":
+            check_worklist(probe, request, actor)
+        elif op.rule == "team_worklist":
+            check_team_worklist(probe, request, actor)
         elif found is False:
             probe.expect(request, 404)
         elif allowed_elsewhere(op.rule, actor, body):
@@ -1239,6 +1245,43 @@ def check_listing(probe: Probe, request: Request, actor: ActorFacts) -> None:
         visible = {s.id for s in seeds if regisseur_here(actor, s.facts)}
     if (not filters or "regisseur" in filters or "status" in filters) and listed != visible:
         probe.fail(request, f"exactly {sorted(visible)}", answer)
+
+
+def check_worklist(probe: Probe, request: Request, actor: ActorFacts) -> None:
+    """A professional of an organization gets exactly the households they coordinate now."""
+    coordinates = bool(actor.roles & {"toegang", "care_provider"}) and actor.org is not None
+    answer = probe.expect(request, 200 if coordinates else 403)
+    if answer.status != 200:
+        return
+    listed = {item["id"] for item in answer.json()["items"]}
+    seeds = probe.world.households.values()
+    own = {s.id for s in seeds if regisseur_here(actor, s.facts)}
+    if listed != own:
+        probe.fail(request, f"exactly {sorted(own)}", answer)
+
+
+def check_team_worklist(probe: Probe, request: Request, actor: ActorFacts) -> None:
+    """A toegang worker of an organization: only households of their municipalities wait
+    (every household of the world has a regisseur), and the team's regisseurs are counted on
+    the households they may read; the canary scan checks every name shown."""
+    lead = "toegang" in actor.roles and bool(actor.municipalities) and actor.org is not None
+    answer = probe.expect(request, 200 if lead else 403)
+    if answer.status != 200:
+        return
+    body = answer.json()
+    if body["items"]:
+        probe.fail(request, "no household waiting", answer)
+    seeds = probe.world.households.values()
+    expected: Counter[str] = Counter(
+        s.facts.regisseur[0]
+        for s in seeds
+        if s.facts.regisseur is not None
+        and s.facts.regisseur[1] == actor.org
+        and may_read(actor, s.facts, PLAN, today())
+    )
+    counted = {load["professionalSub"]: load["openHouseholds"] for load in body["regisseurs"]}
+    if counted != dict(expected):
+        probe.fail(request, f"regisseurs {dict(expected)}", answer)
 
 
 def test_every_route_has_a_matrix_entry_and_an_access_rule(app: FastAPI) -> None:

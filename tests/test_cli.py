@@ -34,7 +34,13 @@ from gezinsplan.openapi import render
 from gezinsplan.organizations.models import Organization, ServedMunicipality
 from tests.conftest import ROOT, TEST_SECRET, alembic_config
 
-DEMO_HOUSEHOLDS = {"Gezin Jansen", "Gezin El Amrani", "Gezin de Vries", "Gezin Bakker"}
+DEMO_HOUSEHOLDS = {
+    "Gezin Jansen",
+    "Gezin El Amrani",
+    "Gezin de Vries",
+    "Gezin Bakker",
+    "Gezin Visser",
+}
 
 
 @pytest.fixture

@@ -179,3 +179,16 @@ def test_workers_default_to_one_and_are_bounded(monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv("GEZINSPLAN_WORKERS", value)
         with pytest.raises(ValidationError, match="workers"):
             Settings()
+
+
+def test_worklist_thresholds_have_defaults_and_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings()
+    assert (
+        settings.worklist_approval_days,
+        settings.worklist_evaluation_months,
+        settings.worklist_consent_days,
+        settings.worklist_indication_days,
+    ) == (14, 3, 30, 30)
+    monkeypatch.setenv("GEZINSPLAN_WORKLIST_EVALUATION_MONTHS", "0")
+    with pytest.raises(ValidationError):
+        Settings()

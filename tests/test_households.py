@@ -1,13 +1,17 @@
 """Households: open, list with filters and search, read, change with If-Match, close, reopen."""
 
+import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import Token
-from tests.test_consents import add_member
+from gezinsplan.kit.clock import today
+from tests.conftest import Directory, Token
+from tests.test_consents import add_member, consent_body
+from tests.test_roles import assign
 
 API = "/api/v1/households"
+V1 = "/api/v1"
 
 
 def open_household(
@@ -195,3 +199,42 @@ def test_closing_reason_must_come_from_the_list(
     )
     assert response.status_code == 422
     assert response.json()["invalidParams"][0]["name"] == "body:closingReason"
+
+
+def test_the_list_shows_the_regisseur_and_the_plan_status_as_far_as_the_caller_may_see(
+    client: TestClient,
+    token: Token,
+    toegang: dict[str, str],
+    household: dict[str, Any],
+    directory: Directory,
+) -> None:
+    hid = household["id"]
+    listed = client.get(f"{V1}/households", headers=toegang).json()["items"]
+    assert (listed[0]["regisseur"], listed[0]["planStatus"]) == (None, "draft")
+    assign(client, hid, toegang, sub="anna", organization_id=directory.access_team)
+    item = client.get(f"{V1}/households", headers=toegang).json()["items"][0]
+    assert item["regisseur"] == {
+        "professionalSub": "anna",
+        "professionalName": "Professional anna",
+        "organizationId": directory.access_team,
+    }
+    assert item["planStatus"] == "draft"
+    # The single read stays as it was.
+    assert "regisseur" not in client.get(f"{V1}/households/{hid}", headers=toegang).json()
+
+    # A care provider with a basic consent sees who coordinates, not how the plan stands.
+    parent = add_member(client, hid, toegang, isGuardian=True)
+    role = {"organizationId": directory.debt_help, "reason": "Schuldhulp."}
+    roles = client.post(f"{V1}/households/{hid}/roles", json=role, headers=toegang)
+    assert roles.status_code == 201, roles.text
+    for categories, status in ((["basic"], None), (["basic", "plan"], "draft")):
+        body = consent_body(directory, parent, categories=categories, lifeDomains=[])
+        body["validFrom"] = today().isoformat()
+        body["validUntil"] = None
+        consent = client.post(f"{V1}/households/{hid}/consents", json=body, headers=toegang)
+        assert consent.status_code == 201, consent.text
+        carla = token("care_provider", org=uuid.UUID(directory.debt_help), sub="carla")
+        seen = client.get(f"{V1}/households", headers=carla).json()["items"]
+        assert [(i["id"], i["regisseur"]["professionalSub"], i["planStatus"]) for i in seen] == [
+            (hid, "anna", status)
+        ]

@@ -174,3 +174,56 @@ def test_a_goal_edit_issues_as_many_statements_in_a_plan_of_1_goal_as_of_20(
     large = edit()
     print(f"\n[{engine_name}] goal PATCH statements, plan of 1 / 20 goals: {small} / {large}")
     assert small == large
+
+
+def test_the_worklists_issue_as_many_statements_for_1_household_as_for_50(
+    client: TestClient,
+    token: Token,
+    toegang: dict[str, str],
+    household: dict[str, Any],
+    directory: Directory,
+    counter: StatementCounter,
+    engine_name: str,
+) -> None:
+    anna = token(
+        "toegang", municipalities=("0193",), org=uuid.UUID(directory.access_team), sub="anna"
+    )
+
+    def coordinate(hid: str) -> None:
+        body = {
+            "professionalSub": "anna",
+            "professionalName": "Anna",
+            "organizationId": directory.access_team,
+            "reason": "Regie.",
+        }
+        response = client.put(f"{API}/households/{hid}/regisseur", json=body, headers=toegang)
+        assert response.status_code == 200, response.text
+
+    def worklist() -> Response:
+        return client.get(f"{API}/worklist", headers=anna)
+
+    def team() -> Response:
+        return client.get(f"{API}/worklist/team", headers=anna)
+
+    coordinate(household["id"])
+    small = (_counted(counter, worklist, 200), _counted(counter, team, 200))
+    for i in range(49):
+        body = {"municipalityCode": "0193", "name": f"Gezin {i}", "referralSource": "self"}
+        created = client.post(f"{API}/households", json=body, headers=toegang)
+        assert created.status_code == 201, created.text
+        if i % 5:
+            coordinate(created.json()["id"])
+        if i % 3 == 0:
+            goal = {
+                "lifeDomain": "finances",
+                "description": "Doel",
+                "zrmStart": 2,
+                "zrmTarget": 4,
+                "targetDate": "2020-01-01",
+            }
+            url = f"{API}/households/{created.json()['id']}/plan/goals"
+            assert client.post(url, json=goal, headers=toegang).status_code == 201
+    large = (_counted(counter, worklist, 200), _counted(counter, team, 200))
+    assert len(worklist().json()["items"]) == 40
+    print(f"\n[{engine_name}] worklist / team statements, 1 / 50 households: {small} / {large}")
+    assert small == large

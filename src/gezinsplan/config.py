@@ -80,6 +80,33 @@ class Settings(BaseSettings):
         description="Seconds between rounds of the audit sealer in the service; 0: no sealer.",
     )
 
+    worklist_approval_days: int = Field(
+        14,
+        ge=0,
+        le=365,
+        description="Days a plan version may wait for the family's approval before the "
+        "worklist signals `plan_not_approved` (0-365).",
+    )
+    worklist_evaluation_months: int = Field(
+        3,
+        ge=1,
+        le=24,
+        description="Months without an evaluation before the worklist signals "
+        "`evaluation_due` (1-24).",
+    )
+    worklist_consent_days: int = Field(
+        30,
+        ge=0,
+        le=365,
+        description="Days before a consent ends that the worklist signals `consent_expiring`.",
+    )
+    worklist_indication_days: int = Field(
+        30,
+        ge=0,
+        le=365,
+        description="Days before an indication ends that the worklist signals `indication_ending`.",
+    )
+
     @model_validator(mode="after")
     def _check_algorithms(self) -> "Settings":
         allowed = SYMMETRIC_ALGORITHMS | ASYMMETRIC_ALGORITHMS

@@ -18,7 +18,7 @@ from gezinsplan.consents.schemas import ConsentCreate
 from gezinsplan.households import service as households
 from gezinsplan.households.models import Household
 from gezinsplan.households.schemas import HouseholdCreate
-from gezinsplan.kit import clock
+from gezinsplan.kit.clock import today
 from gezinsplan.members import service as members
 from gezinsplan.members.models import Member
 from gezinsplan.members.schemas import MemberCreate
@@ -115,6 +115,13 @@ _HOUSEHOLDS: list[tuple[str, str, list[tuple[str, str, date, str | None, str, bo
             ("Ingrid", "Bakker", date(1972, 3, 25), None, "parent", True),
         ],
     ),
+    (
+        "Gezin Visser",
+        ZWOLLE,
+        [
+            ("Kees", "Visser", date(1968, 8, 19), None, "parent", True),
+        ],
+    ),
 ]
 
 # Who brought each household to the access team (codelist referral-sources).
@@ -123,9 +130,11 @@ REFERRALS = {
     "Gezin El Amrani": "school",
     "Gezin de Vries": "self",
     "Gezin Bakker": "municipal_access",
+    "Gezin Visser": "general_practitioner",
 }
 
 # Regisseurs by token `sub`: mint a token with that --sub and the organization to act as one.
+# Gezin Visser has none yet: it waits on the team worklist.
 REGISSEURS = {
     "Gezin Jansen": ("wijkteam-anna", "Anna de Boer", "wijkteam-zwolle-dalfsen"),
     "Gezin El Amrani": ("jeugdhulp-bart", "Bart Visser", "jeugdhulp-ijsselland"),
@@ -191,6 +200,7 @@ _PLANS: dict[str, tuple[str, list[_Goal]]] = {
         ],
     ),
     "Gezin Bakker": ("Zelfstandig blijven wonen.", []),
+    "Gezin Visser": ("Weer een dagritme.", []),
 }
 
 SYSTEM = Actor(
@@ -264,6 +274,8 @@ def load(session: Session) -> None:
                 ),
             )
         _fill_plan(session, household, name, {given: m.id for given, m in added.items()})
+        if name not in REGISSEURS:
+            continue
         sub, professional, organization = REGISSEURS[name]
         roles.assign_regisseur(
             session,
@@ -307,12 +319,20 @@ def _share(
                     "categories": categories,
                     "lifeDomains": domains,
                     "purpose": purpose,
-                    "validFrom": (clock.today() - timedelta(days=30)).isoformat(),
-                    "validUntil": (clock.today() + timedelta(days=335)).isoformat(),
+                    "validFrom": (today() - timedelta(days=30)).isoformat(),
+                    # Ends within the worklist's 30 days: Anna sees `consent_expiring`.
+                    "validUntil": (today() + timedelta(days=20)).isoformat(),
                     "givenByMemberId": str(added[giver].id),
                 }
             ),
         )
+
+
+def _target_date(domain: str, household: str) -> date:
+    """Jansen's housing goal is past its target date, so its regisseur sees `goal_overdue`."""
+    if (household, domain) == ("Gezin Jansen", "housing"):
+        return today() - timedelta(days=14)
+    return today() + timedelta(days=200)
 
 
 def _fill_plan(
@@ -339,7 +359,7 @@ def _fill_plan(
                     "description": description,
                     "zrmStart": start,
                     "zrmTarget": target,
-                    "targetDate": date(2027, 6, 30),
+                    "targetDate": _target_date(domain, name),
                     "organizationId": demo_id(organization) if organization else None,
                 }
             ),
@@ -362,7 +382,8 @@ def _fill_plan(
         plan,
         EvaluationCreate.model_validate(
             {
-                "evaluatedOn": date(2026, 10, 1),
+                # Four months ago: the next evaluation is due (`evaluation_due`).
+                "evaluatedOn": today() - timedelta(days=122),
                 "summary": "Eerste evaluatie: het plan loopt.",
                 "outcomes": [{"goalId": created[0].id, "outcome": "continue"}],
                 "scores": [{"lifeDomain": first[0], "score": first[2] + 1}],

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path
 
-from gezinsplan.access import grounds, policy, repository
+from gezinsplan.access import grounds, policy, predicates, repository
 from gezinsplan.access.guard import access_rule
 from gezinsplan.access.scopes import Scope
 from gezinsplan.audit.models import LegalBasis
@@ -155,6 +155,27 @@ def municipal_system(actor: CurrentActor, session: DbSession) -> Actor:
     return actor
 
 
+@access_rule
+def coordinator(actor: CurrentActor, session: DbSession) -> Actor:
+    """For the worklist: a professional who can be a regisseur; the query keeps to their own
+    caseload, which they hold on the grounds of their assignments."""
+    if not predicates.may_coordinate(actor):
+        raise Forbidden("Only a professional of an organization coordinates households.")
+    audit(session, actor, basis=LegalBasis.REGISSEUR, purpose=grounds.REGIE, keep=True)
+    return actor
+
+
+@access_rule
+def access_team_lead(actor: CurrentActor, session: DbSession) -> Actor:
+    """For the team worklist: a toegang worker, for their municipalities and organization."""
+    if not policy.may_see_team_worklist(actor):
+        raise Forbidden("Only an access-team worker of an organization sees the team worklist.")
+    audit(
+        session, actor, basis=LegalBasis.MUNICIPAL_TASK, purpose=grounds.MUNICIPAL_TASK, keep=True
+    )
+    return actor
+
+
 ProgressReporter = Annotated[Target, Depends(progress_reporter)]
 ProgressPusher = Annotated[Actor, Depends(progress_pusher)]
 VisibleHousehold = Annotated[Household, readable(Scope.BASIC)]
@@ -164,4 +185,6 @@ DirectoryReader = Annotated[Actor, Depends(directory_reader)]
 OrganizationAdmin = Annotated[Actor, Depends(organization_admin)]
 AnyActor = Annotated[Actor, Depends(any_actor)]
 MunicipalSystem = Annotated[Actor, Depends(municipal_system)]
+Coordinator = Annotated[Actor, Depends(coordinator)]
+AccessTeamLead = Annotated[Actor, Depends(access_team_lead)]
 Public = Depends(public)

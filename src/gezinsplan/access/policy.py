@@ -47,3 +47,8 @@ def may_sync_indications(actor: Actor) -> bool:
 def may_sync_indications_of(actor: Actor, municipality_code: str) -> bool:
     """A municipal system writes and reads only the indications of its own municipalities."""
     return may_sync_indications(actor) and municipality_code in actor.municipalities
+
+
+def may_see_team_worklist(actor: Actor) -> bool:
+    """The access team's overview: a toegang worker of an organization, for its municipalities."""
+    return actor.has(Role.TOEGANG) and bool(actor.municipalities) and actor.org is not None

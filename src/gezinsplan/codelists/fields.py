@@ -74,6 +74,7 @@ RoleType = Annotated[str, InCodelist("role-types")]
 OrganizationKindCode = Annotated[str, InCodelist("organization-kinds")]
 ApprovalMethodCode = Annotated[str, InCodelist("approval-methods")]
 ProgressOutcome = Annotated[str, InCodelist("progress-outcomes")]
+WorklistSignalCode = Annotated[str, InCodelist("worklist-signals")]
 
 # Response fields: documented with their list, not checked, so expired codes still read.
 LifeDomainRead = Annotated[str, InCodelist("life-domains", check=False)]
@@ -98,6 +99,7 @@ AuditOutcomeRead = Annotated[str, InCodelist("audit-outcomes", check=False)]
 LegalBasisRead = Annotated[str, InCodelist("legal-bases", check=False)]
 ProgressOutcomeRead = Annotated[str, InCodelist("progress-outcomes", check=False)]
 PushStatusRead = Annotated[str, InCodelist("push-statuses", check=False)]
+WorklistSignalRead = Annotated[str, InCodelist("worklist-signals", check=False)]
 
 # Indications: the iJw and iWmo tables; the regulation selects the product category list.
 IjwProductCategory = Annotated[str, InCodelist("ijw-product-categories")]

@@ -11,18 +11,21 @@ one member's names.
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
     and_,
     bindparam,
+    case,
     false,
     or_,
     select,
     text,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from gezinsplan.access.predicates import (
@@ -35,6 +38,8 @@ from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.members.models import Member
+from gezinsplan.plans.models import Plan
+from gezinsplan.roles.models import RoleAssignment, RoleType
 
 SCOPE = Scope.BASIC
 
@@ -99,6 +104,29 @@ def _starts_a_word(column: object, term: str) -> ColumnElement[bool]:
     )
 
 
+# The active regisseur shown on a list item: its own alias, apart from the predicates'.
+_LISTED_REGISSEUR = aliased(RoleAssignment, name="listed_regisseur")
+
+
+@dataclass(frozen=True)
+class HouseholdListRow:
+    """A listed household with its active regisseur (roles scope) and its plan's status,
+    which is null unless the actor may read the plan."""
+
+    household: Household
+    regisseur: RoleAssignment | None
+    plan_status: str | None
+
+    # The page's cursor reads these of the row.
+    @property
+    def created_at(self) -> Any:
+        return self.household.created_at
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.household.id
+
+
 def list_visible(
     session: Session,
     actor: Actor,
@@ -108,8 +136,28 @@ def list_visible(
     status: str | None = None,
     search: str | None = None,
     own_caseload: bool = False,
-) -> Sequence[Household]:
-    statement = select(Household).where(visible_households(actor, SCOPE))
+) -> Sequence[HouseholdListRow]:
+    """One statement: the page of households, each outer-joined to its active regisseur and
+    its plan. The regisseur is shown where the actor may read the household's roles, the plan
+    status where it may read the plan: each its own predicate, so a care provider with a
+    basic consent sees who coordinates but not how the plan stands."""
+    regisseur = _LISTED_REGISSEUR
+    plan_status = case((visible_households(actor, Scope.PLAN), col(Plan.status)), else_=None)
+    statement = (
+        select(Household, regisseur, plan_status)
+        .select_from(Household)
+        .outerjoin(
+            regisseur,
+            and_(
+                col(regisseur.household_id) == col(Household.id),
+                col(regisseur.role_type) == RoleType.REGISSEUR,
+                col(regisseur.ended_at).is_(None),
+                visible_households(actor, Scope.ROLES),
+            ),
+        )
+        .outerjoin(Plan, col(Plan.household_id) == col(Household.id))
+        .where(visible_households(actor, SCOPE))
+    )
     if own_caseload:
         statement = statement.where(regisseur_of(actor))
     if municipality is not None:
@@ -119,5 +167,6 @@ def list_visible(
     if search:
         dialect = session.get_bind().dialect.name
         statement = statement.where(name_matches(dialect, search))
-    statement = paginate(statement, col(Household.created_at), col(Household.id), page)
-    return session.scalars(statement).all()
+    paged: Any = paginate(statement, col(Household.created_at), col(Household.id), page)
+    rows: Sequence[Any] = session.execute(paged).all()
+    return [HouseholdListRow(*row) for row in rows]

@@ -13,7 +13,9 @@ from gezinsplan.households.schemas import (
     HouseholdCreate,
     HouseholdRead,
     HouseholdReopen,
+    HouseholdSummary,
     HouseholdUpdate,
+    ListedRegisseur,
 )
 from gezinsplan.kit.etags import IfMatch, expected_version, set_etag
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
@@ -64,8 +66,10 @@ def list_households(
         Literal["me"] | None,
         Query(description="`me`: only the households the caller is the regisseur of."),
     ] = None,
-) -> Page[HouseholdRead]:
-    """The households the caller may see, oldest first, filtered and paginated."""
+) -> Page[HouseholdSummary]:
+    """The households the caller may see, oldest first, filtered and paginated; each with
+    its active regisseur (when the caller may see who works on it) and its plan's status
+    (when the caller may read the plan), so a caseload screen is one call."""
     rows = repository.list_visible(
         session,
         actor,
@@ -75,10 +79,24 @@ def list_households(
         search=q,
         own_caseload=regisseur == "me",
     )
-    return Page[HouseholdRead](
-        items=[HouseholdRead.model_validate(row) for row in rows[: page.limit]],
+    return Page[HouseholdSummary](
+        items=[_summary(row) for row in rows[: page.limit]],
         next_cursor=next_cursor(rows, page),
     )
+
+
+def _summary(row: repository.HouseholdListRow) -> HouseholdSummary:
+    read = HouseholdRead.model_validate(row.household)
+    regisseur = (
+        None
+        if row.regisseur is None
+        else ListedRegisseur(
+            professional_sub=row.regisseur.professional_sub or "",
+            professional_name=row.regisseur.professional_name,
+            organization_id=row.regisseur.organization_id,
+        )
+    )
+    return HouseholdSummary(**dict(read), regisseur=regisseur, plan_status=row.plan_status)
 
 
 @router.get(

@@ -9,6 +9,7 @@ from gezinsplan.codelists.fields import (
     ClosingReasonCode,
     ClosingReasonRead,
     HouseholdStatusRead,
+    PlanStatusRead,
     ReferralSourceCode,
 )
 from gezinsplan.kit.schemas import ApiModel, MunicipalityCode, Name, RequestModel
@@ -59,3 +60,21 @@ class HouseholdRead(ApiModel):
     version: int = Field(description="Rises with every change; the ETag carries it too.")
     created_at: datetime
     updated_at: datetime
+
+
+class ListedRegisseur(ApiModel):
+    professional_sub: str
+    professional_name: str | None = Field(examples=["Jeroen de Vries"])
+    organization_id: uuid.UUID
+
+
+class HouseholdSummary(HouseholdRead):
+    """A household in the list, with what a caseload screen shows beside it."""
+
+    regisseur: ListedRegisseur | None = Field(
+        description="The active regisseur; null when there is none or the caller may not "
+        "see who works on the household."
+    )
+    plan_status: PlanStatusRead | None = Field(
+        description="The plan's status; null unless the caller may read the plan."
+    )

@@ -58,6 +58,14 @@ class RoleAssignment(SQLModel, table=True):
             sqlite_where=text(ACTIVE_REGISSEUR),
             postgresql_where=text(ACTIVE_REGISSEUR),
         ),
+        # The team worklist: an organization's active regisseur assignments.
+        Index(
+            "ix_role_assignments_team",
+            "organization_id",
+            "household_id",
+            sqlite_where=text(ACTIVE_REGISSEUR),
+            postgresql_where=text(ACTIVE_REGISSEUR),
+        ),
         Index(None, "household_id", "created_at"),
     )
 

@@ -1,0 +1,277 @@
+"""Queries behind the worklists: a caseload and what in it asks for attention.
+
+A caseload is the set of open households with an active regisseur assignment, either the
+caller's own (``team=False``) or any professional's of the caller's organization
+(``team=True``). Each query below reads one kind of signal for the whole caseload at once,
+grouped per household, so a worklist costs the same fixed number of statements whatever the
+caseload's size. Every query also applies ``visible_households`` for the part of the file it
+reads, so a worklist can never show more than the household's own endpoints would.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
+from sqlalchemy.orm import Session, aliased
+from sqlmodel import col
+
+from gezinsplan.access.predicates import regisseur_of, visible_households
+from gezinsplan.access.scopes import Scope
+from gezinsplan.auth.actor import Actor
+from gezinsplan.consents.models import Consent
+from gezinsplan.episodes.models import Episode
+from gezinsplan.households.models import Household, HouseholdStatus
+from gezinsplan.indications.models import Indication, IndicationStatus
+from gezinsplan.kit.pagination import PageRequest, paginate
+from gezinsplan.plans.models import Evaluation, Goal, GoalStatus, Plan, PlanApproval, PlanVersion
+from gezinsplan.progress.models import ProgressUpdate
+from gezinsplan.roles.models import RoleAssignment, RoleType
+
+# The active regisseur assignment a caseload is read through; its own alias, so it stays
+# apart from the access predicates' subqueries on the same table.
+_ACTIVE = aliased(RoleAssignment, name="active_regisseur")
+_ANY_REGISSEUR = aliased(RoleAssignment, name="any_regisseur")
+
+
+def _assigned(actor: Actor, *, team: bool) -> list[ColumnElement[bool]]:
+    """``_ACTIVE`` is the household's active regisseur: the actor, or one of its organization."""
+    conditions = [
+        col(_ACTIVE.household_id) == col(Household.id),
+        col(_ACTIVE.role_type) == RoleType.REGISSEUR,
+        col(_ACTIVE.ended_at).is_(None),
+        col(_ACTIVE.organization_id) == actor.org,
+    ]
+    if not team:
+        conditions.append(col(_ACTIVE.professional_sub) == actor.sub)
+    return conditions
+
+
+def _caseload(actor: Actor, *, team: bool) -> ColumnElement[bool]:
+    """The open households of the caseload, as a condition on ``Household``."""
+    own = regisseur_of(actor) if not team else exists().where(*_assigned(actor, team=True))
+    return and_(col(Household.status) == HouseholdStatus.OPEN, own)
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    id: uuid.UUID
+    name: str
+    municipality_code: str
+    episode_opened_at: datetime
+    plan_status: str | None
+    plan_version: int | None
+    version_made_at: datetime | None
+    plan_approved: bool
+    last_evaluated_on: date | None
+    regisseur_sub: str
+    regisseur_name: str | None
+
+
+def caseload(session: Session, actor: Actor, *, team: bool = False) -> list[CaseloadRow]:
+    """The caseload's households with their episode, plan, approval and last evaluation."""
+    approved = (
+        exists()
+        .where(
+            col(PlanApproval.plan_id) == col(Plan.id),
+            col(PlanApproval.plan_version) == col(Plan.version),
+        )
+        .correlate(Plan)
+    )
+    last_evaluation = (
+        select(func.max(col(Evaluation.evaluated_on)))
+        .where(col(Evaluation.plan_id) == col(Plan.id))
+        .correlate(Plan)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            col(Household.id),
+            col(Household.name),
+            col(Household.municipality_code),
+            func.coalesce(col(Episode.opened_at), col(Household.opened_at)),
+            col(Plan.status),
+            col(Plan.version),
+            func.coalesce(col(PlanVersion.changed_at), col(Plan.updated_at)),
+            approved,
+            last_evaluation,
+            col(_ACTIVE.professional_sub),
+            col(_ACTIVE.professional_name),
+        )
+        .select_from(Household)
+        .join(_ACTIVE, and_(*_assigned(actor, team=team)))
+        .outerjoin(
+            Episode,
+            and_(col(Episode.household_id) == col(Household.id), col(Episode.closed_at).is_(None)),
+        )
+        .outerjoin(Plan, col(Plan.household_id) == col(Household.id))
+        .outerjoin(
+            PlanVersion,
+            and_(
+                col(PlanVersion.plan_id) == col(Plan.id),
+                col(PlanVersion.version) == col(Plan.version),
+            ),
+        )
+        .where(
+            col(Household.status) == HouseholdStatus.OPEN,
+            visible_households(actor, Scope.PLAN),
+        )
+    )
+    if not team:
+        statement = statement.where(regisseur_of(actor))
+    rows: Sequence[Any] = session.execute(statement).all()
+    return [CaseloadRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class SignalRow:
+    """One kind of signal on one household: how many causes, and the oldest one's date."""
+
+    household_id: uuid.UUID
+    count: int
+    first: date
+
+
+def _signal_rows(session: Session, statement: Any) -> list[SignalRow]:
+    rows: Sequence[Any] = session.execute(statement).all()
+    return [SignalRow(*row) for row in rows]
+
+
+def overdue_goals(session: Session, actor: Actor, today: date, *, team: bool) -> list[SignalRow]:
+    """Open goals past their target date, per household: how many, the earliest target."""
+    statement = (
+        select(col(Plan.household_id), func.count(), func.min(col(Goal.target_date)))
+        .select_from(Goal)
+        .join(Plan, col(Plan.id) == col(Goal.plan_id))
+        .join(Household, col(Household.id) == col(Plan.household_id))
+        .where(
+            col(Goal.status) == GoalStatus.OPEN,
+            col(Goal.target_date) < today,
+            _caseload(actor, team=team),
+            visible_households(actor, Scope.PLAN),
+        )
+        .group_by(col(Plan.household_id))
+    )
+    return _signal_rows(session, statement)
+
+
+def expiring_consents(
+    session: Session, actor: Actor, today: date, last_day: date, *, team: bool
+) -> list[SignalRow]:
+    """Consents valid today that end on or before ``last_day``: how many, the first end."""
+    statement = (
+        select(col(Consent.household_id), func.count(), func.min(col(Consent.valid_until)))
+        .select_from(Consent)
+        .join(Household, col(Household.id) == col(Consent.household_id))
+        .where(
+            col(Consent.withdrawn_at).is_(None),
+            col(Consent.valid_from) <= today,
+            col(Consent.valid_until) >= today,
+            col(Consent.valid_until) <= last_day,
+            _caseload(actor, team=team),
+            visible_households(actor, Scope.CONSENTS),
+        )
+        .group_by(col(Consent.household_id))
+    )
+    return _signal_rows(session, statement)
+
+
+def ending_indications(
+    session: Session, actor: Actor, today: date, last_day: date, *, team: bool
+) -> list[SignalRow]:
+    """Active indications of members that end on or before ``last_day``: how many, the first."""
+    statement = (
+        select(col(Indication.household_id), func.count(), func.min(col(Indication.end_date)))
+        .select_from(Indication)
+        .join(Household, col(Household.id) == col(Indication.household_id))
+        .where(
+            col(Indication.status) == IndicationStatus.ACTIVE,
+            col(Indication.member_id).is_not(None),
+            col(Indication.end_date) >= today,
+            col(Indication.end_date) <= last_day,
+            _caseload(actor, team=team),
+            visible_households(actor, Scope.INDICATIONS),
+        )
+        .group_by(col(Indication.household_id))
+    )
+    return _signal_rows(session, statement)
+
+
+def progress_since_evaluation(session: Session, actor: Actor, *, team: bool) -> list[SignalRow]:
+    """Progress reported on a later day than the plan's last evaluation (any, without one)."""
+    evaluated = aliased(Evaluation, name="last_evaluation")
+    evaluated_plan = aliased(Plan, name="evaluated_plan")
+    last_evaluation = (
+        select(func.max(col(evaluated.evaluated_on)))
+        .join(evaluated_plan, col(evaluated_plan.id) == col(evaluated.plan_id))
+        .where(col(evaluated_plan.household_id) == col(ProgressUpdate.household_id))
+        .correlate(ProgressUpdate)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            col(ProgressUpdate.household_id),
+            func.count(),
+            func.min(col(ProgressUpdate.reported_on)),
+        )
+        .select_from(ProgressUpdate)
+        .join(Household, col(Household.id) == col(ProgressUpdate.household_id))
+        .where(
+            or_(last_evaluation.is_(None), col(ProgressUpdate.reported_on) > last_evaluation),
+            _caseload(actor, team=team),
+            visible_households(actor, Scope.PROGRESS),
+        )
+        .group_by(col(ProgressUpdate.household_id))
+    )
+    return _signal_rows(session, statement)
+
+
+@dataclass(frozen=True)
+class WaitingRow:
+    id: uuid.UUID
+    name: str
+    municipality_code: str
+    created_at: datetime  # when the current episode opened: the page order
+    status: str
+
+
+def waiting_for_regisseur(
+    session: Session, actor: Actor, page: PageRequest
+) -> Sequence[WaitingRow]:
+    """Open households of the actor's municipalities without an active regisseur, longest
+    waiting (earliest current episode) first; one row more than the page to see if more."""
+    opened_at = func.coalesce(col(Episode.opened_at), col(Household.opened_at))
+    no_regisseur = not_(
+        exists()
+        .where(
+            col(_ANY_REGISSEUR.household_id) == col(Household.id),
+            col(_ANY_REGISSEUR.role_type) == RoleType.REGISSEUR,
+            col(_ANY_REGISSEUR.ended_at).is_(None),
+        )
+        .correlate(Household)
+    )
+    statement = (
+        select(
+            col(Household.id),
+            col(Household.name),
+            col(Household.municipality_code),
+            opened_at.label("created_at"),
+            col(Household.status),
+        )
+        .select_from(Household)
+        .outerjoin(
+            Episode,
+            and_(col(Episode.household_id) == col(Household.id), col(Episode.closed_at).is_(None)),
+        )
+        .where(
+            col(Household.status) == HouseholdStatus.OPEN,
+            col(Household.municipality_code).in_(sorted(actor.municipalities)),
+            no_regisseur,
+            visible_households(actor, Scope.ROLES),
+        )
+    )
+    paged: Any = paginate(cast(Any, statement), opened_at, col(Household.id), page)
+    rows: Sequence[Any] = session.execute(paged).all()
+    return [WaitingRow(*row) for row in rows]

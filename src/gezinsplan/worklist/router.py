@@ -1,0 +1,64 @@
+"""HTTP endpoints for the worklists; thin: parse, depend on access, call the service."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from gezinsplan.access.dependencies import AccessTeamLead, Coordinator
+from gezinsplan.codelists.fields import WorklistSignalCode
+from gezinsplan.db import DbSession
+from gezinsplan.kit.pagination import DEFAULT_PAGE_SIZE, PageRequest, PageSize, page_request
+from gezinsplan.kit.responses import problems
+from gezinsplan.worklist import service
+from gezinsplan.worklist.schemas import TeamWorklist, Worklist
+
+router = APIRouter(prefix="/worklist", tags=["worklist"])
+
+
+def thresholds(request: Request) -> service.Thresholds:
+    return service.Thresholds.of(request.app.state.settings)
+
+
+Thresholds = Annotated[service.Thresholds, Depends(thresholds)]
+
+
+@router.get("", summary="The regisseur's worklist", responses=problems(401, 403, 422))
+def read_worklist(
+    actor: Coordinator,
+    session: DbSession,
+    limits: Thresholds,
+    signal: Annotated[
+        WorklistSignalCode | None,
+        Query(description="Only households with this signal (codelist `worklist-signals`)."),
+    ] = None,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            pattern=r"^[A-Za-z0-9_-]+$",
+            description="`nextCursor` of the previous page.",
+        ),
+    ] = None,
+) -> Worklist:
+    return service.worklist(session, actor, limits, signal=signal, limit=limit, cursor=cursor)
+
+
+read_worklist.__doc__ = (
+    "The open households the caller is the active regisseur of, each with its episode, plan "
+    "and what asks for attention (`signals`, codelist `worklist-signals`; thresholds are "
+    "settings). " + service.URGENCY
+)
+
+
+@router.get("/team", summary="The access team's worklist", responses=problems(401, 403, 422))
+def read_team_worklist(
+    actor: AccessTeamLead,
+    session: DbSession,
+    limits: Thresholds,
+    page: Annotated[PageRequest, Depends(page_request)],
+) -> TeamWorklist:
+    """Open households of the caller's municipalities waiting for a regisseur, longest waiting
+    first and paged, and per regisseur of the caller's organization their open households and
+    signals, on the households the caller may see."""
+    return service.team_worklist(session, actor, limits, page)
