@@ -1,7 +1,7 @@
 """The worklists: each signal appears and goes, the order, the filter, paging and who sees what."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from gezinsplan.kit.clock import today
-from tests.conftest import Directory, Token
+from tests.conftest import Clock, Directory, Token
 from tests.test_consents import add_member, consent_body
 from tests.test_roles import assign
 
@@ -300,3 +300,28 @@ def test_the_team_worklist(
     assert [item["id"] for item in listed["items"]][-1] == second
     assert listed["regisseurs"] == []
     assert ok(client.get(WORKLIST, headers=anna))["items"] == []
+
+
+def test_days_are_counted_on_the_dutch_calendar_and_thresholds_default(
+    client: TestClient,
+    clock: Clock,
+    toegang: Headers,
+    directory: Directory,
+    anna: Headers,
+) -> None:
+    """Opened at 22:30 UTC, already the next day in Amsterdam; the plan waits 14 days."""
+    clock.set(datetime(2026, 6, 1, 22, 30, tzinfo=UTC))
+    hid = open_household(client, toegang, "Gezin Smit")
+    coordinate(client, toegang, directory, hid)
+    clock.set(datetime(2026, 6, 15, 21, 0, tzinfo=UTC))  # 23:00 on 15 June in Amsterdam
+    item = ok(client.get(WORKLIST, headers=anna))["items"][0]
+    assert item["daysInEpisode"] == 13
+    assert "plan_not_approved" not in signals(client, anna, hid)
+    clock.set(datetime(2026, 6, 15, 22, 30, tzinfo=UTC))  # 00:30 on 16 June in Amsterdam
+    assert ok(client.get(WORKLIST, headers=anna))["items"][0]["daysInEpisode"] == 14
+    assert signals(client, anna, hid)["plan_not_approved"]["since"] == "2026-06-02"
+
+    waiting = open_household(client, toegang, "Gezin Mulder")
+    clock.advance(timedelta(days=3))
+    items = ok(client.get(TEAM, headers=toegang))["items"]
+    assert [(item["id"], item["daysWaiting"]) for item in items] == [(waiting, 3)]

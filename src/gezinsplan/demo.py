@@ -8,6 +8,7 @@ Written through the services, so the demo leaves the same events real work would
 """
 
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
@@ -18,7 +19,8 @@ from gezinsplan.consents.schemas import ConsentCreate
 from gezinsplan.households import service as households
 from gezinsplan.households.models import Household
 from gezinsplan.households.schemas import HouseholdCreate
-from gezinsplan.kit.clock import today
+from gezinsplan.indications import service as indications
+from gezinsplan.kit.clock import running_since, today, utcnow
 from gezinsplan.members import service as members
 from gezinsplan.members.models import Member
 from gezinsplan.members.schemas import MemberCreate
@@ -27,7 +29,10 @@ from gezinsplan.organizations import service as organizations
 from gezinsplan.organizations.schemas import OrganizationCreate
 from gezinsplan.plans import repository as plans_repository
 from gezinsplan.plans import service as plans
+from gezinsplan.plans.models import Goal
 from gezinsplan.plans.schemas import ActionCreate, EvaluationCreate, GoalCreate, PlanUpdate
+from gezinsplan.progress import service as progress
+from gezinsplan.progress.schemas import ProgressCreate
 from gezinsplan.roles import service as roles
 from gezinsplan.roles.schemas import CareProviderAdd, RegisseurAssign
 
@@ -212,6 +217,28 @@ SYSTEM = Actor(
 )
 
 
+# The municipality's system, syncing the indications of Zwolle.
+ZWOLLE_SYSTEM = Actor(
+    sub="demo-zwolle-systeem",
+    name="Demo: systeem gemeente Zwolle",
+    org=None,
+    roles=frozenset({Role.MUNICIPAL_SYSTEM}),
+    municipalities=frozenset({ZWOLLE}),
+)
+
+# Gezin Jansen's file was opened a month ago and its plan last changed then, not approved
+# since: with the rest below, its regisseur Anna sees every kind of worklist signal. Gezin
+# Visser waits for a regisseur since its opening, six days ago.
+OPENED_DAYS_AGO = {"Gezin Jansen": 30, "Gezin Visser": 6}
+
+
+def _history_of(name: str) -> AbstractContextManager[None]:
+    days = OPENED_DAYS_AGO.get(name)
+    if days is None:
+        return nullcontext()
+    return running_since(utcnow() - timedelta(days=days))
+
+
 def member_id(given: str, family: str) -> uuid.UUID:
     """Members have stable ids too: a resident's token names one (``--member``)."""
     return demo_id(f"member-{given}-{family}".lower().replace(" ", "-"))
@@ -244,36 +271,8 @@ def load(session: Session) -> None:
         )
         assert created.id == demo_id(key)
     for name, municipality, people in _HOUSEHOLDS:
-        household = households.open_household(
-            session,
-            SYSTEM,
-            HouseholdCreate.model_validate(
-                {
-                    "municipalityCode": municipality,
-                    "name": name,
-                    "referralSource": REFERRALS[name],
-                }
-            ),
-        )
-        added = {}
-        for given, family, born, bsn, relation, guardian in people:
-            added[given] = members.add_member(
-                session,
-                SYSTEM,
-                household,
-                member_id=member_id(given, family),
-                data=MemberCreate.model_validate(
-                    {
-                        "givenName": given,
-                        "familyName": family,
-                        "birthDate": born,
-                        "bsn": bsn,
-                        "relation": relation,
-                        "isGuardian": guardian,
-                    }
-                ),
-            )
-        _fill_plan(session, household, name, {given: m.id for given, m in added.items()})
+        with _history_of(name):
+            household, added, goals = _open(session, name, municipality, people)
         if name not in REGISSEURS:
             continue
         sub, professional, organization = REGISSEURS[name]
@@ -292,8 +291,81 @@ def load(session: Session) -> None:
         )
         if name in CONSENTS:
             _share(session, household, CONSENTS[name], added)
+        if name == "Gezin Jansen":
+            _report_and_sync(session, household, goals)
         if name == "Gezin Bakker":
             households.close_household(session, SYSTEM, household, "goals_achieved", None)
+
+
+def _open(
+    session: Session,
+    name: str,
+    municipality: str,
+    people: list[tuple[str, str, date, str | None, str, bool]],
+) -> tuple[Household, dict[str, Member], list[Goal]]:
+    """The household with its members and its plan filled."""
+    household = households.open_household(
+        session,
+        SYSTEM,
+        HouseholdCreate.model_validate(
+            {
+                "municipalityCode": municipality,
+                "name": name,
+                "referralSource": REFERRALS[name],
+            }
+        ),
+    )
+    added = {}
+    for given, family, born, bsn, relation, guardian in people:
+        added[given] = members.add_member(
+            session,
+            SYSTEM,
+            household,
+            member_id=member_id(given, family),
+            data=MemberCreate.model_validate(
+                {
+                    "givenName": given,
+                    "familyName": family,
+                    "birthDate": born,
+                    "bsn": bsn,
+                    "relation": relation,
+                    "isGuardian": guardian,
+                }
+            ),
+        )
+    goals = _fill_plan(session, household, name, {given: m.id for given, m in added.items()})
+    return household, added, goals
+
+
+def _report_and_sync(session: Session, household: Household, goals: list[Goal]) -> None:
+    """Progress since the last evaluation, and an indication that ends within a month."""
+    finances = next(goal for goal in goals if goal.life_domain == "finances")
+    progress.report(
+        session,
+        SYSTEM,
+        progress.Target.of(finances, household.id),
+        ProgressCreate.model_validate(
+            {"text": "Betaalregeling met twee schuldeisers getroffen.", "reportedOn": today()}
+        ),
+    )
+    indications.sync(
+        session,
+        ZWOLLE_SYSTEM,
+        [
+            {
+                "municipalityCode": ZWOLLE,
+                "indicationNumber": "TW-DEMO-0001",
+                "regulation": "wmo",
+                "bsn": "123456782",
+                "productCategory": "02",
+                "providerAgb": "41000002",
+                "startDate": (today() - timedelta(days=180)).isoformat(),
+                "endDate": (today() + timedelta(days=25)).isoformat(),
+                "decisionDate": (today() - timedelta(days=190)).isoformat(),
+                "status": "active",
+            }
+        ],
+    )
 
 
 def _share(
@@ -337,7 +409,7 @@ def _target_date(domain: str, household: str) -> date:
 
 def _fill_plan(
     session: Session, household: Household, name: str, member_ids: dict[str, uuid.UUID]
-) -> None:
+) -> list[Goal]:
     plan = plans_repository.get_plan(session, SYSTEM, household.id, editable=True)
     assert plan is not None
     wishes, goals = _PLANS[name]
@@ -345,7 +417,7 @@ def _fill_plan(
         session, SYSTEM, plan, PlanUpdate.model_validate({"familyWishes": wishes}), None
     )
     if not goals:
-        return
+        return []
     plans.update_plan(session, SYSTEM, plan, PlanUpdate.model_validate({"status": "active"}), None)
     created = []
     for domain, description, start, target, organization, actions in goals:
@@ -391,3 +463,4 @@ def _fill_plan(
         ),
         None,
     )
+    return created

@@ -13,7 +13,8 @@ serves requests in.
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,23 @@ def utcnow() -> datetime:
 def today() -> date:
     """The current date in the Netherlands: the day every date rule is judged on."""
     return utcnow().astimezone(NETHERLANDS).date()
+
+
+@contextmanager
+def running_since(instant: datetime) -> Iterator[None]:
+    """Run a block as if it had started at ``instant``, the clock still moving on.
+
+    For loading history that happened in the past (the demo data), in one thread before the
+    service serves: the clock is process-wide, so never use it while requests are handled.
+    """
+    global _now
+    previous = _now
+    shift = previous() - instant
+    _now = lambda: previous() - shift  # noqa: E731
+    try:
+        yield
+    finally:
+        _now = previous
 
 
 def new_id() -> uuid.UUID:
