@@ -43,6 +43,7 @@ MUNICIPALITIES = [
     ("0200", "Gemeente Apeldoorn"),
 ]
 CARE_PROVIDERS = 20
+REFERRAL_SOURCES = ("municipal_access", "general_practitioner", "school", "self", "youth_doctor")
 LIFE_DOMAINS = [
     "finances",
     "work_and_education",
@@ -133,9 +134,18 @@ def care_provider_id(index: int) -> uuid.UUID:
     return uuid.UUID(f"00000000-0000-4000-8000-0000000c{index:04d}")
 
 
+CASELOAD = 30
+
+
 def regisseur_sub(household_index: int) -> str:
-    """Each professional coordinates a caseload of 25 households."""
-    return f"regisseur-{household_index // 25}"
+    """Each professional coordinates a caseload of 30 households (about 27 of them open)."""
+    return f"regisseur-{household_index // CASELOAD}"
+
+
+def regisseur_org(household_index: int) -> uuid.UUID:
+    """Three caseloads in five are the access team's, the others a care provider's."""
+    block = household_index // CASELOAD
+    return access_team_id() if block % 5 < 3 else care_provider_id(block % CARE_PROVIDERS)
 
 
 @dataclass
@@ -240,13 +250,27 @@ class Generator:
             )
             members.append(member_id)
 
-        regisseur_org = (
-            access_team_id() if rng.random() < 0.6 else care_provider_id(index % CARE_PROVIDERS)
+        batch.add(
+            "episodes",
+            id=self.new_uuid(),
+            household_id=household_id,
+            opened_at=opened,
+            opened_by="bench",
+            referral_source=REFERRAL_SOURCES[index % len(REFERRAL_SOURCES)],
+            closed_at=closed_at,
+            closed_by="bench" if closed else None,
+            closing_reason="goals_achieved" if closed else None,
         )
+        coordinator = regisseur_org(index)
         batch.add(
             "role_assignments",
             **self._role(
-                household_id, "regisseur", regisseur_org, opened, sub=regisseur_sub(index)
+                household_id,
+                "regisseur",
+                coordinator,
+                opened,
+                sub=regisseur_sub(index),
+                ended=closed_at,
             ),
         )
         providers = {index % CARE_PROVIDERS, rng.randrange(CARE_PROVIDERS)}
@@ -255,7 +279,7 @@ class Generator:
             organization = care_provider_id(provider)
             batch.add(
                 "role_assignments",
-                **self._role(household_id, "care_provider", organization, opened),
+                **self._role(household_id, "care_provider", organization, opened, ended=closed_at),
             )
             consent_id = self.new_uuid()
             consents.append(consent_id)
@@ -288,7 +312,7 @@ class Generator:
             "plans",
             id=plan_id,
             household_id=household_id,
-            status="active",
+            status=status if closed else "active",
             family_wishes="Rust in huis en de schulden op orde.",
             version=1,
             created_at=opened,
@@ -307,7 +331,7 @@ class Generator:
                 zrm_start=rng.randint(1, 3),
                 zrm_target=rng.randint(3, 5),
                 target_date=opened.date() + timedelta(days=365),
-                organization_id=regisseur_org,
+                organization_id=coordinator,
                 status="open",
                 created_at=opened,
                 updated_at=opened,
@@ -378,7 +402,9 @@ class Generator:
         organization: uuid.UUID,
         started: datetime,
         sub: str | None = None,
+        ended: datetime | None = None,
     ) -> dict[str, Any]:
+        """An assignment; a closed household's ended with it, as closing does."""
         return {
             "id": self.new_uuid(),
             "household_id": household_id,
@@ -387,11 +413,11 @@ class Generator:
             "professional_sub": sub,
             "professional_name": sub and sub.replace("-", " ").title(),
             "started_at": started,
-            "ended_at": None,
+            "ended_at": ended,
             "start_reason": "Start",
-            "end_reason": None,
+            "end_reason": ended and "household closed",
             "started_by": "bench",
-            "ended_by": None,
+            "ended_by": ended and "bench",
             "created_at": started,
         }
 
@@ -503,6 +529,7 @@ INSERT_ORDER = [
     "organizations",
     "served_municipalities",
     "households",
+    "episodes",
     "members",
     "role_assignments",
     "consents",

@@ -65,7 +65,7 @@ def _targets(ceiling_a: Any, runs: list[Any]) -> list[str]:
         )
     for engine in sorted({run.engine for run in runs}):
         mine = sorted((r for r in runs if r.engine == engine), key=lambda r: r.households)
-        for index, name in ((0, "plan read"), (1, "household list")):
+        for index, name in ((0, "plan read"), (1, "household list"), (3, "worklist")):
             if len(mine) < 2:
                 out.append(
                     f"- **{name} throughput flat from 10,000 to 1,000,000** ({engine}): not "
@@ -85,7 +85,11 @@ def _targets(ceiling_a: Any, runs: list[Any]) -> list[str]:
                 f"({change:+.0%})."
             )
     counts = {
-        (run.engine, run.households): (len(run.plan_statements), len(run.list_statements))
+        (run.engine, run.households): (
+            len(run.plan_statements),
+            len(run.list_statements),
+            len(run.worklist_statements),
+        )
         for run in runs
     }
     engines = {e for e, _ in counts}
@@ -93,8 +97,9 @@ def _targets(ceiling_a: Any, runs: list[Any]) -> list[str]:
     out.append(
         "- **Statements per request fixed whatever the plan's size**: "
         f"{'met' if fixed else 'MISSED'}: tests/test_statement_count.py (part of `make test`) "
-        "compares 1 and 20 goals, 1 and 30 households; in this run (plan read, list): "
-        + ", ".join(f"{e} {n:,}: {p}, {q}" for (e, n), (p, q) in counts.items())
+        "compares 1 and 20 goals, 1 and 30 households, caseloads of 1 and 50; in this run "
+        "(plan read, list, worklist): "
+        + ", ".join(f"{e} {n:,}: {p}, {q}, {w}" for (e, n), (p, q, w) in counts.items())
         + "."
     )
     return out
@@ -180,6 +185,7 @@ def write(config: dict[str, Any], ceiling_a: Any, runs: list[Any]) -> Path:
         "## Profile of the plan read\n\n" + _profile(config.get("profile")) + "\n"
         "## Query plans at the largest size\n\n"
         "The plan read's statements (as a care provider), then the list's (as toegang, "
-        f"`?q=` search), captured from real requests.\n{plans}"
+        "`?q=` search), then the worklist's (as a regisseur of 30 households), captured from "
+        f"real requests.\n{plans}"
     )
     return path

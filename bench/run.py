@@ -86,6 +86,7 @@ class Run:
     results: list[Result] = field(default_factory=list)
     plan_statements: list[statements.Statement] = field(default_factory=list)
     list_statements: list[statements.Statement] = field(default_factory=list)
+    worklist_statements: list[statements.Statement] = field(default_factory=list)
     plans: list[str] = field(default_factory=list)
     bulk_writes: list[bulk.BulkResult] = field(default_factory=list)
 
@@ -263,6 +264,20 @@ def targets(url: str, settings: Settings, connections: int) -> dict[str, Any]:
             {"path": f"{API}/households/{h}/plan", "token": provider_token} for h in limited
         ],
         "list": [{"path": f"{API}/households?q={SEARCH}", "token": toegang_token}],
+        # Regisseurs of the access team, each with a caseload of 30 households (27 open).
+        "worklist": [
+            {
+                "path": f"{API}/worklist",
+                "token": token(
+                    settings,
+                    sub=generate.regisseur_sub(block * generate.CASELOAD),
+                    roles=["toegang"],
+                    org=generate.access_team_id(),
+                ),
+            }
+            for block in range(100)
+            if generate.regisseur_org(block * generate.CASELOAD) == generate.access_team_id()
+        ][:connections],
         "goal_edit": [
             {
                 "plan": f"{API}/households/{h}/plan",
@@ -368,8 +383,15 @@ def bench_one(
         url, settings, chosen["list"][0]["path"], lister
     )
     assert status == 200, f"the captured list answered {status}"
+    regisseur = {"Authorization": "Bearer " + chosen["worklist"][0]["token"]}
+    status, run.worklist_statements = statements.capture(
+        url, settings, chosen["worklist"][0]["path"], regisseur
+    )
+    assert status == 200, f"the captured worklist answered {status}"
     if explain:
-        run.plans = statements.explain(url, run.plan_statements + run.list_statements)
+        run.plans = statements.explain(
+            url, run.plan_statements + run.list_statements + run.worklist_statements
+        )
 
     c, d = config["connections"], config["duration"]
     with service(url, var_dir, config["workers"]) as server:
@@ -399,6 +421,16 @@ def bench_one(
                 server.base,
                 "goal_edit.lua",
                 chosen["goal_edit"],
+                c,
+                d,
+            )
+        )
+        run.results.append(
+            measure_wrk(
+                f"worklist (regisseur, {generate.CASELOAD} households)",
+                server.base,
+                "get.lua",
+                chosen["worklist"],
                 c,
                 d,
             )
