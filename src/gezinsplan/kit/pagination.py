@@ -85,18 +85,20 @@ class PageRequest:
     cursor: Cursor | None
 
 
+# A cursor as a query parameter: opaque URL-safe text, decoded by whoever issued it.
+CursorText = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="`nextCursor` of the previous page.",
+    ),
+]
+
+
 def page_request(
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size, at most 100.")
-    ] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            pattern=r"^[A-Za-z0-9_-]+$",
-            description="`nextCursor` of the previous page.",
-        ),
-    ] = None,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: CursorText = None,
 ) -> PageRequest:
     return PageRequest(limit=limit, cursor=Cursor.decode(cursor) if cursor else None)
 

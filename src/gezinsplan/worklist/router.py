@@ -7,7 +7,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from gezinsplan.access.dependencies import AccessTeamLead, Coordinator
 from gezinsplan.codelists.fields import WorklistSignalCode
 from gezinsplan.db import DbSession
-from gezinsplan.kit.pagination import DEFAULT_PAGE_SIZE, PageRequest, PageSize, page_request
+from gezinsplan.kit.pagination import (
+    DEFAULT_PAGE_SIZE,
+    CursorText,
+    PageRequest,
+    PageSize,
+    page_request,
+)
 from gezinsplan.kit.responses import problems
 from gezinsplan.worklist import service
 from gezinsplan.worklist.schemas import TeamWorklist, Worklist
@@ -32,14 +38,7 @@ def read_worklist(
         Query(description="Only households with this signal (codelist `worklist-signals`)."),
     ] = None,
     limit: PageSize = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            pattern=r"^[A-Za-z0-9_-]+$",
-            description="`nextCursor` of the previous page.",
-        ),
-    ] = None,
+    cursor: CursorText = None,
 ) -> Worklist:
     return service.worklist(session, actor, limits, signal=signal, limit=limit, cursor=cursor)
 
