@@ -262,6 +262,11 @@ class Generator:
             closing_reason="goals_achieved" if closed else None,
         )
         coordinator = regisseur_org(index)
+        # Whom the goals are assigned to: as before caseloads came in blocks, so the bulk
+        # push finds as many goals of care provider 0 as it did.
+        assignee = (
+            access_team_id() if rng.random() < 0.6 else care_provider_id(index % CARE_PROVIDERS)
+        )
         batch.add(
             "role_assignments",
             **self._role(
@@ -331,7 +336,7 @@ class Generator:
                 zrm_start=rng.randint(1, 3),
                 zrm_target=rng.randint(3, 5),
                 target_date=opened.date() + timedelta(days=365),
-                organization_id=coordinator,
+                organization_id=assignee,
                 status="open",
                 created_at=opened,
                 updated_at=opened,
