@@ -1,7 +1,10 @@
 """Ids and times: UUIDs and timezone-aware UTC, everywhere."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def utcnow() -> datetime:
@@ -10,3 +13,8 @@ def utcnow() -> datetime:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def today() -> date:
+    """The date in the Netherlands: every date decision of the service uses it."""
+    return utcnow().astimezone(AMSTERDAM).date()
