@@ -47,3 +47,11 @@ def may_sync_indications(actor: Actor) -> bool:
 def may_sync_indications_of(actor: Actor, municipality_code: str) -> bool:
     """A municipal system writes and reads only the indications of its own municipalities."""
     return may_sync_indications(actor) and municipality_code in actor.municipalities
+
+
+def may_read_figures(actor: Actor) -> bool:
+    """Steering figures: policy staff, for the municipalities in their token.
+
+    The access team's figures of its own team are a later step; nobody else sees any.
+    """
+    return actor.has(Role.POLICY) and bool(actor.municipalities)
