@@ -377,6 +377,8 @@ def test_every_api_route_of_the_app_has_an_access_rule(
         "['POST'] /api/v1/households/{household_id}/reopen",
         "['DELETE'] /api/v1/households/{household_id}/members/{member_id}",
         "['POST'] /api/v1/organizations",
+        "['GET'] /api/v1/indicators",
+        "['GET'] /api/v1/indicators/{indicator_id}",
     } <= set(every_route)
     assert len(every_route) >= 14
 
