@@ -379,6 +379,8 @@ def test_every_api_route_of_the_app_has_an_access_rule(
         "['POST'] /api/v1/organizations",
         "['GET'] /api/v1/worklist",
         "['GET'] /api/v1/worklist/team",
+        "['GET'] /api/v1/indicators",
+        "['GET'] /api/v1/indicators/{indicator_id}",
     } <= set(every_route)
     assert len(every_route) >= 14
 

@@ -576,7 +576,7 @@ class Op:
 
     ``rule`` is ``read`` or ``write`` (of ``scope`` of the household in the path), or one of
     public, any_token, directory, admin, toegang_open, household_list, privacy_officer,
-    municipal_system.
+    municipal_system, figures (steering figures: policy with municipalities in its token).
     """
 
     rule: str
@@ -763,6 +763,8 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("PUT", f"{API}/indications"): Op("municipal_system", body=fixed({"indications": [SYNCED]})),
     ("GET", f"{API}/indications"): Op("municipal_system"),
     ("GET", f"{API}/audit/verify"): Op("privacy_officer"),
+    ("GET", f"{API}/indicators"): Op("directory"),
+    ("GET", f"{API}/indicators/{{indicator_id}}"): Op("figures"),
     ("POST", f"{H}/plan/goals/{{goal_id}}/progress"): Op(
         "report", PROGRESS, lambda _w, _h: {"text": "Matrix", "reportedOn": today().isoformat()}
     ),
@@ -1178,6 +1180,8 @@ def allowed_elsewhere(rule: str, actor: ActorFacts, body: Any) -> bool:
         return "privacy_officer" in actor.roles
     if rule == "municipal_system":
         return syncs_indications(actor)
+    if rule == "figures":
+        return "policy" in actor.roles and bool(actor.municipalities)
     if rule == "toegang_open":
         return "toegang" in actor.roles and body["municipalityCode"] in actor.municipalities
     raise AssertionError(f"unknown rule {rule}")
@@ -1203,6 +1207,13 @@ def other_requests(
         return [
             (path.format(name="life-domains"), None, True),
             (path.format(name="nope"), None, False),
+        ]
+    if "{indicator_id}" in path:
+        # The catalogue is open to every role: an unknown indicator is simply not found.
+        return [
+            (path.format(indicator_id="inflow") + "?period=2025-H1&by=referral_source", None, True),
+            (path.format(indicator_id="stock-flow") + "?period=2025-Q1..2025-Q4", None, True),
+            (path.format(indicator_id="nope"), None, False),
         ]
     if "{organization_id}" in path:
         real = world.orgs[spec.org or "access"]

@@ -35,6 +35,7 @@ PREDICATES = {
     "works_on",
     "synced_indications",
     "linkable_households",
+    "reportable_households",
 }
 # Modules allowed to build SQL statements: repositories, shared kit that needs one (the
 # optimistic lock), and the audit chain, whose sealer and verifier read no case data.

@@ -34,6 +34,7 @@ from gezinsplan.plans.router import router as plans_router
 from gezinsplan.plans.versions_router import router as versions_router
 from gezinsplan.progress.router import router as progress_router
 from gezinsplan.roles.router import router as roles_router
+from gezinsplan.steering.router import router as steering_router
 from gezinsplan.worklist.router import router as worklist_router
 
 # Bulk endpoints whose bodies may be larger than any other's.
@@ -56,6 +57,7 @@ ROUTERS = (
     indications_router,
     audit_router,
     worklist_router,
+    steering_router,
 )
 
 

@@ -22,6 +22,7 @@ from gezinsplan.errors import Forbidden, NotFound
 from gezinsplan.households.models import Household
 from gezinsplan.progress import repository as progress
 from gezinsplan.progress.service import GOAL_NOT_FOUND, Target
+from gezinsplan.steering.catalogue import BY_ID, Indicator
 
 HOUSEHOLD_NOT_FOUND = "Household not found."
 
@@ -176,6 +177,28 @@ def access_team_lead(actor: CurrentActor, session: DbSession) -> Actor:
     return actor
 
 
+IndicatorId = Annotated[
+    str, Path(max_length=60, description="The indicator's id.", examples=["inflow"])
+]
+
+
+@access_rule
+def figures_reader(
+    indicator_id: IndicatorId, actor: CurrentActor, session: DbSession
+) -> tuple[Actor, Indicator]:
+    """Steering figures: aggregates for policy staff, recorded like any access to case data.
+
+    The catalogue is public to every role, so an unknown indicator is simply not found.
+    """
+    audit(session, actor, basis=LegalBasis.MUNICIPAL_TASK, purpose=grounds.STEERING)
+    indicator = BY_ID.get(indicator_id)
+    if indicator is None:
+        raise NotFound("No such indicator.")
+    if not policy.may_read_figures(actor):
+        raise Forbidden("Only policy staff read steering figures, of their own municipalities.")
+    return actor, indicator
+
+
 ProgressReporter = Annotated[Target, Depends(progress_reporter)]
 ProgressPusher = Annotated[Actor, Depends(progress_pusher)]
 VisibleHousehold = Annotated[Household, readable(Scope.BASIC)]
@@ -187,4 +210,7 @@ AnyActor = Annotated[Actor, Depends(any_actor)]
 MunicipalSystem = Annotated[Actor, Depends(municipal_system)]
 Coordinator = Annotated[Actor, Depends(coordinator)]
 AccessTeamLead = Annotated[Actor, Depends(access_team_lead)]
+
+
+FiguresReader = Annotated[tuple[Actor, Indicator], Depends(figures_reader)]
 Public = Depends(public)

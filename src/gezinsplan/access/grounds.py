@@ -22,6 +22,7 @@ REGIE = "Regie: coordinating the household's one plan."
 CARE = "Zorg: reporting on the goals assigned to the care provider."
 OWN_DATA = "The resident's own household file."
 INDICATION_SYNC = "Indications: mirroring the municipality's Jeugdwet and Wmo 2015 decisions."
+STEERING = "Stuurinformatie: aggregated figures for the municipality's policy and steering."
 SUPERVISION = "Supervision of the processing of personal data (AVG art. 39)."
 
 

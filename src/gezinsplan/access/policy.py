@@ -52,3 +52,11 @@ def may_sync_indications_of(actor: Actor, municipality_code: str) -> bool:
 def may_see_team_worklist(actor: Actor) -> bool:
     """The access team's overview: a toegang worker of an organization, for its municipalities."""
     return actor.has(Role.TOEGANG) and bool(actor.municipalities) and actor.org is not None
+
+
+def may_read_figures(actor: Actor) -> bool:
+    """Steering figures: policy staff, for the municipalities in their token.
+
+    The access team's figures of its own team are a later step; nobody else sees any.
+    """
+    return actor.has(Role.POLICY) and bool(actor.municipalities)

@@ -277,3 +277,15 @@ def linkable_households(actor: Actor) -> ColumnElement[bool]:
     if not actor.has(Role.MUNICIPAL_SYSTEM) or not actor.municipalities:
         return false()
     return _in_municipalities(actor)
+
+
+@lru_cache(maxsize=KEPT)
+def reportable_households(actor: Actor) -> ColumnElement[bool]:
+    """Households a policy actor's figures count: those of the municipalities in its token.
+
+    Figures leave the service only as aggregates after disclosure control; this decides
+    which households go into them, never which a caller may look at.
+    """
+    if not actor.has(Role.POLICY) or not actor.municipalities:
+        return false()
+    return _in_municipalities(actor)

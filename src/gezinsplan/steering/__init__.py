@@ -1,0 +1,1 @@
+"""Steering information: indicators computed from history, published after disclosure control."""

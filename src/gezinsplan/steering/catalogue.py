@@ -1,0 +1,111 @@
+"""The indicator catalogue: each figure's fixed definition, as DHIS2 and WHO SMART describe
+an indicator (numerator, denominator, breakdowns, periods), with its national counterpart.
+
+Only the indicators this service computes are listed; the catalogue grows with them.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gezinsplan.steering.periods import PeriodKind
+
+ALL_PERIODS = tuple(PeriodKind)
+DISCLOSURE = (
+    "Counts 0-7 hidden (null, reason small_count), other counts rounded to a multiple of 5; "
+    "within a breakdown with its total, and between each municipality and all together, more "
+    "cells are hidden (reason secondary) until no hidden cell can be recomputed; shares from "
+    "rounded counts, only with a rounded denominator of at least 10 and neither part hidden; "
+    "means and medians only with n >= 10."
+)
+
+
+class Breakdown(StrEnum):
+    MUNICIPALITY = "municipality"
+    REFERRAL_SOURCE = "referral_source"
+    CLOSING_REASON = "closing_reason"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name_nl: str
+    name_en: str
+    definition: str
+    numerator: str
+    denominator: str | None
+    breakdowns: tuple[Breakdown, ...]
+    national_source: str | None
+    periods: tuple[PeriodKind, ...] = ALL_PERIODS
+    disclosure: str = DISCLOSURE
+
+
+INDICATORS = (
+    Indicator(
+        id="inflow",
+        name_nl="Instroom (nieuw en herhaald beroep)",
+        name_en="Inflow (new and repeat)",
+        definition=(
+            "Episodes opened in the period. Repeat (herhaald beroep): the household had an "
+            "episode that closed in the 5 years before this opening, with at least one day "
+            "between that closing and this opening; otherwise new."
+        ),
+        numerator="Episodes whose opening falls on a day of the period.",
+        denominator=None,
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.REFERRAL_SOURCE),
+        national_source=(
+            "CBS Beleidsinformatie Jeugd: trajecten begonnen, nieuw / herhaald beroep, per "
+            "verwijzer (StatLine 85097NED)"
+        ),
+    ),
+    Indicator(
+        id="outflow",
+        name_nl="Uitstroom naar reden beëindiging",
+        name_en="Outflow by reason of ending",
+        definition=(
+            "Episodes closed in the period, by the national reason of ending the closing "
+            "reason maps to (BIJ 01-05, or onbekend) and by closing reason. Dropout (uitval) "
+            "is BIJ 03 and 04 together over all endings."
+        ),
+        numerator="Episodes whose closing falls on a day of the period.",
+        denominator="For the dropout share: all episodes closed in the period.",
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
+        national_source=(
+            "CBS Beleidsinformatie Jeugd: reden beëindiging jeugdhulp 01-05 and onbekend; "
+            "NJi/VNG outcome indicator 1 (uitval)"
+        ),
+    ),
+    Indicator(
+        id="stock-flow",
+        name_nl="Werkvoorraad: beginstand, instroom, uitstroom, eindstand",
+        name_en="Stock and flow",
+        definition=(
+            "Start stock: episodes open at the start of the first day. Inflow and outflow: "
+            "opened and closed in the period. End stock: open at the end of the last day; an "
+            "episode ending on the last day is not in the end stock (CBS). Active in the "
+            "period: start stock plus inflow, which equals end stock plus outflow."
+        ),
+        numerator="Episodes, counted at the period's bounds and in it.",
+        denominator=None,
+        breakdowns=(Breakdown.MUNICIPALITY,),
+        national_source=(
+            "CBS Beleidsinformatie Jeugd: beginstand, instroom, uitstroom, eindstand, actief "
+            "in periode (jeugdhulptrajecten)"
+        ),
+    ),
+    Indicator(
+        id="duration",
+        name_nl="Doorlooptijd van afgesloten episodes",
+        name_en="Duration of closed episodes",
+        definition=(
+            "Episodes closed in the period: days from the opening day to the closing day "
+            "(Dutch calendar days), median and mean, and the number in each of the buckets "
+            "<= 30, 31-90, 91-180, 181-365 and > 365 days."
+        ),
+        numerator="Episodes closed in the period, by bucket of duration.",
+        denominator=None,
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
+        national_source="CBS Beleidsinformatie Jeugd: gemiddelde duur (dagen) (StatLine 85097NED)",
+    ),
+)
+
+BY_ID = {indicator.id: indicator for indicator in INDICATORS}

@@ -1,0 +1,195 @@
+"""Disclosure control, as CBS publishes social-domain figures: pure functions, no database.
+
+- Primary suppression: every count of 0 to 7 is hidden (CBS Kerncijfers Wijken en Buurten:
+  "de waarden 0 tot en met 7 weergegeven als geheim"; OpenSAFELY: ``SUPPRESSION_THRESHOLD = 7``).
+- Rounding: every shown count is rounded to a multiple of 5; totals are rounded on their own.
+- Secondary suppression: a table is a set of cells tied by *lines* (a total and the parts
+  that add up to it). Within a line, a hidden cell must not be recomputable by subtraction:
+  a line never has exactly one hidden cell, and when its total is shown the hidden parts
+  together hold more than 7 (OpenSAFELY, ehrql#1666: "if the sum of suppressed counts is
+  smaller than the threshold, then all of the next smallest counts are also suppressed").
+  The next smallest part is hidden, and the total when no part is left. Lines share cells
+  (a municipality's cell is a part of the "all municipalities" total), so a final exact check
+  solves the lines as linear equations over the hidden cells and hides more until no hidden
+  cell is determined by the shown ones.
+- Shares are computed from rounded counts and shown only when the rounded denominator is at
+  least 10 and neither the numerator nor the rest (denominator minus numerator) is hidden, so
+  no figure says "all" or "none" of a small group. Means and medians need n >= 10.
+"""
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+from statistics import mean, median
+from typing import Generic, TypeVar
+
+THRESHOLD = 7
+ROUNDING = 5
+MIN_DENOMINATOR = 10
+MIN_N = 10
+
+K = TypeVar("K", bound=Hashable)
+
+
+class Suppression(StrEnum):
+    """Why a figure is hidden; a hidden figure's value is null."""
+
+    SMALL_COUNT = "small_count"
+    SECONDARY = "secondary"
+    SMALL_DENOMINATOR = "small_denominator"
+    PART_SUPPRESSED = "part_suppressed"
+    SMALL_N = "small_n"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A published figure: its value, or null and why."""
+
+    value: float | None
+    suppressed: Suppression | None = None
+
+    @classmethod
+    def hidden(cls, reason: Suppression) -> "Shown":
+        return cls(None, reason)
+
+
+@dataclass(frozen=True)
+class Line(Generic[K]):
+    """``total`` = the sum of ``parts``: an equation a reader can subtract with."""
+
+    total: K
+    parts: tuple[K, ...]
+
+
+def round_count(count: int) -> int:
+    """To the nearest multiple of 5, halves up (CBS: "afgerond op vijftallen")."""
+    return (count + ROUNDING // 2) // ROUNDING * ROUNDING
+
+
+def protect(counts: Mapping[K, int], lines: Sequence[Line[K]]) -> dict[K, Shown]:
+    """Every count rounded or hidden, so that no hidden count follows from the shown ones."""
+    order = {key: index for index, key in enumerate(counts)}
+    hidden: dict[K, Suppression] = {
+        key: Suppression.SMALL_COUNT for key, count in counts.items() if count <= THRESHOLD
+    }
+    if hidden:
+        _secondary(counts, lines, hidden, order)
+    return {
+        key: Shown.hidden(hidden[key]) if key in hidden else Shown(round_count(count))
+        for key, count in counts.items()
+    }
+
+
+def _secondary(
+    counts: Mapping[K, int],
+    lines: Sequence[Line[K]],
+    hidden: dict[K, Suppression],
+    order: Mapping[K, int],
+) -> None:
+    def smallest(candidates: Sequence[K]) -> K | None:
+        shown = [key for key in candidates if key not in hidden]
+        return min(shown, key=lambda key: (counts[key], order[key])) if shown else None
+
+    while True:
+        changed = False
+        for line in lines:
+            cells = (line.total, *line.parts)
+            hidden_cells = [key for key in cells if key in hidden]
+            if not hidden_cells:
+                continue
+            hidden_parts = sum(counts[key] for key in line.parts if key in hidden)
+            leaks = len(hidden_cells) == 1 or (
+                line.total not in hidden and hidden_parts <= THRESHOLD
+            )
+            if not leaks:
+                continue
+            pick = smallest(line.parts) or smallest((line.total,))
+            if pick is not None:
+                hidden[pick] = Suppression.SECONDARY
+                changed = True
+        if changed:
+            continue
+        determined = determined_cells(counts, lines, hidden)
+        if not determined:
+            return
+        # Hide the smallest shown cell on a line through the first determined cell.
+        target = min(determined, key=lambda key: order[key])
+        through = [line for line in lines if target in (line.total, *line.parts)]
+        parts = [key for line in through for key in line.parts]
+        totals = [line.total for line in through]
+        pick = smallest(parts) or smallest(totals) or smallest(list(counts))
+        if pick is None:  # everything is hidden: nothing can be determined any more
+            return
+        hidden[pick] = Suppression.SECONDARY
+
+
+def determined_cells(
+    counts: Mapping[K, int], lines: Sequence[Line[K]], hidden: Mapping[K, object]
+) -> list[K]:
+    """The hidden cells whose value the lines and the shown (exact) counts pin down.
+
+    Each line is an equation over the hidden cells; a hidden cell is determined exactly when
+    its unit vector lies in the row space, i.e. a row of the reduced echelon form is that
+    unit vector. Assumes the reader knows the shown counts exactly (rounding only helps).
+    """
+    variables = [key for key in counts if key in hidden]
+    column = {key: index for index, key in enumerate(variables)}
+    rows: list[list[Fraction]] = []
+    for line in lines:
+        row = [Fraction(0)] * len(variables)
+        for key, sign in ((line.total, 1), *((part, -1) for part in line.parts)):
+            if key in column:
+                row[column[key]] += sign
+        if any(row):
+            rows.append(row)
+    reduced = _reduced_rows(rows, len(variables))
+    return [
+        variables[next(i for i, value in enumerate(row) if value)]
+        for row in reduced
+        if sum(1 for value in row if value) == 1
+    ]
+
+
+def _reduced_rows(rows: list[list[Fraction]], width: int) -> list[list[Fraction]]:
+    """Gauss-Jordan elimination in exact arithmetic: the non-zero rows of the RREF."""
+    rows = [list(row) for row in rows]
+    pivot_row = 0
+    for col in range(width):
+        pivot = next((r for r in range(pivot_row, len(rows)) if rows[r][col]), None)
+        if pivot is None:
+            continue
+        rows[pivot_row], rows[pivot] = rows[pivot], rows[pivot_row]
+        lead = rows[pivot_row][col]
+        rows[pivot_row] = [value / lead for value in rows[pivot_row]]
+        for r in range(len(rows)):
+            if r != pivot_row and rows[r][col]:
+                factor = rows[r][col]
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[pivot_row], strict=True)]
+        pivot_row += 1
+    return rows[:pivot_row]
+
+
+def share(
+    numerator: int, denominator: int, shown_numerator: Shown, shown_denominator: Shown
+) -> Shown:
+    """numerator / denominator from the published (rounded) counts, or hidden and why."""
+    if shown_numerator.value is None or shown_denominator.value is None:
+        return Shown.hidden(Suppression.PART_SUPPRESSED)
+    if shown_denominator.value < MIN_DENOMINATOR:
+        return Shown.hidden(Suppression.SMALL_DENOMINATOR)
+    if denominator - numerator <= THRESHOLD:
+        return Shown.hidden(Suppression.PART_SUPPRESSED)
+    return Shown(round(shown_numerator.value / shown_denominator.value, 3))
+
+
+def mean_of(values: Sequence[int]) -> Shown:
+    if len(values) < MIN_N:
+        return Shown.hidden(Suppression.SMALL_N)
+    return Shown(round(mean(values), 1))
+
+
+def median_of(values: Sequence[int]) -> Shown:
+    if len(values) < MIN_N:
+        return Shown.hidden(Suppression.SMALL_N)
+    return Shown(float(median(values)))

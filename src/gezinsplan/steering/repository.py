@@ -1,0 +1,202 @@
+"""The queries behind the steering figures: episodes counted per municipality, in SQL.
+
+Every query reads episodes through their household and ``reportable_households``, and is
+limited to the municipalities asked for. Counts whose bounds are fixed instants (a period's
+first and last Dutch midnight) are grouped in SQL. Durations and the repeat rule need each
+episode's Dutch calendar days, which SQLite cannot compute; those queries return only times,
+codes and the municipality, never a household's id, name or members.
+"""
+
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
+from sqlmodel import col
+
+from gezinsplan.access.predicates import reportable_households
+from gezinsplan.auth.actor import Actor
+from gezinsplan.episodes.models import Episode
+from gezinsplan.households.models import Household
+
+# The repeat rule looks back 5 years; a few days more cover leap days and the gap rule.
+LOOK_BACK = timedelta(days=5 * 366 + 2)
+_EARLIER = aliased(Episode, name="earlier_episode")
+
+
+@dataclass(frozen=True)
+class StockFlow:
+    municipality: str
+    start: int
+    inflow: int
+    outflow: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Closings:
+    municipality: str
+    closing_reason: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Opening:
+    """An episode opened in the period, with the closings of its household before it."""
+
+    municipality: str
+    referral_source: str
+    opened_at: datetime
+    earlier_closings: tuple[datetime, ...]
+
+
+@dataclass(frozen=True)
+class Closed:
+    municipality: str
+    closing_reason: str
+    opened_at: datetime
+    closed_at: datetime
+
+
+def _asked(municipalities: Collection[str]) -> ColumnElement[bool]:
+    return col(Household.municipality_code).in_(sorted(municipalities))
+
+
+def stock_flow(
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    starts_at: datetime,
+    ends_at: datetime,
+) -> list[StockFlow]:
+    """Per municipality: open at ``starts_at``, opened and closed in between, open at
+    ``ends_at``. An episode closed before ``ends_at`` (on the last day) is outflow, not stock.
+    """
+    closed_in = and_(col(Episode.closed_at).is_not(None), col(Episode.closed_at) < ends_at)
+    statement = (
+        select(
+            col(Household.municipality_code),
+            func.sum(case((col(Episode.opened_at) < starts_at, 1), else_=0)),
+            func.sum(case((col(Episode.opened_at) >= starts_at, 1), else_=0)),
+            func.sum(case((closed_in, 1), else_=0)),
+            func.sum(case((closed_in, 0), else_=1)),
+        )
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .where(
+            col(Episode.opened_at) < ends_at,
+            or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+        .group_by(col(Household.municipality_code))
+    )
+    return [
+        StockFlow(code, int(start), int(inflow), int(outflow), int(end))
+        for code, start, inflow, outflow, end in session.execute(statement)
+    ]
+
+
+def closings(
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    starts_at: datetime,
+    ends_at: datetime,
+) -> list[Closings]:
+    """Episodes closed in the period, counted per municipality and closing reason."""
+    statement = (
+        select(col(Household.municipality_code), col(Episode.closing_reason), func.count())
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .where(
+            col(Episode.closed_at) >= starts_at,
+            col(Episode.closed_at) < ends_at,
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+        .group_by(col(Household.municipality_code), col(Episode.closing_reason))
+    )
+    return [
+        Closings(code, reason or "", int(count))
+        for code, reason, count in session.execute(statement)
+    ]
+
+
+def openings(
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    starts_at: datetime,
+    ends_at: datetime,
+) -> list[Opening]:
+    """Episodes opened in the period, each with its household's closings of the 5 years
+    before it (the repeat rule needs Dutch days, decided by the service)."""
+    statement = (
+        select(
+            col(Episode.id),
+            col(Household.municipality_code),
+            col(Episode.referral_source),
+            col(Episode.opened_at),
+            col(_EARLIER.closed_at),
+        )
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .outerjoin(
+            _EARLIER,
+            and_(
+                col(_EARLIER.household_id) == col(Episode.household_id),
+                col(_EARLIER.id) != col(Episode.id),
+                col(_EARLIER.closed_at) <= col(Episode.opened_at),
+                col(_EARLIER.closed_at) >= starts_at - LOOK_BACK,
+            ),
+        )
+        .where(
+            col(Episode.opened_at) >= starts_at,
+            col(Episode.opened_at) < ends_at,
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+    )
+    # The episode's id only folds its rows together; it does not leave this function.
+    opened: dict[uuid.UUID, tuple[str, str, datetime]] = {}
+    earlier: dict[uuid.UUID, list[datetime]] = {}
+    for episode_id, code, source, opened_at, closed_at in session.execute(statement):
+        opened[episode_id] = (code, source, opened_at)
+        earlier.setdefault(episode_id, [])
+        if closed_at is not None:
+            earlier[episode_id].append(closed_at)
+    return [Opening(*opened[key], tuple(earlier[key])) for key in opened]
+
+
+def closed(
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    starts_at: datetime,
+    ends_at: datetime,
+) -> Sequence[Closed]:
+    """Episodes closed in the period: their opening and closing times, for durations."""
+    statement = (
+        select(
+            col(Household.municipality_code),
+            col(Episode.closing_reason),
+            col(Episode.opened_at),
+            col(Episode.closed_at),
+        )
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .where(
+            col(Episode.closed_at) >= starts_at,
+            col(Episode.closed_at) < ends_at,
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+    )
+    # The statement's bounds on closed_at make every row a closed episode with its reason.
+    return [
+        Closed(code, reason or "", opened_at, closed_at or opened_at)
+        for code, reason, opened_at, closed_at in session.execute(statement)
+    ]

@@ -1,0 +1,443 @@
+"""Steering figures: raw counts from the episode history, then disclosure control.
+
+``raw_figures`` computes the unrounded counts of one period (tests read them back exactly);
+``report`` passes every period through ``disclosure.protect`` and is all the API shows.
+A figure for a period is computed from the episodes' own opening and closing times, which are
+never rewritten, so later changes to a household cannot change a past period's figures.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from gezinsplan.audit.models import LegalBasis
+from gezinsplan.audit.trail import audit
+from gezinsplan.auth.actor import Actor
+from gezinsplan.codelists import registry
+from gezinsplan.errors import Forbidden, Unprocessable
+from gezinsplan.kit.clock import today
+from gezinsplan.steering import disclosure, repository
+from gezinsplan.steering.catalogue import BY_ID, Breakdown, Indicator
+from gezinsplan.steering.disclosure import Line, Shown
+from gezinsplan.steering.periods import Period, dutch_day, parse_period, parse_series
+
+ALL = "all"
+REPEAT_WINDOW_YEARS = 5
+UNKNOWN = "onbekend"
+BIJ_REASONS = ("01", "02", "03", "04", "05", UNKNOWN)
+DROPOUT_REASONS = ("03", "04")
+BUCKETS = ((30, "0-30"), (90, "31-90"), (180, "91-180"), (365, "181-365"), (None, "366+"))
+STEERING = "Stuurinformatie"
+
+# A cell of one area: (measure, dimension, group); dimension and group are None for a total.
+Cell = tuple[str, str | None, str | None]
+# A cell of the whole report: the area ("all" or a gemeentecode) and the area's cell.
+Key = tuple[str, str, str | None, str | None]
+
+
+@dataclass
+class AreaCounts:
+    """One area's raw figures: counts, lines that tie them, and samples for statistics."""
+
+    counts: dict[Cell, int] = field(default_factory=dict)
+    samples: dict[Cell, list[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Share:
+    measure: str
+    numerator: Cell
+    denominator: Cell
+
+
+@dataclass
+class RawPeriod:
+    """The unrounded figures of one period, per area; ``ALL`` when several municipalities."""
+
+    period: Period
+    provisional: bool
+    areas: dict[str, AreaCounts]
+    lines: list[tuple[Cell, tuple[Cell, ...]]]
+    shares: list[Share]
+
+
+@dataclass(frozen=True)
+class Figure:
+    measure: str
+    dimension: str | None
+    group: str | None
+    kind: str
+    shown: Shown
+    national_code: str | None = None
+
+
+@dataclass(frozen=True)
+class AreaReport:
+    municipality: str | None
+    figures: list[Figure]
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    period: Period
+    provisional: bool
+    areas: list[AreaReport]
+
+
+@dataclass(frozen=True)
+class Report:
+    indicator: Indicator
+    municipalities: list[str]
+    by: Breakdown | None
+    periods: list[PeriodReport]
+
+
+def indicator_or_none(indicator_id: str) -> Indicator | None:
+    return BY_ID.get(indicator_id)
+
+
+def scope_of(actor: Actor, asked: Sequence[str]) -> list[str]:
+    """The municipalities asked for, all of them in the actor's token; none asked: all."""
+    codes = sorted(set(asked)) if asked else sorted(actor.municipalities)
+    outside = [code for code in codes if code not in actor.municipalities]
+    if outside:
+        raise Forbidden(f"Your token does not cover municipality {', '.join(outside)}.")
+    return codes
+
+
+def breakdown_of(indicator: Indicator, by: str | None) -> Breakdown | None:
+    if by is None:
+        return None
+    if by not in {b.value for b in indicator.breakdowns}:
+        allowed = ", ".join(b.value for b in indicator.breakdowns)
+        raise Unprocessable(
+            f"The indicator {indicator.id} is broken down by {allowed}.",
+            invalid_params=[{"name": "query:by", "reason": f"one of {allowed}"}],
+        )
+    return Breakdown(by)
+
+
+def periods_of(period: str | None) -> list[Period]:
+    """The periods asked for; none asked: the current half-year (provisional)."""
+    if period is None:
+        now = today()
+        return [parse_period(f"{now.year}-H{1 if now.month <= 6 else 2}")]
+    return parse_series(period)
+
+
+def report(
+    session: Session,
+    actor: Actor,
+    indicator: Indicator,
+    *,
+    municipalities: Sequence[str],
+    period: str | None,
+    by: str | None,
+) -> Report:
+    codes = scope_of(actor, municipalities)
+    breakdown = breakdown_of(indicator, by)
+    periods = periods_of(period)
+    audit(
+        session,
+        actor,
+        basis=LegalBasis.MUNICIPAL_TASK,
+        purpose=(
+            f"{STEERING}: indicator {indicator.id}, municipalities {', '.join(codes)}, "
+            f"periods {periods[0].label}..{periods[-1].label}"
+        )[:500],
+    )
+    return Report(
+        indicator,
+        codes,
+        breakdown,
+        [
+            protect(raw_figures(session, actor, indicator, codes, each, breakdown))
+            for each in periods
+        ],
+    )
+
+
+def raw_figures(
+    session: Session,
+    actor: Actor,
+    indicator: Indicator,
+    codes: Sequence[str],
+    period: Period,
+    by: Breakdown | None,
+) -> RawPeriod:
+    """The unrounded counts of one period, for each municipality and (if several) all."""
+    compute = _COMPUTE[indicator.id]
+    raw = RawPeriod(period, not period.has_passed(today()), {}, [], [])
+    compute(session, actor, codes, period, by, raw)
+    if len(codes) > 1:
+        raw.areas[ALL] = _together(raw.areas[code] for code in codes)
+    return raw
+
+
+def _together(areas: Iterable[AreaCounts]) -> AreaCounts:
+    total = AreaCounts()
+    for area in areas:
+        for cell, count in area.counts.items():
+            total.counts[cell] = total.counts.get(cell, 0) + count
+        for cell, values in area.samples.items():
+            total.samples.setdefault(cell, []).extend(values)
+    return total
+
+
+def _areas(raw: RawPeriod, codes: Sequence[str], cells: Iterable[Cell]) -> None:
+    """Every area gets every cell, zero where nothing happened, so the lines add up."""
+    cells = list(dict.fromkeys(cells))
+    for code in codes:
+        area = raw.areas.setdefault(code, AreaCounts())
+        for cell in cells:
+            area.counts.setdefault(cell, 0)
+
+
+# --- the indicators ----------------------------------------------------------------------------
+
+
+def _inflow(
+    session: Session,
+    actor: Actor,
+    codes: Sequence[str],
+    period: Period,
+    by: Breakdown | None,
+    raw: RawPeriod,
+) -> None:
+    rows = repository.openings(session, actor, codes, period.starts_at, period.ends_at)
+    kinds = ("new", "repeat")
+    cells: list[Cell] = [("inflow", None, None), *((kind, None, None) for kind in kinds)]
+    raw.lines.append((("inflow", None, None), tuple((kind, None, None) for kind in kinds)))
+    sources = sorted({row.referral_source for row in rows})
+    if by is Breakdown.REFERRAL_SOURCE:
+        per_source = tuple(("inflow", "referralSource", s) for s in sources)
+        cells += per_source
+        raw.lines.append((("inflow", None, None), per_source))
+        for kind in kinds:
+            parts = tuple((kind, "referralSource", s) for s in sources)
+            cells += parts
+            raw.lines.append(((kind, None, None), parts))
+        for source in sources:
+            raw.lines.append(
+                (
+                    ("inflow", "referralSource", source),
+                    tuple((kind, "referralSource", source) for kind in kinds),
+                )
+            )
+    _areas(raw, codes, cells)
+    for row in rows:
+        kind = "repeat" if is_repeat(row.opened_at, row.earlier_closings) else "new"
+        counts = raw.areas[row.municipality].counts
+        for cell in (("inflow", None, None), (kind, None, None)):
+            counts[cell] += 1
+        if by is Breakdown.REFERRAL_SOURCE:
+            counts["inflow", "referralSource", row.referral_source] += 1
+            counts[kind, "referralSource", row.referral_source] += 1
+
+
+def is_repeat(opened_at: datetime, earlier_closings: Sequence[datetime]) -> bool:
+    """CBS "herhaald beroep": an earlier episode closed in the 5 years before this opening,
+    with at least one whole day between (adjoining episodes do not count)."""
+    opened = dutch_day(opened_at)
+    window = _years_before(opened, REPEAT_WINDOW_YEARS)
+    return any(
+        window <= dutch_day(c) and (opened - dutch_day(c)).days >= 2 for c in earlier_closings
+    )
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def national_reason(closing_reason: str) -> str:
+    """The BIJ reason of ending a closing reason maps to; ``onbekend`` when it has none."""
+    codelist = registry.get("closing-reasons")
+    entry = next((e for e in codelist.entries if e.code == closing_reason), None)
+    return entry.national_code if entry and entry.national_code else UNKNOWN
+
+
+def _outflow(
+    session: Session,
+    actor: Actor,
+    codes: Sequence[str],
+    period: Period,
+    by: Breakdown | None,
+    raw: RawPeriod,
+) -> None:
+    rows = repository.closings(session, actor, codes, period.starts_at, period.ends_at)
+    total: Cell = ("outflow", None, None)
+    per_bij = tuple(("outflow", "reasonOfEnding", code) for code in BIJ_REASONS)
+    dropout: Cell = ("dropout", None, None)
+    cells: list[Cell] = [total, *per_bij, dropout]
+    raw.lines.append((total, per_bij))
+    raw.lines.append((dropout, tuple(("outflow", "reasonOfEnding", c) for c in DROPOUT_REASONS)))
+    raw.shares.append(Share("dropoutShare", dropout, total))
+    reasons = sorted({row.closing_reason for row in rows})
+    if by is Breakdown.CLOSING_REASON:
+        per_reason = tuple(("outflow", "closingReason", reason) for reason in reasons)
+        cells += per_reason
+        raw.lines.append((total, per_reason))
+        for code in BIJ_REASONS:
+            parts = tuple(
+                ("outflow", "closingReason", r) for r in reasons if national_reason(r) == code
+            )
+            if parts:
+                raw.lines.append((("outflow", "reasonOfEnding", code), parts))
+    _areas(raw, codes, cells)
+    for row in rows:
+        counts = raw.areas[row.municipality].counts
+        bij = national_reason(row.closing_reason)
+        counts[total] += row.count
+        counts["outflow", "reasonOfEnding", bij] += row.count
+        if bij in DROPOUT_REASONS:
+            counts[dropout] += row.count
+        if by is Breakdown.CLOSING_REASON:
+            counts["outflow", "closingReason", row.closing_reason] += row.count
+
+
+def _stock_flow(
+    session: Session,
+    actor: Actor,
+    codes: Sequence[str],
+    period: Period,
+    by: Breakdown | None,  # noqa: ARG001 - only by municipality, always shown
+    raw: RawPeriod,
+) -> None:
+    rows = repository.stock_flow(session, actor, codes, period.starts_at, period.ends_at)
+    names = ("startStock", "inflow", "outflow", "endStock", "active")
+    active: Cell = ("active", None, None)
+    raw.lines.append((active, (("startStock", None, None), ("inflow", None, None))))
+    raw.lines.append((active, (("endStock", None, None), ("outflow", None, None))))
+    _areas(raw, codes, ((name, None, None) for name in names))
+    for row in rows:
+        counts = raw.areas[row.municipality].counts
+        counts["startStock", None, None] = row.start
+        counts["inflow", None, None] = row.inflow
+        counts["outflow", None, None] = row.outflow
+        counts["endStock", None, None] = row.end
+        counts[active] = row.start + row.inflow
+
+
+def bucket_of(days: int) -> str:
+    return next(label for limit, label in BUCKETS if limit is None or days <= limit)
+
+
+def _duration(
+    session: Session,
+    actor: Actor,
+    codes: Sequence[str],
+    period: Period,
+    by: Breakdown | None,
+    raw: RawPeriod,
+) -> None:
+    rows = repository.closed(session, actor, codes, period.starts_at, period.ends_at)
+    total: Cell = ("closed", None, None)
+    per_bucket = tuple(("closed", "durationDays", label) for _, label in BUCKETS)
+    # Durations, by closing reason or not: the buckets are not split any further.
+    cells: list[Cell] = [total, *per_bucket]
+    raw.lines.append((total, per_bucket))
+    reasons = sorted({row.closing_reason for row in rows})
+    if by is Breakdown.CLOSING_REASON:
+        per_reason = tuple(("closed", "closingReason", reason) for reason in reasons)
+        cells += per_reason
+        raw.lines.append((total, per_reason))
+    _areas(raw, codes, cells)
+    for code in codes:
+        raw.areas[code].samples.setdefault(total, [])
+        if by is Breakdown.CLOSING_REASON:
+            for reason in reasons:
+                raw.areas[code].samples.setdefault(("closed", "closingReason", reason), [])
+    for row in rows:
+        area = raw.areas[row.municipality]
+        days = (dutch_day(row.closed_at) - dutch_day(row.opened_at)).days
+        area.counts[total] += 1
+        area.counts["closed", "durationDays", bucket_of(days)] += 1
+        area.samples[total].append(days)
+        if by is Breakdown.CLOSING_REASON:
+            by_reason: Cell = ("closed", "closingReason", row.closing_reason)
+            area.counts[by_reason] += 1
+            area.samples[by_reason].append(days)
+
+
+Compute = Callable[[Session, Actor, Sequence[str], Period, Breakdown | None, RawPeriod], None]
+_COMPUTE: dict[str, Compute] = {
+    "inflow": _inflow,
+    "outflow": _outflow,
+    "stock-flow": _stock_flow,
+    "duration": _duration,
+}
+
+
+# --- disclosure ---------------------------------------------------------------------------------
+
+
+def protect(raw: RawPeriod) -> PeriodReport:
+    """Round and hide the period's counts as one table: every area's lines, and each
+    municipality's cell as a part of the same cell of all together."""
+    counts: dict[Key, int] = {
+        (area, *cell): count
+        for area, figures in raw.areas.items()
+        for cell, count in figures.counts.items()
+    }
+    lines: list[Line[Key]] = [
+        Line((area, *total), tuple((area, *part) for part in parts))
+        for area in raw.areas
+        for total, parts in raw.lines
+    ]
+    municipalities = [area for area in raw.areas if area != ALL]
+    if ALL in raw.areas:
+        lines += [
+            Line((ALL, *cell), tuple((code, *cell) for code in municipalities))
+            for cell in raw.areas[ALL].counts
+        ]
+    shown = disclosure.protect(counts, lines)
+    areas = []
+    for area, figures in raw.areas.items():
+        found = [
+            Figure(
+                measure,
+                dimension,
+                group,
+                "count",
+                shown[area, measure, dimension, group],
+                _national((measure, dimension, group)),
+            )
+            for measure, dimension, group in figures.counts
+        ]
+        for each in raw.shares:
+            value = disclosure.share(
+                figures.counts[each.numerator],
+                figures.counts[each.denominator],
+                shown[area, *each.numerator],
+                shown[area, *each.denominator],
+            )
+            found.append(Figure(each.measure, None, None, "share", value))
+        for (measure, dimension, group), values in figures.samples.items():
+            found.append(
+                Figure(
+                    f"{measure}MedianDays", dimension, group, "median", disclosure.median_of(values)
+                )
+            )
+            found.append(
+                Figure(f"{measure}MeanDays", dimension, group, "mean", disclosure.mean_of(values))
+            )
+        areas.append(AreaReport(None if area == ALL else area, found))
+    return PeriodReport(raw.period, raw.provisional, areas)
+
+
+def _national(cell: Cell) -> str | None:
+    """The national code a cell's group carries: the BIJ verwijzer of a referral source."""
+    _, dimension, group = cell
+    if dimension == "reasonOfEnding":
+        return group
+    if dimension == "referralSource" and group is not None:
+        entries = registry.get("referral-sources").entries
+        return next((e.national_code for e in entries if e.code == group), None)
+    if dimension == "closingReason" and group is not None:
+        return national_reason(group)
+    return None
