@@ -68,6 +68,13 @@ class NotFound(Problem):
     slug = None
 
 
+class NotAcceptable(Problem):
+    """The Accept header names no media type the endpoint can answer in."""
+
+    status = 406
+    slug = "not-acceptable"
+
+
 class Conflict(Problem):
     status = 409
     slug = "conflict"
