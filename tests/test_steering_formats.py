@@ -394,3 +394,20 @@ def test_hidden_reasons_are_the_published_ones() -> None:
     figure.value, figure.suppressed = None, Suppression.SECONDARY
     row = list(csv.reader(io.StringIO(formats.to_csv(report))))[1]
     assert row[-2:] == ["", "secondary"]
+
+
+def test_a_long_legend_wraps_inside_the_chart() -> None:
+    report = report_with("03")
+    period = report.periods[0]
+    total = period.areas[0].figures[0].model_copy(update={"dimension": None, "group": None})
+    period.areas = [
+        AreaRead(municipality=f"{code:04d}", figures=[total]) for code in range(100, 112)
+    ]
+    root = safe_svg(formats.to_svg(report, "inflow", "Instroom"))
+    width, height = int(root.attrib["width"]), int(root.attrib["height"])
+    assert height > formats.HEIGHT
+    keys = [t for t in root.iter(f"{SVG_NS}text") if (t.text or "").startswith("gemeente")]
+    assert len(keys) == 12
+    for key in keys:
+        assert float(key.attrib["x"]) + 7 * len(key.text or "") <= width
+        assert float(key.attrib["y"]) < height

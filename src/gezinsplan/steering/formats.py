@@ -163,6 +163,7 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 16, 44, 96
 PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#f0e442")
 TOTAL_COLOUR = "#222222"
 SECTION = 5
+LEGEND_ROW = 18
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,8 @@ def to_svg(report: IndicatorReport, measure: str, title: str) -> str:
     shown = [value for each in series for value in each.values if value is not None]
     top = _nice_top(max(shown, default=0.0))
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    keys = _legend(series)
+    height = HEIGHT + LEGEND_ROW * (max((row for row, _, _ in keys), default=0))
     step = plot_width / max(len(labels), 1)
 
     def x(index: int) -> float:
@@ -240,11 +243,11 @@ def to_svg(report: IndicatorReport, measure: str, title: str) -> str:
         return TOP + plot_height - value / top * plot_height
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label={_attr(title)} '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label={_attr(title)} '
         'font-family="sans-serif" font-size="12">',
         f"<title>{escape(title)}</title>",
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
         f'<text x="{LEFT}" y="24" font-size="14" font-weight="bold">{escape(title)}</text>',
     ]
     for tick in range(SECTION + 1):
@@ -281,21 +284,31 @@ def to_svg(report: IndicatorReport, measure: str, title: str) -> str:
                 parts.append(
                     f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{each.colour}"/>'
                 )
-    legend = HEIGHT - 24
-    position = LEFT
-    for each in series:
+    for row, position, each in keys:
+        base = HEIGHT - 28 + row * LEGEND_ROW
         parts.append(
-            f'<rect x="{position}" y="{legend - 9}" width="12" height="3" fill="{each.colour}"/>'
+            f'<rect x="{position}" y="{base - 5}" width="12" height="3" fill="{each.colour}"/>'
         )
-        parts.append(f'<text x="{position + 16}" y="{legend - 4}">{escape(each.label)}</text>')
-        position += 24 + 7 * len(each.label)
+        parts.append(f'<text x="{position + 16}" y="{base}">{escape(each.label)}</text>')
     if hidden:
         parts.append(
-            f'<text x="{LEFT}" y="{legend + 14}" fill="#555555">'
+            f'<text x="{LEFT}" y="{height - 10}" fill="#555555">'
             f"{escape(HIDDEN_NOTE)} (onderbroken lijn)</text>"
         )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def _legend(series: Sequence[Series]) -> list[tuple[int, int, Series]]:
+    """Each series' key: its row and x, wrapping to a new row at the right edge."""
+    keys, row, position = [], 0, LEFT
+    for each in series:
+        width = 24 + 7 * len(each.label)
+        if position > LEFT and position + width > WIDTH - RIGHT:
+            row, position = row + 1, LEFT
+        keys.append((row, position, each))
+        position += width
+    return keys
 
 
 def _runs(values: Sequence[float | None]) -> list[list[tuple[int, float]]]:
