@@ -23,6 +23,7 @@ class Breakdown(StrEnum):
     MUNICIPALITY = "municipality"
     REFERRAL_SOURCE = "referral_source"
     CLOSING_REASON = "closing_reason"
+    LIFE_DOMAIN = "life_domain"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,89 @@ class Indicator:
     periods: tuple[PeriodKind, ...] = ALL_PERIODS
     disclosure: str = DISCLOSURE
 
+
+OUTCOMES = (
+    Indicator(
+        id="goal-attainment",
+        name_nl="Doelrealisatie per leefgebied",
+        name_en="Goal attainment per life domain",
+        definition=(
+            "Goals of the plan judged final for the first time in the period: achieved, partly "
+            "achieved or not achieved. A judgement is the goal's status, dated by the plan "
+            "version in which the goal took it, or an evaluation outcome, dated by the "
+            "evaluation. A goal counts once, in the period of its first judgement; its outcome "
+            "is the latest judgement up to the period's last day, and on one day an evaluation "
+            "outcome wins over a status (the evaluation is the judgement made with the family). "
+            "A goal cancelled at the period's end is left out. Shares of achieved, partly and "
+            "not achieved over all goals judged."
+        ),
+        numerator="Goals first judged in the period, by their outcome (and life domain).",
+        denominator="All goals first judged in the period.",
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.LIFE_DOMAIN),
+        national_source=(
+            "NJi/VNG outcome indicator 3.4 doelrealisatie (overeengekomen doelen gerealiseerd)"
+        ),
+    ),
+    Indicator(
+        id="zrm-change",
+        name_nl="Verandering in zelfredzaamheid (ZRM) per leefgebied",
+        name_en="Change in self-sufficiency (ZRM) per life domain",
+        definition=(
+            "Per household and life domain, the first and the last ZRM score (1-5) up to the "
+            "period's last day: each goal's start score on the day the goal was created (as the "
+            "plan kept it at the period's end) and each evaluation's score on its day. Counted "
+            "when the last score falls in the period and at least 30 days after the first. "
+            "Improved, same or worse (last against first), the change (median and mean), "
+            "reaching the target score of the domain's most recent goal, and problem scores "
+            "(1 or 2) at the first and at the last score."
+        ),
+        numerator="Household life domains measured, improved, same, worse, reaching the target, "
+        "with a problem score at the start and at the end.",
+        denominator=(
+            "Household life domains measured in the period; for reaching the target: those "
+            "with a goal in the domain."
+        ),
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.LIFE_DOMAIN),
+        national_source=(
+            "Zelfredzaamheid-Matrix (ZRM 2017): voortgang between two measurements; NJi/VNG "
+            "outcome indicator 3.3 (zelfredzaamheid toegenomen)"
+        ),
+    ),
+    Indicator(
+        id="own-strength",
+        name_nl="Eigen kracht en netwerk in het plan",
+        name_en="Own strength and network in the plan",
+        definition=(
+            "The actions in the plans, as kept at the period's end, of households with an "
+            "episode open at some moment in the period, by who takes them: a family member, "
+            "the own network, a professional or an organization. Own strength is a member and "
+            "the own network together. Shares over all actions, by the life domain of the "
+            "action's goal."
+        ),
+        numerator="Actions by performer; own strength = member + own network.",
+        denominator="All actions in those plans.",
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.LIFE_DOMAIN),
+        national_source=(
+            "ZRM-Krachtenwijzer: eigen kracht / netwerk / hulpverlening per domein (analogue)"
+        ),
+    ),
+    Indicator(
+        id="parties",
+        name_nl="Betrokken partijen per huishouden",
+        name_en="Parties involved per household",
+        definition=(
+            "Households with an episode open at the end of the period's last day: the number "
+            "of distinct care-provider organizations then, from active care-provider roles and "
+            "indications running on that day (not withdrawn) by their provider organization, or "
+            "their provider's AGB code when it has none. Median and mean (n >= 10), the number "
+            "of households with 0, 1, 2 and 3 or more, and the share with 3 or more."
+        ),
+        numerator="Open households by number of parties; households with 3 or more.",
+        denominator="Households open at the end of the period's last day.",
+        breakdowns=(Breakdown.MUNICIPALITY,),
+        national_source=None,
+    ),
+)
 
 INDICATORS = (
     Indicator(
@@ -106,6 +190,7 @@ INDICATORS = (
         breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
         national_source="CBS Beleidsinformatie Jeugd: gemiddelde duur (dagen) (StatLine 85097NED)",
     ),
+    *OUTCOMES,
 )
 
 BY_ID = {indicator.id: indicator for indicator in INDICATORS}

@@ -61,6 +61,7 @@ class RawPeriod:
     areas: dict[str, AreaCounts]
     lines: list[tuple[Cell, tuple[Cell, ...]]]
     shares: list[Share]
+    unit: str = "Days"  # what the samples count, in the names of their median and mean
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def raw_figures(
     by: Breakdown | None,
 ) -> RawPeriod:
     """The unrounded counts of one period, for each municipality and (if several) all."""
-    compute = _COMPUTE[indicator.id]
+    compute = _COMPUTE.get(indicator.id) or outcomes.COMPUTE[indicator.id]
     raw = RawPeriod(period, not period.has_passed(today()), {}, [], [])
     compute(session, actor, codes, period, by, raw)
     if len(codes) > 1:
@@ -416,15 +417,22 @@ def protect(raw: RawPeriod) -> PeriodReport:
                 shown[area, *each.numerator],
                 shown[area, *each.denominator],
             )
-            found.append(Figure(each.measure, None, None, "share", value))
+            _, dimension, group = each.numerator
+            found.append(Figure(each.measure, dimension, group, "share", value))
         for (measure, dimension, group), values in figures.samples.items():
             found.append(
                 Figure(
-                    f"{measure}MedianDays", dimension, group, "median", disclosure.median_of(values)
+                    f"{measure}Median{raw.unit}",
+                    dimension,
+                    group,
+                    "median",
+                    disclosure.median_of(values),
                 )
             )
             found.append(
-                Figure(f"{measure}MeanDays", dimension, group, "mean", disclosure.mean_of(values))
+                Figure(
+                    f"{measure}Mean{raw.unit}", dimension, group, "mean", disclosure.mean_of(values)
+                )
             )
         areas.append(AreaReport(None if area == ALL else area, found))
     return PeriodReport(raw.period, raw.provisional, areas)
@@ -441,3 +449,7 @@ def _national(cell: Cell) -> str | None:
     if dimension == "closingReason" and group is not None:
         return national_reason(group)
     return None
+
+
+# The outcome figures (goals, ZRM, actions, parties) live beside this module and use its types.
+from gezinsplan.steering.outcomes import service as outcomes  # noqa: E402

@@ -1,0 +1,1 @@
+"""Outcome figures: goal attainment, ZRM change, own strength, parties per household."""
