@@ -106,6 +106,24 @@ INDICATORS = (
         breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
         national_source="CBS Beleidsinformatie Jeugd: gemiddelde duur (dagen) (StatLine 85097NED)",
     ),
+    Indicator(
+        id="relapse",
+        name_nl="Terugval binnen 12 maanden na afsluiting",
+        name_en="Relapse within 12 months of closing",
+        definition=(
+            "Episodes closed in the period that a new episode of the same household follows, "
+            "opened on a Dutch day at most 12 months after the closing day and with at least "
+            "one whole day between (adjoining episodes are one spell). Provisional until 12 "
+            "months after the period's last day have passed."
+        ),
+        numerator="Episodes closed in the period and followed by a new episode within 12 months.",
+        denominator="Episodes closed in the period.",
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
+        national_source=(
+            "NJi/VNG outcome indicators jeugdhulp, indicator 3.2 (terugval: opnieuw hulp "
+            "binnen een jaar na beëindiging)"
+        ),
+    ),
 )
 
 BY_ID = {indicator.id: indicator for indicator in INDICATORS}

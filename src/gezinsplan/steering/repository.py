@@ -200,3 +200,65 @@ def closed(
         Closed(code, reason or "", opened_at, closed_at or opened_at)
         for code, reason, opened_at, closed_at in session.execute(statement)
     ]
+
+
+# A relapse is a new episode within 12 months of a closing; a few days more cover the gap rule.
+FOLLOW_UP = timedelta(days=366 + 2)
+_LATER = aliased(Episode, name="later_episode")
+
+
+@dataclass(frozen=True)
+class Followed:
+    """An episode closed in the period, with the openings of its household after it."""
+
+    municipality: str
+    closing_reason: str
+    closed_at: datetime
+    later_openings: tuple[datetime, ...]
+
+
+def closed_and_followed(
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    starts_at: datetime,
+    ends_at: datetime,
+) -> list[Followed]:
+    """Episodes closed in the period, each with its household's openings in the 12 months
+    after (the Dutch-day window and the gap rule are decided by the service)."""
+    statement = (
+        select(
+            col(Episode.id),
+            col(Household.municipality_code),
+            col(Episode.closing_reason),
+            col(Episode.closed_at),
+            col(_LATER.opened_at),
+        )
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .outerjoin(
+            _LATER,
+            and_(
+                col(_LATER.household_id) == col(Episode.household_id),
+                col(_LATER.id) != col(Episode.id),
+                col(_LATER.opened_at) >= col(Episode.closed_at),
+                col(_LATER.opened_at) < ends_at + FOLLOW_UP,
+            ),
+        )
+        .where(
+            col(Episode.closed_at) >= starts_at,
+            col(Episode.closed_at) < ends_at,
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+    )
+    # The episode's id only folds its rows together; it does not leave this function.
+    closed_rows: dict[uuid.UUID, tuple[str, str, datetime]] = {}
+    later: dict[uuid.UUID, list[datetime]] = {}
+    for episode_id, code, reason, closed_at, opened_at in session.execute(statement):
+        # The statement's bounds on closed_at make every row a closed episode.
+        closed_rows[episode_id] = (code, reason or "", closed_at or starts_at)
+        later.setdefault(episode_id, [])
+        if opened_at is not None:
+            later[episode_id].append(opened_at)
+    return [Followed(*closed_rows[key], tuple(later[key])) for key in closed_rows]
