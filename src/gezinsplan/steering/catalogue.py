@@ -124,6 +124,21 @@ INDICATORS = (
             "binnen een jaar na beëindiging)"
         ),
     ),
+    Indicator(
+        id="without_maatwerk",
+        name_nl="Afgesloten zonder maatwerk",
+        name_en="Closed without maatwerk",
+        definition=(
+            "Episodes closed in the period during which no member of the household had an "
+            "indication (iJw or iWmo, not withdrawn) running on any Dutch day from the "
+            "episode's opening day to its closing day, over all episodes closed in the period: "
+            "the questions the team solved itself, without specialised care."
+        ),
+        numerator="Episodes closed in the period without an indication overlapping them.",
+        denominator="Episodes closed in the period.",
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
+        national_source=None,
+    ),
 )
 
 BY_ID = {indicator.id: indicator for indicator in INDICATORS}

@@ -10,7 +10,7 @@ codes and the municipality, never a household's id, name or members.
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -20,6 +20,7 @@ from gezinsplan.access.predicates import reportable_households
 from gezinsplan.auth.actor import Actor
 from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
+from gezinsplan.indications.models import Indication, IndicationStatus
 
 # The repeat rule looks back 5 years; a few days more cover leap days and the gap rule.
 LOOK_BACK = timedelta(days=5 * 366 + 2)
@@ -262,3 +263,63 @@ def closed_and_followed(
         if opened_at is not None:
             later[episode_id].append(opened_at)
     return [Followed(*closed_rows[key], tuple(later[key])) for key in closed_rows]
+
+
+@dataclass(frozen=True)
+class ClosedWithCare:
+    """An episode closed in the period, with the days of its household's indications."""
+
+    municipality: str
+    closing_reason: str
+    opened_at: datetime
+    closed_at: datetime
+    indications: tuple[tuple[date, date | None], ...]
+
+
+def closed_with_indications(
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    starts_at: datetime,
+    ends_at: datetime,
+    last_day: date,
+) -> list[ClosedWithCare]:
+    """Episodes closed in the period, each with the start and end dates of its household's
+    indications (withdrawn ones left out) that began on or before the period's last day."""
+    statement = (
+        select(
+            col(Episode.id),
+            col(Household.municipality_code),
+            col(Episode.closing_reason),
+            col(Episode.opened_at),
+            col(Episode.closed_at),
+            col(Indication.start_date),
+            col(Indication.end_date),
+        )
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .outerjoin(
+            Indication,
+            and_(
+                col(Indication.household_id) == col(Episode.household_id),
+                col(Indication.status) != IndicationStatus.WITHDRAWN.value,
+                col(Indication.start_date) <= last_day,
+            ),
+        )
+        .where(
+            col(Episode.closed_at) >= starts_at,
+            col(Episode.closed_at) < ends_at,
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+    )
+    # The episode's id only folds its rows together; it does not leave this function.
+    closed_rows: dict[uuid.UUID, tuple[str, str, datetime, datetime]] = {}
+    spans: dict[uuid.UUID, list[tuple[date, date | None]]] = {}
+    for episode_id, code, reason, opened_at, closed_at, start, end in session.execute(statement):
+        # The statement's bounds on closed_at make every row a closed episode.
+        closed_rows[episode_id] = (code, reason or "", opened_at, closed_at or opened_at)
+        spans.setdefault(episode_id, [])
+        if start is not None:
+            spans[episode_id].append((start, end))
+    return [ClosedWithCare(*closed_rows[key], tuple(spans[key])) for key in closed_rows]

@@ -18,7 +18,7 @@ from gezinsplan.auth.actor import Actor
 from gezinsplan.codelists import registry
 from gezinsplan.errors import Forbidden, Unprocessable
 from gezinsplan.kit.clock import today
-from gezinsplan.steering import disclosure, flows, repository
+from gezinsplan.steering import care, disclosure, flows, repository
 from gezinsplan.steering.catalogue import BY_ID, Breakdown, Indicator
 from gezinsplan.steering.disclosure import Line, Shown
 from gezinsplan.steering.figures import (
@@ -339,6 +339,7 @@ _COMPUTE: dict[str, Compute] = {
     "stock-flow": _stock_flow,
     "duration": _duration,
     **flows.COMPUTE,
+    **care.COMPUTE,
 }
 
 
