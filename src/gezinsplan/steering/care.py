@@ -60,4 +60,65 @@ def _without_maatwerk(
                 counts[measure, "closingReason", row.closing_reason] += 1
 
 
-COMPUTE: dict[str, Compute] = {"without_maatwerk": _without_maatwerk}
+Span = tuple[str, date, date | None]
+LAWS = ("none", "jeugdwet", "wmo", "both")
+CONCURRENT = ("0", "1", "2", "3+")
+# The households open at the end of the last day (as the end stock), and active in the period.
+MOMENTS = ("householdsOnLastDay", "householdsInPeriod")
+
+
+def laws_of(spans: Sequence[Span]) -> str:
+    laws = {regulation for regulation, _, _ in spans}
+    return "both" if len(laws) > 1 else next(iter(laws), "none")
+
+
+def most_concurrent(spans: Sequence[Span], first: date, last: date) -> int:
+    """The most indications running on one day from ``first`` to ``last``: that day is the
+    first day of one of them (or ``first``)."""
+    days = {max(start, first) for _, start, _ in spans if start <= last}
+    return max(
+        (sum(1 for span in spans if overlaps(span[1:], day, day)) for day in days), default=0
+    )
+
+
+def concurrent_group(count: int) -> str:
+    return "3+" if count >= 3 else str(count)
+
+
+def _stacking(
+    session: Session,
+    actor: Actor,
+    codes: Sequence[str],
+    period: Period,
+    by: Breakdown | None,  # noqa: ARG001 - law combination and concurrency are always shown
+    raw: RawPeriod,
+) -> None:
+    first, last = period.first_day, period.last_day
+    rows = repository.households_with_indications(
+        session, actor, codes, period.starts_at, period.ends_at, first, last
+    )
+    cells: list[Cell] = []
+    for moment in MOMENTS:
+        by_law = tuple((moment, "laws", law) for law in LAWS)
+        by_count = tuple((moment, "concurrentIndications", c) for c in CONCURRENT)
+        cells += [(moment, None, None), *by_law, *by_count]
+        raw.lines.append(((moment, None, None), by_law))
+        raw.lines.append(((moment, None, None), by_count))
+    fill_cells(raw, codes, cells)
+    for row in rows:
+        counts = raw.areas[row.municipality].counts
+        on_last = [span for span in row.indications if overlaps(span[1:], last, last)]
+        moments = [("householdsInPeriod", list(row.indications), first)]
+        if row.open_at_end:
+            moments.append(("householdsOnLastDay", on_last, last))
+        for moment, spans, since in moments:
+            counts[moment, None, None] += 1
+            counts[moment, "laws", laws_of(spans)] += 1
+            group = concurrent_group(most_concurrent(spans, since, last))
+            counts[moment, "concurrentIndications", group] += 1
+
+
+COMPUTE: dict[str, Compute] = {
+    "without_maatwerk": _without_maatwerk,
+    "stacking": _stacking,
+}

@@ -139,6 +139,26 @@ INDICATORS = (
         breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
         national_source=None,
     ),
+    Indicator(
+        id="stacking",
+        name_nl="Stapeling van maatwerk (Jeugdwet en Wmo)",
+        name_en="Stacking of indications (Youth Act and Social Support Act)",
+        definition=(
+            "Households by the laws of their indications (not withdrawn) - none, only "
+            "Jeugdwet, only Wmo, both - and by the most indications running on one day (0, 1, "
+            "2, 3+), at two moments: on the period's last day, for households with an episode "
+            "still open at its end (as the end stock), and over the period, for households "
+            "with an episode open at some moment of it, counting the indications running on "
+            "at least one of its days."
+        ),
+        numerator="Households with an open episode, by law combination and concurrency.",
+        denominator=None,
+        breakdowns=(Breakdown.MUNICIPALITY,),
+        national_source=(
+            "CBS Monitor Sociaal Domein (GMSD): stapeling van voorzieningen, huishoudens met "
+            "jeugdhulp en Wmo-ondersteuning"
+        ),
+    ),
 )
 
 BY_ID = {indicator.id: indicator for indicator in INDICATORS}

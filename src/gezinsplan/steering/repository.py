@@ -323,3 +323,70 @@ def closed_with_indications(
         if start is not None:
             spans[episode_id].append((start, end))
     return [ClosedWithCare(*closed_rows[key], tuple(spans[key])) for key in closed_rows]
+
+
+@dataclass(frozen=True)
+class WithIndications:
+    """A household with an episode active in the period: whether one is still open at the
+    period's end, and its indications (regulation, first and last day) running in it."""
+
+    municipality: str
+    open_at_end: bool
+    indications: tuple[tuple[str, date, date | None], ...]
+
+
+def households_with_indications(
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    starts_at: datetime,
+    ends_at: datetime,
+    first_day: date,
+    last_day: date,
+) -> list[WithIndications]:
+    """Households with an episode open at some moment of the period, each with its
+    indications (withdrawn ones left out) that run on at least one day of it."""
+    statement = (
+        select(
+            col(Household.id),
+            col(Household.municipality_code),
+            col(Episode.closed_at),
+            col(Indication.id),
+            col(Indication.regulation),
+            col(Indication.start_date),
+            col(Indication.end_date),
+        )
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .outerjoin(
+            Indication,
+            and_(
+                col(Indication.household_id) == col(Household.id),
+                col(Indication.status) != IndicationStatus.WITHDRAWN.value,
+                col(Indication.start_date) <= last_day,
+                or_(col(Indication.end_date).is_(None), col(Indication.end_date) >= first_day),
+            ),
+        )
+        .where(
+            col(Episode.opened_at) < ends_at,
+            or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+    )
+    # Household and indication ids only fold the rows together; they do not leave here.
+    codes: dict[uuid.UUID, str] = {}
+    open_at_end: dict[uuid.UUID, bool] = {}
+    spans: dict[uuid.UUID, dict[uuid.UUID, tuple[str, date, date | None]]] = {}
+    for household_id, code, closed_at, indication_id, regulation, start, end in session.execute(
+        statement
+    ):
+        codes[household_id] = code
+        still_open = closed_at is None or closed_at >= ends_at
+        open_at_end[household_id] = open_at_end.get(household_id, False) or still_open
+        found = spans.setdefault(household_id, {})
+        if indication_id is not None:
+            found[indication_id] = (regulation, start, end)
+    return [
+        WithIndications(codes[key], open_at_end[key], tuple(spans[key].values())) for key in codes
+    ]
