@@ -159,6 +159,29 @@ INDICATORS = (
             "jeugdhulp en Wmo-ondersteuning"
         ),
     ),
+    Indicator(
+        id="caseload",
+        name_nl="Caseload en continuïteit van de regisseur",
+        name_en="Caseload and continuity of the regisseur",
+        definition=(
+            "At the end of the period's last day: households with an open episode, with and "
+            "without an active regisseur; regisseurs by caseload (their open households: 0-9, "
+            "10-19, 20-29, 30+; median and mean), each in the municipality where most of their "
+            "households live. Episodes whose first regisseur started in the period: Dutch "
+            "days from opening to that start (median, mean). Handovers: later regisseur "
+            "assignments of an episode starting in the period, per 100 household-months open "
+            "in the period (Dutch days open / 30.44)."
+        ),
+        numerator=(
+            "Households without a regisseur; regisseurs per caseload bin; handovers in the period."
+        ),
+        denominator=(
+            "Households with an open episode at the period's end; household-months open in "
+            "the period."
+        ),
+        breakdowns=(Breakdown.MUNICIPALITY,),
+        national_source=None,
+    ),
 )
 
 BY_ID = {indicator.id: indicator for indicator in INDICATORS}

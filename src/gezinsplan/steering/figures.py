@@ -37,6 +37,16 @@ class Share:
     denominator: Cell
 
 
+@dataclass(frozen=True)
+class Rate:
+    """``numerator`` per ``per`` units of ``exposure``: handovers per 100 household-months."""
+
+    measure: str
+    numerator: Cell
+    exposure: Cell
+    per: int
+
+
 @dataclass
 class RawPeriod:
     """The unrounded figures of one period, per area; ``ALL`` when several municipalities.
@@ -51,6 +61,7 @@ class RawPeriod:
     lines: list[tuple[Cell, tuple[Cell, ...]]]
     shares: list[Share]
     units: dict[str, str] = field(default_factory=dict)
+    rates: list[Rate] = field(default_factory=list)
 
 
 Compute = Callable[[Session, Actor, Sequence[str], Period, Breakdown | None, RawPeriod], None]

@@ -21,6 +21,7 @@ from gezinsplan.auth.actor import Actor
 from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
 from gezinsplan.indications.models import Indication, IndicationStatus
+from gezinsplan.roles.models import RoleAssignment, RoleType
 
 # The repeat rule looks back 5 years; a few days more cover leap days and the gap rule.
 LOOK_BACK = timedelta(days=5 * 366 + 2)
@@ -390,3 +391,129 @@ def households_with_indications(
     return [
         WithIndications(codes[key], open_at_end[key], tuple(spans[key].values())) for key in codes
     ]
+
+
+def _open_at(moment: datetime) -> ColumnElement[bool]:
+    """An episode open at ``moment``: one closed at that very instant is not (the end stock)."""
+    return and_(
+        col(Episode.opened_at) < moment,
+        or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= moment),
+    )
+
+
+def _regisseur_at(moment: datetime) -> ColumnElement[bool]:
+    return and_(
+        col(RoleAssignment.role_type) == RoleType.REGISSEUR.value,
+        col(RoleAssignment.started_at) < moment,
+        or_(col(RoleAssignment.ended_at).is_(None), col(RoleAssignment.ended_at) >= moment),
+    )
+
+
+def open_with_regisseur(
+    session: Session, actor: Actor, municipalities: Collection[str], moment: datetime
+) -> list[tuple[str, bool]]:
+    """One row per household open at ``moment``: its municipality, and whether it had an
+    active regisseur then."""
+    has_regisseur = (
+        select(col(RoleAssignment.id))
+        .where(
+            col(RoleAssignment.household_id) == col(Household.id),
+            _regisseur_at(moment),
+            reportable_households(actor),
+        )
+        .exists()
+    )
+    statement = (
+        select(col(Household.municipality_code), has_regisseur)
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .where(_open_at(moment), reportable_households(actor), _asked(municipalities))
+    )
+    return [(code, bool(found)) for code, found in session.execute(statement)]
+
+
+def regisseur_caseloads(
+    session: Session, actor: Actor, municipalities: Collection[str], moment: datetime
+) -> list[dict[str, int]]:
+    """Per regisseur with an open household at ``moment``: their open households per
+    municipality. The regisseur is left out: only the anonymous caseloads are returned."""
+    statement = (
+        select(
+            col(RoleAssignment.professional_sub),
+            col(Household.municipality_code),
+            func.count(func.distinct(col(Household.id))),
+        )
+        .select_from(RoleAssignment)
+        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
+        .join(Episode, col(Episode.household_id) == col(Household.id))
+        .where(
+            _regisseur_at(moment),
+            _open_at(moment),
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+        .group_by(col(RoleAssignment.professional_sub), col(Household.municipality_code))
+    )
+    caseloads: dict[str | None, dict[str, int]] = {}
+    for sub, code, count in session.execute(statement):
+        caseloads.setdefault(sub, {})[code] = int(count)
+    return list(caseloads.values())
+
+
+@dataclass(frozen=True)
+class EpisodeRegisseurs:
+    """An episode open at some moment of the period, with the starts of the regisseur
+    assignments of its household from its opening on (to its closing)."""
+
+    municipality: str
+    opened_at: datetime
+    closed_at: datetime | None
+    starts: tuple[datetime, ...]
+
+
+def episode_regisseurs(
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    starts_at: datetime,
+    ends_at: datetime,
+) -> list[EpisodeRegisseurs]:
+    statement = (
+        select(
+            col(Episode.id),
+            col(Household.municipality_code),
+            col(Episode.opened_at),
+            col(Episode.closed_at),
+            col(RoleAssignment.started_at),
+        )
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .outerjoin(
+            RoleAssignment,
+            and_(
+                col(RoleAssignment.household_id) == col(Episode.household_id),
+                col(RoleAssignment.role_type) == RoleType.REGISSEUR.value,
+                col(RoleAssignment.started_at) >= col(Episode.opened_at),
+                col(RoleAssignment.started_at) < ends_at,
+                or_(
+                    col(Episode.closed_at).is_(None),
+                    col(RoleAssignment.started_at) <= col(Episode.closed_at),
+                ),
+            ),
+        )
+        .where(
+            col(Episode.opened_at) < ends_at,
+            or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+    )
+    # The episode's id only folds its rows together; it does not leave this function.
+    episodes: dict[uuid.UUID, tuple[str, datetime, datetime | None]] = {}
+    starts: dict[uuid.UUID, list[datetime]] = {}
+    for episode_id, code, opened_at, closed_at, started_at in session.execute(statement):
+        episodes[episode_id] = (code, opened_at, closed_at)
+        starts.setdefault(episode_id, [])
+        if started_at is not None:
+            starts[episode_id].append(started_at)
+    return [EpisodeRegisseurs(*episodes[key], tuple(sorted(starts[key]))) for key in episodes]

@@ -18,7 +18,7 @@ from gezinsplan.auth.actor import Actor
 from gezinsplan.codelists import registry
 from gezinsplan.errors import Forbidden, Unprocessable
 from gezinsplan.kit.clock import today
-from gezinsplan.steering import care, disclosure, flows, repository
+from gezinsplan.steering import care, caseload, disclosure, flows, repository
 from gezinsplan.steering.catalogue import BY_ID, Breakdown, Indicator
 from gezinsplan.steering.disclosure import Line, Shown
 from gezinsplan.steering.figures import (
@@ -340,6 +340,7 @@ _COMPUTE: dict[str, Compute] = {
     "duration": _duration,
     **flows.COMPUTE,
     **care.COMPUTE,
+    **caseload.COMPUTE,
 }
 
 
@@ -387,6 +388,11 @@ def protect(raw: RawPeriod) -> PeriodReport:
                 shown[area, *each.denominator],
             )
             found.append(Figure(each.measure, None, None, "share", value))
+        for each_rate in raw.rates:
+            value = disclosure.rate(
+                shown[area, *each_rate.numerator], shown[area, *each_rate.exposure], each_rate.per
+            )
+            found.append(Figure(each_rate.measure, None, None, "rate", value))
         for (measure, dimension, group), values in figures.samples.items():
             unit = raw.units.get(measure, "Days")
             median = disclosure.median_of(values)
