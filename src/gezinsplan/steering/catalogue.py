@@ -190,6 +190,82 @@ INDICATORS = (
         breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
         national_source="CBS Beleidsinformatie Jeugd: gemiddelde duur (dagen) (StatLine 85097NED)",
     ),
+    Indicator(
+        id="relapse",
+        name_nl="Terugval binnen 12 maanden na afsluiting",
+        name_en="Relapse within 12 months of closing",
+        definition=(
+            "Episodes closed in the period that a new episode of the same household follows, "
+            "opened on a Dutch day at most 12 months after the closing day and with at least "
+            "one whole day between (adjoining episodes are one spell). Provisional until 12 "
+            "months after the period's last day have passed."
+        ),
+        numerator="Episodes closed in the period and followed by a new episode within 12 months.",
+        denominator="Episodes closed in the period.",
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
+        national_source=(
+            "NJi/VNG outcome indicators jeugdhulp, indicator 3.2 (terugval: opnieuw hulp "
+            "binnen een jaar na beëindiging)"
+        ),
+    ),
+    Indicator(
+        id="without_maatwerk",
+        name_nl="Afgesloten zonder maatwerk",
+        name_en="Closed without maatwerk",
+        definition=(
+            "Episodes closed in the period during which no member of the household had an "
+            "indication (iJw or iWmo, not withdrawn) running on any Dutch day from the "
+            "episode's opening day to its closing day, over all episodes closed in the period: "
+            "the questions the team solved itself, without specialised care."
+        ),
+        numerator="Episodes closed in the period without an indication overlapping them.",
+        denominator="Episodes closed in the period.",
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
+        national_source=None,
+    ),
+    Indicator(
+        id="stacking",
+        name_nl="Stapeling van maatwerk (Jeugdwet en Wmo)",
+        name_en="Stacking of indications (Youth Act and Social Support Act)",
+        definition=(
+            "Households by the laws of their indications (not withdrawn) - none, only "
+            "Jeugdwet, only Wmo, both - and by the most indications running on one day (0, 1, "
+            "2, 3+), at two moments: on the period's last day, for households with an episode "
+            "still open at its end (as the end stock), and over the period, for households "
+            "with an episode open at some moment of it, counting the indications running on "
+            "at least one of its days."
+        ),
+        numerator="Households with an open episode, by law combination and concurrency.",
+        denominator=None,
+        breakdowns=(Breakdown.MUNICIPALITY,),
+        national_source=(
+            "CBS Monitor Sociaal Domein (GMSD): stapeling van voorzieningen, huishoudens met "
+            "jeugdhulp en Wmo-ondersteuning"
+        ),
+    ),
+    Indicator(
+        id="caseload",
+        name_nl="Caseload en continuïteit van de regisseur",
+        name_en="Caseload and continuity of the regisseur",
+        definition=(
+            "At the end of the period's last day: households with an open episode, with and "
+            "without an active regisseur; regisseurs by caseload (their open households: 0-9, "
+            "10-19, 20-29, 30+; median and mean), each in the municipality where most of their "
+            "households live. Episodes whose first regisseur started in the period: Dutch "
+            "days from opening to that start (median, mean). Handovers: later regisseur "
+            "assignments of an episode starting in the period, per 100 household-months open "
+            "in the period (Dutch days open / 30.44)."
+        ),
+        numerator=(
+            "Households without a regisseur; regisseurs per caseload bin; handovers in the period."
+        ),
+        denominator=(
+            "Households with an open episode at the period's end; household-months open in "
+            "the period."
+        ),
+        breakdowns=(Breakdown.MUNICIPALITY,),
+        national_source=None,
+    ),
     *OUTCOMES,
 )
 

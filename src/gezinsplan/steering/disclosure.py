@@ -183,6 +183,13 @@ def share(
     return Shown(round(shown_numerator.value / shown_denominator.value, 3))
 
 
+def rate(shown_numerator: Shown, shown_exposure: Shown, per: int) -> Shown:
+    """numerator per ``per`` units of exposure, from the published (rounded) counts."""
+    if shown_numerator.value is None or shown_exposure.value is None:
+        return Shown.hidden(Suppression.PART_SUPPRESSED)
+    return Shown(round(shown_numerator.value / shown_exposure.value * per, 1))
+
+
 def mean_of(values: Sequence[int]) -> Shown:
     if len(values) < MIN_N:
         return Shown.hidden(Suppression.SMALL_N)

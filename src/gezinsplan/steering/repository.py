@@ -10,7 +10,7 @@ codes and the municipality, never a household's id, name or members.
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -20,6 +20,8 @@ from gezinsplan.access.predicates import reportable_households
 from gezinsplan.auth.actor import Actor
 from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
+from gezinsplan.indications.models import Indication, IndicationStatus
+from gezinsplan.roles.models import RoleAssignment, RoleType
 
 # The repeat rule looks back 5 years; a few days more cover leap days and the gap rule.
 LOOK_BACK = timedelta(days=5 * 366 + 2)
@@ -200,3 +202,318 @@ def closed(
         Closed(code, reason or "", opened_at, closed_at or opened_at)
         for code, reason, opened_at, closed_at in session.execute(statement)
     ]
+
+
+# A relapse is a new episode within 12 months of a closing; a few days more cover the gap rule.
+FOLLOW_UP = timedelta(days=366 + 2)
+_LATER = aliased(Episode, name="later_episode")
+
+
+@dataclass(frozen=True)
+class Followed:
+    """An episode closed in the period, with the openings of its household after it."""
+
+    municipality: str
+    closing_reason: str
+    closed_at: datetime
+    later_openings: tuple[datetime, ...]
+
+
+def closed_and_followed(
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    starts_at: datetime,
+    ends_at: datetime,
+) -> list[Followed]:
+    """Episodes closed in the period, each with its household's openings in the 12 months
+    after (the Dutch-day window and the gap rule are decided by the service)."""
+    statement = (
+        select(
+            col(Episode.id),
+            col(Household.municipality_code),
+            col(Episode.closing_reason),
+            col(Episode.closed_at),
+            col(_LATER.opened_at),
+        )
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .outerjoin(
+            _LATER,
+            and_(
+                col(_LATER.household_id) == col(Episode.household_id),
+                col(_LATER.id) != col(Episode.id),
+                col(_LATER.opened_at) >= col(Episode.closed_at),
+                col(_LATER.opened_at) < ends_at + FOLLOW_UP,
+            ),
+        )
+        .where(
+            col(Episode.closed_at) >= starts_at,
+            col(Episode.closed_at) < ends_at,
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+    )
+    # The episode's id only folds its rows together; it does not leave this function.
+    closed_rows: dict[uuid.UUID, tuple[str, str, datetime]] = {}
+    later: dict[uuid.UUID, list[datetime]] = {}
+    for episode_id, code, reason, closed_at, opened_at in session.execute(statement):
+        # The statement's bounds on closed_at make every row a closed episode.
+        closed_rows[episode_id] = (code, reason or "", closed_at or starts_at)
+        later.setdefault(episode_id, [])
+        if opened_at is not None:
+            later[episode_id].append(opened_at)
+    return [Followed(*closed_rows[key], tuple(later[key])) for key in closed_rows]
+
+
+@dataclass(frozen=True)
+class ClosedWithCare:
+    """An episode closed in the period, with the days of its household's indications."""
+
+    municipality: str
+    closing_reason: str
+    opened_at: datetime
+    closed_at: datetime
+    indications: tuple[tuple[date, date | None], ...]
+
+
+def closed_with_indications(
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    starts_at: datetime,
+    ends_at: datetime,
+    last_day: date,
+) -> list[ClosedWithCare]:
+    """Episodes closed in the period, each with the start and end dates of its household's
+    indications (withdrawn ones left out) that began on or before the period's last day."""
+    statement = (
+        select(
+            col(Episode.id),
+            col(Household.municipality_code),
+            col(Episode.closing_reason),
+            col(Episode.opened_at),
+            col(Episode.closed_at),
+            col(Indication.start_date),
+            col(Indication.end_date),
+        )
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .outerjoin(
+            Indication,
+            and_(
+                col(Indication.household_id) == col(Episode.household_id),
+                col(Indication.status) != IndicationStatus.WITHDRAWN.value,
+                col(Indication.start_date) <= last_day,
+            ),
+        )
+        .where(
+            col(Episode.closed_at) >= starts_at,
+            col(Episode.closed_at) < ends_at,
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+    )
+    # The episode's id only folds its rows together; it does not leave this function.
+    closed_rows: dict[uuid.UUID, tuple[str, str, datetime, datetime]] = {}
+    spans: dict[uuid.UUID, list[tuple[date, date | None]]] = {}
+    for episode_id, code, reason, opened_at, closed_at, start, end in session.execute(statement):
+        # The statement's bounds on closed_at make every row a closed episode.
+        closed_rows[episode_id] = (code, reason or "", opened_at, closed_at or opened_at)
+        spans.setdefault(episode_id, [])
+        if start is not None:
+            spans[episode_id].append((start, end))
+    return [ClosedWithCare(*closed_rows[key], tuple(spans[key])) for key in closed_rows]
+
+
+@dataclass(frozen=True)
+class WithIndications:
+    """A household with an episode active in the period: whether one is still open at the
+    period's end, and its indications (regulation, first and last day) running in it."""
+
+    municipality: str
+    open_at_end: bool
+    indications: tuple[tuple[str, date, date | None], ...]
+
+
+def households_with_indications(
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    starts_at: datetime,
+    ends_at: datetime,
+    first_day: date,
+    last_day: date,
+) -> list[WithIndications]:
+    """Households with an episode open at some moment of the period, each with its
+    indications (withdrawn ones left out) that run on at least one day of it."""
+    statement = (
+        select(
+            col(Household.id),
+            col(Household.municipality_code),
+            col(Episode.closed_at),
+            col(Indication.id),
+            col(Indication.regulation),
+            col(Indication.start_date),
+            col(Indication.end_date),
+        )
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .outerjoin(
+            Indication,
+            and_(
+                col(Indication.household_id) == col(Household.id),
+                col(Indication.status) != IndicationStatus.WITHDRAWN.value,
+                col(Indication.start_date) <= last_day,
+                or_(col(Indication.end_date).is_(None), col(Indication.end_date) >= first_day),
+            ),
+        )
+        .where(
+            col(Episode.opened_at) < ends_at,
+            or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+    )
+    # Household and indication ids only fold the rows together; they do not leave here.
+    codes: dict[uuid.UUID, str] = {}
+    open_at_end: dict[uuid.UUID, bool] = {}
+    spans: dict[uuid.UUID, dict[uuid.UUID, tuple[str, date, date | None]]] = {}
+    for household_id, code, closed_at, indication_id, regulation, start, end in session.execute(
+        statement
+    ):
+        codes[household_id] = code
+        still_open = closed_at is None or closed_at >= ends_at
+        open_at_end[household_id] = open_at_end.get(household_id, False) or still_open
+        found = spans.setdefault(household_id, {})
+        if indication_id is not None:
+            found[indication_id] = (regulation, start, end)
+    return [
+        WithIndications(codes[key], open_at_end[key], tuple(spans[key].values())) for key in codes
+    ]
+
+
+def _open_at(moment: datetime) -> ColumnElement[bool]:
+    """An episode open at ``moment``: one closed at that very instant is not (the end stock)."""
+    return and_(
+        col(Episode.opened_at) < moment,
+        or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= moment),
+    )
+
+
+def _regisseur_at(moment: datetime) -> ColumnElement[bool]:
+    return and_(
+        col(RoleAssignment.role_type) == RoleType.REGISSEUR.value,
+        col(RoleAssignment.started_at) < moment,
+        or_(col(RoleAssignment.ended_at).is_(None), col(RoleAssignment.ended_at) >= moment),
+    )
+
+
+def open_with_regisseur(
+    session: Session, actor: Actor, municipalities: Collection[str], moment: datetime
+) -> list[tuple[str, bool]]:
+    """One row per household open at ``moment``: its municipality, and whether it had an
+    active regisseur then."""
+    has_regisseur = (
+        select(col(RoleAssignment.id))
+        .where(
+            col(RoleAssignment.household_id) == col(Household.id),
+            _regisseur_at(moment),
+            reportable_households(actor),
+        )
+        .exists()
+    )
+    statement = (
+        select(col(Household.municipality_code), has_regisseur)
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .where(_open_at(moment), reportable_households(actor), _asked(municipalities))
+    )
+    return [(code, bool(found)) for code, found in session.execute(statement)]
+
+
+def regisseur_caseloads(
+    session: Session, actor: Actor, municipalities: Collection[str], moment: datetime
+) -> list[dict[str, int]]:
+    """Per regisseur with an open household at ``moment``: their open households per
+    municipality. The regisseur is left out: only the anonymous caseloads are returned."""
+    statement = (
+        select(
+            col(RoleAssignment.professional_sub),
+            col(Household.municipality_code),
+            func.count(func.distinct(col(Household.id))),
+        )
+        .select_from(RoleAssignment)
+        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
+        .join(Episode, col(Episode.household_id) == col(Household.id))
+        .where(
+            _regisseur_at(moment),
+            _open_at(moment),
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+        .group_by(col(RoleAssignment.professional_sub), col(Household.municipality_code))
+    )
+    caseloads: dict[str | None, dict[str, int]] = {}
+    for sub, code, count in session.execute(statement):
+        caseloads.setdefault(sub, {})[code] = int(count)
+    return list(caseloads.values())
+
+
+@dataclass(frozen=True)
+class EpisodeRegisseurs:
+    """An episode open at some moment of the period, with the starts of the regisseur
+    assignments of its household from its opening on (to its closing)."""
+
+    municipality: str
+    opened_at: datetime
+    closed_at: datetime | None
+    starts: tuple[datetime, ...]
+
+
+def episode_regisseurs(
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    starts_at: datetime,
+    ends_at: datetime,
+) -> list[EpisodeRegisseurs]:
+    statement = (
+        select(
+            col(Episode.id),
+            col(Household.municipality_code),
+            col(Episode.opened_at),
+            col(Episode.closed_at),
+            col(RoleAssignment.started_at),
+        )
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .outerjoin(
+            RoleAssignment,
+            and_(
+                col(RoleAssignment.household_id) == col(Episode.household_id),
+                col(RoleAssignment.role_type) == RoleType.REGISSEUR.value,
+                col(RoleAssignment.started_at) >= col(Episode.opened_at),
+                col(RoleAssignment.started_at) < ends_at,
+                or_(
+                    col(Episode.closed_at).is_(None),
+                    col(RoleAssignment.started_at) <= col(Episode.closed_at),
+                ),
+            ),
+        )
+        .where(
+            col(Episode.opened_at) < ends_at,
+            or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+    )
+    # The episode's id only folds its rows together; it does not leave this function.
+    episodes: dict[uuid.UUID, tuple[str, datetime, datetime | None]] = {}
+    starts: dict[uuid.UUID, list[datetime]] = {}
+    for episode_id, code, opened_at, closed_at, started_at in session.execute(statement):
+        episodes[episode_id] = (code, opened_at, closed_at)
+        starts.setdefault(episode_id, [])
+        if started_at is not None:
+            starts[episode_id].append(started_at)
+    return [EpisodeRegisseurs(*episodes[key], tuple(sorted(starts[key]))) for key in episodes]

@@ -41,7 +41,7 @@ class FigureRead(ApiModel):
     national_code: str | None = Field(
         description="The category's code in the national list (CBS BIJ), where it has one."
     )
-    kind: str = Field(examples=["count", "share", "mean", "median"])
+    kind: str = Field(examples=["count", "share", "mean", "median", "rate"])
     value: int | float | None = Field(
         description="Counts are multiples of 5; null when the figure is suppressed."
     )

@@ -6,8 +6,8 @@ A figure for a period is computed from the episodes' own opening and closing tim
 never rewritten, so later changes to a household cannot change a past period's figures.
 """
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -18,50 +18,28 @@ from gezinsplan.auth.actor import Actor
 from gezinsplan.codelists import registry
 from gezinsplan.errors import Forbidden, Unprocessable
 from gezinsplan.kit.clock import today
-from gezinsplan.steering import disclosure, repository
+from gezinsplan.steering import care, caseload, disclosure, flows, repository
 from gezinsplan.steering.catalogue import BY_ID, Breakdown, Indicator
 from gezinsplan.steering.disclosure import Line, Shown
+from gezinsplan.steering.figures import (
+    ALL,
+    AreaCounts,
+    Cell,
+    Compute,
+    Key,
+    RawPeriod,
+    Share,
+    fill_cells,
+)
+from gezinsplan.steering.outcomes import service as outcomes
 from gezinsplan.steering.periods import Period, dutch_day, parse_period, parse_series
 
-ALL = "all"
 REPEAT_WINDOW_YEARS = 5
 UNKNOWN = "onbekend"
 BIJ_REASONS = ("01", "02", "03", "04", "05", UNKNOWN)
 DROPOUT_REASONS = ("03", "04")
 BUCKETS = ((30, "0-30"), (90, "31-90"), (180, "91-180"), (365, "181-365"), (None, "366+"))
 STEERING = "Stuurinformatie"
-
-# A cell of one area: (measure, dimension, group); dimension and group are None for a total.
-Cell = tuple[str, str | None, str | None]
-# A cell of the whole report: the area ("all" or a gemeentecode) and the area's cell.
-Key = tuple[str, str, str | None, str | None]
-
-
-@dataclass
-class AreaCounts:
-    """One area's raw figures: counts, lines that tie them, and samples for statistics."""
-
-    counts: dict[Cell, int] = field(default_factory=dict)
-    samples: dict[Cell, list[int]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Share:
-    measure: str
-    numerator: Cell
-    denominator: Cell
-
-
-@dataclass
-class RawPeriod:
-    """The unrounded figures of one period, per area; ``ALL`` when several municipalities."""
-
-    period: Period
-    provisional: bool
-    areas: dict[str, AreaCounts]
-    lines: list[tuple[Cell, tuple[Cell, ...]]]
-    shares: list[Share]
-    unit: str = "Days"  # what the samples count, in the names of their median and mean
 
 
 @dataclass(frozen=True)
@@ -169,7 +147,7 @@ def raw_figures(
     by: Breakdown | None,
 ) -> RawPeriod:
     """The unrounded counts of one period, for each municipality and (if several) all."""
-    compute = _COMPUTE.get(indicator.id) or outcomes.COMPUTE[indicator.id]
+    compute = _COMPUTE[indicator.id]
     raw = RawPeriod(period, not period.has_passed(today()), {}, [], [])
     compute(session, actor, codes, period, by, raw)
     if len(codes) > 1:
@@ -185,15 +163,6 @@ def _together(areas: Iterable[AreaCounts]) -> AreaCounts:
         for cell, values in area.samples.items():
             total.samples.setdefault(cell, []).extend(values)
     return total
-
-
-def _areas(raw: RawPeriod, codes: Sequence[str], cells: Iterable[Cell]) -> None:
-    """Every area gets every cell, zero where nothing happened, so the lines add up."""
-    cells = list(dict.fromkeys(cells))
-    for code in codes:
-        area = raw.areas.setdefault(code, AreaCounts())
-        for cell in cells:
-            area.counts.setdefault(cell, 0)
 
 
 # --- the indicators ----------------------------------------------------------------------------
@@ -227,7 +196,7 @@ def _inflow(
                     tuple((kind, "referralSource", source) for kind in kinds),
                 )
             )
-    _areas(raw, codes, cells)
+    fill_cells(raw, codes, cells)
     for row in rows:
         kind = "repeat" if is_repeat(row.opened_at, row.earlier_closings) else "new"
         counts = raw.areas[row.municipality].counts
@@ -289,7 +258,7 @@ def _outflow(
             )
             if parts:
                 raw.lines.append((("outflow", "reasonOfEnding", code), parts))
-    _areas(raw, codes, cells)
+    fill_cells(raw, codes, cells)
     for row in rows:
         counts = raw.areas[row.municipality].counts
         bij = national_reason(row.closing_reason)
@@ -314,7 +283,7 @@ def _stock_flow(
     active: Cell = ("active", None, None)
     raw.lines.append((active, (("startStock", None, None), ("inflow", None, None))))
     raw.lines.append((active, (("endStock", None, None), ("outflow", None, None))))
-    _areas(raw, codes, ((name, None, None) for name in names))
+    fill_cells(raw, codes, ((name, None, None) for name in names))
     for row in rows:
         counts = raw.areas[row.municipality].counts
         counts["startStock", None, None] = row.start
@@ -347,7 +316,7 @@ def _duration(
         per_reason = tuple(("closed", "closingReason", reason) for reason in reasons)
         cells += per_reason
         raw.lines.append((total, per_reason))
-    _areas(raw, codes, cells)
+    fill_cells(raw, codes, cells)
     for code in codes:
         raw.areas[code].samples.setdefault(total, [])
         if by is Breakdown.CLOSING_REASON:
@@ -365,12 +334,15 @@ def _duration(
             area.samples[by_reason].append(days)
 
 
-Compute = Callable[[Session, Actor, Sequence[str], Period, Breakdown | None, RawPeriod], None]
 _COMPUTE: dict[str, Compute] = {
     "inflow": _inflow,
     "outflow": _outflow,
     "stock-flow": _stock_flow,
     "duration": _duration,
+    **flows.COMPUTE,
+    **care.COMPUTE,
+    **caseload.COMPUTE,
+    **outcomes.COMPUTE,
 }
 
 
@@ -419,21 +391,17 @@ def protect(raw: RawPeriod) -> PeriodReport:
             )
             _, dimension, group = each.numerator
             found.append(Figure(each.measure, dimension, group, "share", value))
+        for each_rate in raw.rates:
+            value = disclosure.rate(
+                shown[area, *each_rate.numerator], shown[area, *each_rate.exposure], each_rate.per
+            )
+            found.append(Figure(each_rate.measure, None, None, "rate", value))
         for (measure, dimension, group), values in figures.samples.items():
-            found.append(
-                Figure(
-                    f"{measure}Median{raw.unit}",
-                    dimension,
-                    group,
-                    "median",
-                    disclosure.median_of(values),
-                )
-            )
-            found.append(
-                Figure(
-                    f"{measure}Mean{raw.unit}", dimension, group, "mean", disclosure.mean_of(values)
-                )
-            )
+            unit = raw.units.get(measure, "Days")
+            median = disclosure.median_of(values)
+            found.append(Figure(f"{measure}Median{unit}", dimension, group, "median", median))
+            mean = disclosure.mean_of(values)
+            found.append(Figure(f"{measure}Mean{unit}", dimension, group, "mean", mean))
         areas.append(AreaReport(None if area == ALL else area, found))
     return PeriodReport(raw.period, raw.provisional, areas)
 
@@ -449,7 +417,3 @@ def _national(cell: Cell) -> str | None:
     if dimension == "closingReason" and group is not None:
         return national_reason(group)
     return None
-
-
-# The outcome figures (goals, ZRM, actions, parties) live beside this module and use its types.
-from gezinsplan.steering.outcomes import service as outcomes  # noqa: E402

@@ -1,9 +1,10 @@
 """Outcome figures: goal attainment, ZRM change, own strength and parties per household.
 
-Each function fills a period's raw counts like those in ``steering.service``; disclosure
-control is the same. A plan's state as of a period comes from the versions kept before the
-period's end (a goal's status, its scores and targets, its actions), and evaluations count
-by the day they were held, so a change after a period leaves that period's figures alone.
+Each function fills a period's raw counts (``steering.figures``) like the other indicator
+modules; disclosure control is the same. A plan's state as of a period comes from the
+versions kept before the period's end (a goal's status, its scores and targets, its
+actions), and evaluations count by the day they were held, so a change after a period leaves
+that period's figures alone.
 """
 
 from collections.abc import Iterable, Sequence
@@ -14,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from gezinsplan.auth.actor import Actor
 from gezinsplan.steering.catalogue import Breakdown
+from gezinsplan.steering.figures import AreaCounts, Cell, Compute, RawPeriod, Share
 from gezinsplan.steering.outcomes import repository
 from gezinsplan.steering.outcomes.repository import GoalState, PlanHistory
 from gezinsplan.steering.periods import Period, dutch_day
-from gezinsplan.steering.service import AreaCounts, Cell, Compute, RawPeriod, Share
 
 DOMAIN = "lifeDomain"
 FINAL = {"achieved": "achieved", "partly_achieved": "partlyAchieved", "not_achieved": "notAchieved"}
@@ -210,7 +211,7 @@ def zrm_change(
     histories = repository.plan_histories(session, actor, codes, period.ends_at, period.last_day)
     per_plan = [(h.municipality, changes(h, period)) for h in histories]
     groups = _lay_out(raw, codes, ZRM, (c.life_domain for _, cs in per_plan for c in cs), by)
-    raw.unit = ""
+    raw.units["change"] = ""
     shares = [(f"{part}Share", part, ZRM.total) for part in ZRM.parts]
     shares += [("reachedTargetShare", "reachedTarget", "withTarget")]
     shares += [(f"{m}Share", m, ZRM.total) for m in ("problemAtStart", "problemAtEnd")]
@@ -301,7 +302,7 @@ def parties(
     total: Cell = ("households", None, None)
     bins = tuple(("households", "parties", label) for label in PARTY_BINS)
     three: Cell = ("threeOrMore", None, None)
-    raw.unit = ""
+    raw.units["parties"] = ""
     raw.lines.append((total, bins))
     raw.lines.append((three, (bins[-1],)))
     raw.shares.append(Share("threeOrMoreShare", three, total))

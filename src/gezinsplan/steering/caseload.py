@@ -1,0 +1,98 @@
+"""Caseload and continuity of the regisseur: how many open households each regisseur holds on
+the period's last day, the households without one, how long until the first one, and how
+often the regisseur changes.
+
+"On the last day" means at the end of it, as the end stock: a household whose episode closes
+on the last day is not open, and neither is an assignment ended then. Caseloads are figures of
+people, so they leave only as a distribution over bins and a median and mean (n >= 10): a
+regisseur counts in the municipality where most of their open households live (on a tie the
+lowest gemeentecode), with all their open households in the municipalities asked for.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from gezinsplan.auth.actor import Actor
+from gezinsplan.steering import repository
+from gezinsplan.steering.catalogue import Breakdown
+from gezinsplan.steering.figures import Cell, Compute, Rate, RawPeriod, Share, fill_cells
+from gezinsplan.steering.periods import Period, dutch_day
+
+BINS = ((9, "0-9"), (19, "10-19"), (29, "20-29"), (None, "30+"))
+DAYS_PER_MONTH = 365.25 / 12
+PER = 100
+
+
+def bin_of(caseload: int) -> str:
+    return next(label for limit, label in BINS if limit is None or caseload <= limit)
+
+
+def days_in(period: Period, opened: date, closed: date | None) -> int:
+    """The Dutch days of the period on which the episode was open (both ends counted)."""
+    first = max(opened, period.first_day)
+    last = min(closed or period.last_day, period.last_day)
+    return max((last - first).days + 1, 0)
+
+
+def _caseload(
+    session: Session,
+    actor: Actor,
+    codes: Sequence[str],
+    period: Period,
+    by: Breakdown | None,  # noqa: ARG001 - only by municipality, always shown
+    raw: RawPeriod,
+) -> None:
+    moment = period.ends_at
+    open_, with_, without = (
+        ("openHouseholds", None, None),
+        ("withRegisseur", None, None),
+        ("withoutRegisseur", None, None),
+    )
+    regisseurs: Cell = ("regisseurs", None, None)
+    per_bin = tuple(("regisseurs", "caseload", label) for _, label in BINS)
+    caseload: Cell = ("caseload", None, None)
+    first: Cell = ("firstRegisseur", None, None)
+    handovers: Cell = ("handovers", None, None)
+    months: Cell = ("householdMonths", None, None)
+    raw.lines.append((open_, (with_, without)))
+    raw.lines.append((regisseurs, per_bin))
+    raw.shares.append(Share("withoutRegisseurShare", without, open_))
+    raw.rates.append(Rate("handoversPer100HouseholdMonths", handovers, months, PER))
+    raw.units |= {"caseload": "", "firstRegisseur": "Days"}
+    fill_cells(raw, codes, (open_, with_, without, regisseurs, *per_bin, first, handovers, months))
+    for code in codes:
+        raw.areas[code].samples |= {caseload: [], first: []}
+
+    for code, has_regisseur in repository.open_with_regisseur(session, actor, codes, moment):
+        counts = raw.areas[code].counts
+        counts[open_] += 1
+        counts[with_ if has_regisseur else without] += 1
+    for per_municipality in repository.regisseur_caseloads(session, actor, codes, moment):
+        home = min(per_municipality, key=lambda code: (-per_municipality[code], code))
+        total = sum(per_municipality.values())
+        area = raw.areas[home]
+        area.counts[regisseurs] += 1
+        area.counts["regisseurs", "caseload", bin_of(total)] += 1
+        area.samples[caseload].append(total)
+
+    household_days: dict[str, int] = dict.fromkeys(codes, 0)
+    for episode in repository.episode_regisseurs(
+        session, actor, codes, period.starts_at, period.ends_at
+    ):
+        area = raw.areas[episode.municipality]
+        opened = dutch_day(episode.opened_at)
+        closed = dutch_day(episode.closed_at) if episode.closed_at else None
+        household_days[episode.municipality] += days_in(period, opened, closed)
+        in_period = [s for s in episode.starts if s >= period.starts_at]
+        if episode.starts and episode.starts[0] >= period.starts_at:
+            area.counts[first] += 1
+            area.samples[first].append((dutch_day(episode.starts[0]) - opened).days)
+            in_period = in_period[1:]
+        area.counts[handovers] += len(in_period)
+    for code, days in household_days.items():
+        raw.areas[code].counts[months] = round(days / DAYS_PER_MONTH)
+
+
+COMPUTE: dict[str, Compute] = {"caseload": _caseload}

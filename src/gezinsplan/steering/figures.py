@@ -1,0 +1,88 @@
+"""The raw figures of one period, shared by every indicator's compute function.
+
+A compute function fills ``RawPeriod``: counts per area and cell, the lines that tie them
+(a total and its parts, for secondary suppression), shares, and samples for medians and means.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from gezinsplan.auth.actor import Actor
+from gezinsplan.steering.catalogue import Breakdown
+from gezinsplan.steering.periods import Period
+
+ALL = "all"
+
+# A cell of one area: (measure, dimension, group); dimension and group are None for a total.
+Cell = tuple[str, str | None, str | None]
+# A cell of the whole report: the area ("all" or a gemeentecode) and the area's cell.
+Key = tuple[str, str, str | None, str | None]
+
+
+@dataclass
+class AreaCounts:
+    """One area's raw figures: counts, lines that tie them, and samples for statistics."""
+
+    counts: dict[Cell, int] = field(default_factory=dict)
+    samples: dict[Cell, list[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Share:
+    measure: str
+    numerator: Cell
+    denominator: Cell
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``numerator`` per ``per`` units of ``exposure``: handovers per 100 household-months."""
+
+    measure: str
+    numerator: Cell
+    exposure: Cell
+    per: int
+
+
+@dataclass
+class RawPeriod:
+    """The unrounded figures of one period, per area; ``ALL`` when several municipalities.
+
+    ``units`` names what a measure's samples count (``Days`` unless said otherwise): the
+    published median and mean are ``{measure}Median{unit}`` and ``{measure}Mean{unit}``.
+    """
+
+    period: Period
+    provisional: bool
+    areas: dict[str, AreaCounts]
+    lines: list[tuple[Cell, tuple[Cell, ...]]]
+    shares: list[Share]
+    units: dict[str, str] = field(default_factory=dict)
+    rates: list[Rate] = field(default_factory=list)
+
+
+Compute = Callable[[Session, Actor, Sequence[str], Period, Breakdown | None, RawPeriod], None]
+
+
+def fill_cells(raw: RawPeriod, codes: Sequence[str], cells: Iterable[Cell]) -> None:
+    """Every area gets every cell, zero where nothing happened, so the lines add up."""
+    cells = list(dict.fromkeys(cells))
+    for code in codes:
+        area = raw.areas.setdefault(code, AreaCounts())
+        for cell in cells:
+            area.counts.setdefault(cell, 0)
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day ``months`` later; the month's last day when it has no such day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = index // 12, index % 12 + 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
