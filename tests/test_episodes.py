@@ -106,6 +106,9 @@ def test_closing_ends_every_assignment_and_the_plan_and_reopening_starts_anew(
     assert reopened["status"] == "open"
     assert _ok(client.get(f"{base}/roles?active=true", headers=toegang))["items"] == []
     assert client.get(base, headers=anna).status_code == 404
+    # The access team sees it waiting for a regisseur again.
+    waiting = _ok(client.get(f"{API}/worklist/team", headers=toegang))["items"]
+    assert [item["id"] for item in waiting] == [household["id"]]
 
     episodes = _ok(client.get(f"{base}/episodes", headers=toegang))
     assert episodes["nextCursor"] is None
