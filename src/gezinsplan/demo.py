@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from gezinsplan import demo_history
 from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.consents import service as consents
 from gezinsplan.consents.schemas import ConsentCreate
@@ -270,6 +271,8 @@ def load(session: Session) -> None:
             session, SYSTEM, data, organization_id=demo_id(key)
         )
         assert created.id == demo_id(key)
+    # Two years of generated households first, so the event log runs roughly in time order.
+    demo_history.load(session, SYSTEM, demo_id)
     for name, municipality, people in _HOUSEHOLDS:
         with _history_of(name):
             household, added, goals = _open(session, name, municipality, people)
