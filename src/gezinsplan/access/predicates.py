@@ -9,11 +9,11 @@ SQL expressions are immutable, and building one costs more than the index lookup
 for; each predicate is therefore kept per actor (and per day, where the date is in it).
 """
 
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_
+from sqlalchemy import ColumnElement, and_, case, exists, false, not_, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import False_
 from sqlmodel import col
@@ -27,6 +27,7 @@ from gezinsplan.access.scopes import (
 )
 from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
+from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
 from gezinsplan.indications.models import Indication
 from gezinsplan.kit import clock
@@ -289,3 +290,46 @@ def reportable_households(actor: Actor) -> ColumnElement[bool]:
     if not actor.has(Role.POLICY) or not actor.municipalities:
         return false()
     return _in_municipalities(actor)
+
+
+_TEAM_ASSIGNMENT = aliased(RoleAssignment, name="team_assignment")
+
+
+def episode_team(ends_at: datetime) -> Any:
+    """The team of an ``Episode``: the organization of its household's regisseur assignment
+    active at the episode's end when it closed before ``ends_at``, else at ``ends_at``; NULL
+    when there was none (waiting for a regisseur). Like the caseload, an assignment ended at
+    that very instant still counts and one started then does not yet."""
+    moment = case(
+        (
+            and_(col(Episode.closed_at).is_not(None), col(Episode.closed_at) < ends_at),
+            col(Episode.closed_at),
+        ),
+        else_=ends_at,
+    )
+    return (
+        select(col(_TEAM_ASSIGNMENT.organization_id))
+        .where(
+            col(_TEAM_ASSIGNMENT.household_id) == col(Episode.household_id),
+            col(_TEAM_ASSIGNMENT.role_type) == RoleType.REGISSEUR.value,
+            col(_TEAM_ASSIGNMENT.started_at) < moment,
+            or_(
+                col(_TEAM_ASSIGNMENT.ended_at).is_(None),
+                col(_TEAM_ASSIGNMENT.ended_at) >= moment,
+            ),
+        )
+        .order_by(col(_TEAM_ASSIGNMENT.started_at).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def reportable_episodes(actor: Actor, ends_at: datetime) -> ColumnElement[bool]:
+    """Episodes (with their household) a figure for a period ending at ``ends_at`` counts:
+    policy staff, all of their municipalities; an access-team worker, those of their own team
+    (``episode_team``) in their municipalities. Nobody else any."""
+    if actor.has(Role.POLICY) and actor.municipalities:
+        return _in_municipalities(actor)
+    if actor.has(Role.TOEGANG) and actor.municipalities and actor.org is not None:
+        return and_(_in_municipalities(actor), episode_team(ends_at) == actor.org)
+    return false()
