@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, false, not_, or_
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import False_
 from sqlmodel import col
@@ -295,11 +295,10 @@ def reportable_households(actor: Actor) -> ColumnElement[bool]:
 _TEAM_ASSIGNMENT = aliased(RoleAssignment, name="team_assignment")
 
 
-def episode_team(ends_at: datetime) -> Any:
-    """The team of an ``Episode``: the organization of its household's regisseur assignment
-    active at the episode's end when it closed before ``ends_at``, else at ``ends_at``; NULL
-    when there was none (waiting for a regisseur). Like the caseload, an assignment ended at
-    that very instant still counts and one started then does not yet."""
+def _team_assignment_at_end(ends_at: datetime) -> list[ColumnElement[bool]]:
+    """The regisseur assignment of an ``Episode``'s household active at the episode's end
+    when it closed before ``ends_at``, else at ``ends_at`` (its team, see the catalogue). Like
+    the caseload, an assignment ended at that very instant counts, one started then not yet."""
     moment = case(
         (
             and_(col(Episode.closed_at).is_not(None), col(Episode.closed_at) < ends_at),
@@ -307,21 +306,20 @@ def episode_team(ends_at: datetime) -> Any:
         ),
         else_=ends_at,
     )
-    return (
-        select(col(_TEAM_ASSIGNMENT.organization_id))
-        .where(
-            col(_TEAM_ASSIGNMENT.household_id) == col(Episode.household_id),
-            col(_TEAM_ASSIGNMENT.role_type) == RoleType.REGISSEUR.value,
-            col(_TEAM_ASSIGNMENT.started_at) < moment,
-            or_(
-                col(_TEAM_ASSIGNMENT.ended_at).is_(None),
-                col(_TEAM_ASSIGNMENT.ended_at) >= moment,
-            ),
-        )
-        .order_by(col(_TEAM_ASSIGNMENT.started_at).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    return [
+        col(_TEAM_ASSIGNMENT.household_id) == col(Episode.household_id),
+        col(_TEAM_ASSIGNMENT.role_type) == RoleType.REGISSEUR.value,
+        col(_TEAM_ASSIGNMENT.started_at) < moment,
+        or_(col(_TEAM_ASSIGNMENT.ended_at).is_(None), col(_TEAM_ASSIGNMENT.ended_at) >= moment),
+    ]
+
+
+def episode_team(ends_at: datetime) -> ColumnElement[bool]:
+    """Conditions on ``team_assignment`` (``TEAM_ASSIGNMENT``) for a repository's subquery."""
+    return and_(*_team_assignment_at_end(ends_at))
+
+
+TEAM_ASSIGNMENT = _TEAM_ASSIGNMENT
 
 
 def reportable_episodes(actor: Actor, ends_at: datetime) -> ColumnElement[bool]:
@@ -331,5 +329,9 @@ def reportable_episodes(actor: Actor, ends_at: datetime) -> ColumnElement[bool]:
     if actor.has(Role.POLICY) and actor.municipalities:
         return _in_municipalities(actor)
     if actor.has(Role.TOEGANG) and actor.municipalities and actor.org is not None:
-        return and_(_in_municipalities(actor), episode_team(ends_at) == actor.org)
+        own_team = exists().where(
+            *_team_assignment_at_end(ends_at),
+            col(_TEAM_ASSIGNMENT.organization_id) == actor.org,
+        )
+        return and_(_in_municipalities(actor), own_team)
     return false()

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
-from gezinsplan.access.predicates import episode_team, reportable_episodes
+from gezinsplan.access.predicates import TEAM_ASSIGNMENT, episode_team, reportable_episodes
 from gezinsplan.auth.actor import Actor
 from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
@@ -74,7 +74,15 @@ def _asked(municipalities: Collection[str]) -> ColumnElement[bool]:
 
 def _team(by_team: bool, ends_at: datetime) -> Any:
     """The episode's team (``episode_team``) when broken down by team; else a constant."""
-    return episode_team(ends_at) if by_team else literal(None)
+    if not by_team:
+        return literal(None)
+    return (
+        select(col(TEAM_ASSIGNMENT.organization_id))
+        .where(episode_team(ends_at))
+        .order_by(col(TEAM_ASSIGNMENT.started_at).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def team_name(team: Any) -> str:
