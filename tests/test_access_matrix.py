@@ -576,7 +576,8 @@ class Op:
 
     ``rule`` is ``read`` or ``write`` (of ``scope`` of the household in the path), or one of
     public, any_token, directory, admin, toegang_open, household_list, privacy_officer,
-    municipal_system, figures (steering figures: policy with municipalities in its token).
+    municipal_system, figures (steering figures: policy with municipalities in its token, or
+    an access team with an organization, for its own team).
     """
 
     rule: str
@@ -1181,7 +1182,8 @@ def allowed_elsewhere(rule: str, actor: ActorFacts, body: Any) -> bool:
     if rule == "municipal_system":
         return syncs_indications(actor)
     if rule == "figures":
-        return "policy" in actor.roles and bool(actor.municipalities)
+        team = "toegang" in actor.roles and actor.org is not None
+        return bool(actor.municipalities) and ("policy" in actor.roles or team)
     if rule == "toegang_open":
         return "toegang" in actor.roles and body["municipalityCode"] in actor.municipalities
     raise AssertionError(f"unknown rule {rule}")

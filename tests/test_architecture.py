@@ -36,6 +36,7 @@ PREDICATES = {
     "synced_indications",
     "linkable_households",
     "reportable_households",
+    "reportable_episodes",
 }
 # Modules allowed to build SQL statements: repositories, shared kit that needs one (the
 # optimistic lock), and the audit chain, whose sealer and verifier read no case data.

@@ -22,7 +22,7 @@ from gezinsplan.errors import Forbidden, NotFound
 from gezinsplan.households.models import Household
 from gezinsplan.progress import repository as progress
 from gezinsplan.progress.service import GOAL_NOT_FOUND, Target
-from gezinsplan.steering.catalogue import BY_ID, Indicator
+from gezinsplan.steering.catalogue import BY_ID, TEAM_FIGURES, Indicator
 
 HOUSEHOLD_NOT_FOUND = "Household not found."
 
@@ -186,7 +186,8 @@ IndicatorId = Annotated[
 def figures_reader(
     indicator_id: IndicatorId, actor: CurrentActor, session: DbSession
 ) -> tuple[Actor, Indicator]:
-    """Steering figures: aggregates for policy staff, recorded like any access to case data.
+    """Steering figures: aggregates for policy staff, and an access team's own team figures,
+    recorded like any access to case data.
 
     The catalogue is public to every role, so an unknown indicator is simply not found.
     """
@@ -195,7 +196,12 @@ def figures_reader(
     if indicator is None:
         raise NotFound("No such indicator.")
     if not policy.may_read_figures(actor):
-        raise Forbidden("Only policy staff read steering figures, of their own municipalities.")
+        raise Forbidden(
+            "Only policy staff, of their own municipalities, and an access team, of its own "
+            "team, read steering figures."
+        )
+    if policy.reads_team_figures_only(actor) and indicator.id not in TEAM_FIGURES:
+        raise Forbidden(f"The indicator {indicator.id} has no figures per team.")
     return actor, indicator
 
 

@@ -54,9 +54,26 @@ def may_see_team_worklist(actor: Actor) -> bool:
     return actor.has(Role.TOEGANG) and bool(actor.municipalities) and actor.org is not None
 
 
-def may_read_figures(actor: Actor) -> bool:
-    """Steering figures: policy staff, for the municipalities in their token.
+def may_read_team_figures(actor: Actor) -> bool:
+    """An access-team worker reads the figures of their own team: the episodes of their
+    municipalities whose regisseur is of their organization (``reportable_episodes``)."""
+    return actor.has(Role.TOEGANG) and bool(actor.municipalities) and actor.org is not None
 
-    The access team's figures of its own team are a later step; nobody else sees any.
-    """
-    return actor.has(Role.POLICY) and bool(actor.municipalities)
+
+def may_read_figures(actor: Actor) -> bool:
+    """Steering figures: policy staff, for the municipalities in their token, and an access
+    team, for its own team; nobody else sees any."""
+    return (actor.has(Role.POLICY) and bool(actor.municipalities)) or may_read_team_figures(actor)
+
+
+def reads_team_figures_only(actor: Actor) -> bool:
+    """An access-team worker without the policy role: only indicators with team figures."""
+    return may_read_team_figures(actor) and not (
+        actor.has(Role.POLICY) and bool(actor.municipalities)
+    )
+
+
+def may_name_regisseurs(actor: Actor) -> bool:
+    """Figures per regisseur by name describe an employee's work: for the team lead (the access
+    team of the regisseur's organization), never for policy staff."""
+    return reads_team_figures_only(actor)

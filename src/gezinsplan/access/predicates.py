@@ -9,11 +9,11 @@ SQL expressions are immutable, and building one costs more than the index lookup
 for; each predicate is therefore kept per actor (and per day, where the date is in it).
 """
 
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_
+from sqlalchemy import ColumnElement, and_, case, exists, false, not_, or_
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import False_
 from sqlmodel import col
@@ -27,6 +27,7 @@ from gezinsplan.access.scopes import (
 )
 from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
+from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
 from gezinsplan.indications.models import Indication
 from gezinsplan.kit import clock
@@ -289,3 +290,48 @@ def reportable_households(actor: Actor) -> ColumnElement[bool]:
     if not actor.has(Role.POLICY) or not actor.municipalities:
         return false()
     return _in_municipalities(actor)
+
+
+_TEAM_ASSIGNMENT = aliased(RoleAssignment, name="team_assignment")
+
+
+def _team_assignment_at_end(ends_at: datetime) -> list[ColumnElement[bool]]:
+    """The regisseur assignment of an ``Episode``'s household active at the episode's end
+    when it closed before ``ends_at``, else at ``ends_at`` (its team, see the catalogue). Like
+    the caseload, an assignment ended at that very instant counts, one started then not yet."""
+    moment = case(
+        (
+            and_(col(Episode.closed_at).is_not(None), col(Episode.closed_at) < ends_at),
+            col(Episode.closed_at),
+        ),
+        else_=ends_at,
+    )
+    return [
+        col(_TEAM_ASSIGNMENT.household_id) == col(Episode.household_id),
+        col(_TEAM_ASSIGNMENT.role_type) == RoleType.REGISSEUR.value,
+        col(_TEAM_ASSIGNMENT.started_at) < moment,
+        or_(col(_TEAM_ASSIGNMENT.ended_at).is_(None), col(_TEAM_ASSIGNMENT.ended_at) >= moment),
+    ]
+
+
+def episode_team(ends_at: datetime) -> ColumnElement[bool]:
+    """Conditions on ``team_assignment`` (``TEAM_ASSIGNMENT``) for a repository's subquery."""
+    return and_(*_team_assignment_at_end(ends_at))
+
+
+TEAM_ASSIGNMENT = _TEAM_ASSIGNMENT
+
+
+def reportable_episodes(actor: Actor, ends_at: datetime) -> ColumnElement[bool]:
+    """Episodes (with their household) a figure for a period ending at ``ends_at`` counts:
+    policy staff, all of their municipalities; an access-team worker, those of their own team
+    (``episode_team``) in their municipalities. Nobody else any."""
+    if actor.has(Role.POLICY) and actor.municipalities:
+        return _in_municipalities(actor)
+    if actor.has(Role.TOEGANG) and actor.municipalities and actor.org is not None:
+        own_team = exists().where(
+            *_team_assignment_at_end(ends_at),
+            col(_TEAM_ASSIGNMENT.organization_id) == actor.org,
+        )
+        return and_(_in_municipalities(actor), own_team)
+    return false()

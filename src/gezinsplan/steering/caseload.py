@@ -10,7 +10,7 @@ lowest gemeentecode), with all their open households in the municipalities asked
 """
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,7 @@ def _caseload(
     actor: Actor,
     codes: Sequence[str],
     period: Period,
-    by: Breakdown | None,  # noqa: ARG001 - only by municipality, always shown
+    by: Breakdown | None,
     raw: RawPeriod,
 ) -> None:
     moment = period.ends_at
@@ -93,6 +93,25 @@ def _caseload(
         area.counts[handovers] += len(in_period)
     for code, days in household_days.items():
         raw.areas[code].counts[months] = round(days / DAYS_PER_MONTH)
+    if by is Breakdown.REGISSEUR:
+        _per_regisseur(session, actor, codes, moment, raw)
+
+
+def _per_regisseur(
+    session: Session, actor: Actor, codes: Sequence[str], moment: datetime, raw: RawPeriod
+) -> None:
+    """Each regisseur's open households by name, in their home municipality as above. Only
+    reached by the access team of the regisseurs' own organization (service.report checks):
+    the query keeps to that team's episodes. The counts still pass disclosure control."""
+    for sub, (name, per_municipality) in sorted(
+        repository.named_caseloads(session, actor, codes, moment).items()
+    ):
+        home = min(per_municipality, key=lambda code: (-per_municipality[code], code))
+        cell: Cell = ("openHouseholds", "regisseur", f"{name} ({sub})")
+        raw.areas[home].counts[cell] = sum(per_municipality.values())
+        for code in codes:
+            if code != home:
+                raw.areas[code].counts.setdefault(cell, 0)
 
 
 COMPUTE: dict[str, Compute] = {"caseload": _caseload}

@@ -24,6 +24,16 @@ class Breakdown(StrEnum):
     REFERRAL_SOURCE = "referral_source"
     CLOSING_REASON = "closing_reason"
     LIFE_DOMAIN = "life_domain"
+    TEAM = "team"
+    REGISSEUR = "regisseur"
+
+
+TEAM_RULE = (
+    " Team: the organization of the household's regisseur assignment active at the episode's "
+    "end when it closed in the period, else at the end of the period's last day (an assignment "
+    "started before that moment and not ended before it); none when there was no regisseur "
+    "(waiting for one). Groups name the organization's id."
+)
 
 
 @dataclass(frozen=True)
@@ -131,11 +141,11 @@ INDICATORS = (
         definition=(
             "Episodes opened in the period. Repeat (herhaald beroep): the household had an "
             "episode that closed in the 5 years before this opening, with at least one day "
-            "between that closing and this opening; otherwise new."
+            "between that closing and this opening; otherwise new." + TEAM_RULE
         ),
         numerator="Episodes whose opening falls on a day of the period.",
         denominator=None,
-        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.REFERRAL_SOURCE),
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.REFERRAL_SOURCE, Breakdown.TEAM),
         national_source=(
             "CBS Beleidsinformatie Jeugd: trajecten begonnen, nieuw / herhaald beroep, per "
             "verwijzer (StatLine 85097NED)"
@@ -148,11 +158,11 @@ INDICATORS = (
         definition=(
             "Episodes closed in the period, by the national reason of ending the closing "
             "reason maps to (BIJ 01-05, or onbekend) and by closing reason. Dropout (uitval) "
-            "is BIJ 03 and 04 together over all endings."
+            "is BIJ 03 and 04 together over all endings." + TEAM_RULE
         ),
         numerator="Episodes whose closing falls on a day of the period.",
         denominator="For the dropout share: all episodes closed in the period.",
-        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON, Breakdown.TEAM),
         national_source=(
             "CBS Beleidsinformatie Jeugd: reden beëindiging jeugdhulp 01-05 and onbekend; "
             "NJi/VNG outcome indicator 1 (uitval)"
@@ -166,11 +176,11 @@ INDICATORS = (
             "Start stock: episodes open at the start of the first day. Inflow and outflow: "
             "opened and closed in the period. End stock: open at the end of the last day; an "
             "episode ending on the last day is not in the end stock (CBS). Active in the "
-            "period: start stock plus inflow, which equals end stock plus outflow."
+            "period: start stock plus inflow, which equals end stock plus outflow." + TEAM_RULE
         ),
         numerator="Episodes, counted at the period's bounds and in it.",
         denominator=None,
-        breakdowns=(Breakdown.MUNICIPALITY,),
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.TEAM),
         national_source=(
             "CBS Beleidsinformatie Jeugd: beginstand, instroom, uitstroom, eindstand, actief "
             "in periode (jeugdhulptrajecten)"
@@ -183,11 +193,11 @@ INDICATORS = (
         definition=(
             "Episodes closed in the period: days from the opening day to the closing day "
             "(Dutch calendar days), median and mean, and the number in each of the buckets "
-            "<= 30, 31-90, 91-180, 181-365 and > 365 days."
+            "<= 30, 31-90, 91-180, 181-365 and > 365 days." + TEAM_RULE
         ),
         numerator="Episodes closed in the period, by bucket of duration.",
         denominator=None,
-        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON, Breakdown.TEAM),
         national_source="CBS Beleidsinformatie Jeugd: gemiddelde duur (dagen) (StatLine 85097NED)",
     ),
     Indicator(
@@ -255,6 +265,8 @@ INDICATORS = (
             "days from opening to that start (median, mean). Handovers: later regisseur "
             "assignments of an episode starting in the period, per 100 household-months open "
             "in the period (Dutch days open / 30.44)."
+            + " By regisseur: each regisseur's open households by name, shown only to the "
+            "regisseur themself and to the access team of their organization, never to policy."
         ),
         numerator=(
             "Households without a regisseur; regisseurs per caseload bin; handovers in the period."
@@ -263,10 +275,25 @@ INDICATORS = (
             "Households with an open episode at the period's end; household-months open in "
             "the period."
         ),
-        breakdowns=(Breakdown.MUNICIPALITY,),
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.REGISSEUR),
         national_source=None,
     ),
     *OUTCOMES,
 )
 
 BY_ID = {indicator.id: indicator for indicator in INDICATORS}
+
+# The indicators an access team reads for its own team: those counted from episodes, each
+# episode belonging to the team of its regisseur (see TEAM_RULE).
+TEAM_FIGURES = frozenset(
+    {
+        "inflow",
+        "outflow",
+        "stock-flow",
+        "duration",
+        "relapse",
+        "without_maatwerk",
+        "stacking",
+        "caseload",
+    }
+)

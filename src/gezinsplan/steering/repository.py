@@ -1,6 +1,6 @@
 """The queries behind the steering figures: episodes counted per municipality, in SQL.
 
-Every query reads episodes through their household and ``reportable_households``, and is
+Every query reads episodes through their household and ``reportable_episodes``, and is
 limited to the municipalities asked for. Counts whose bounds are fixed instants (a period's
 first and last Dutch midnight) are grouped in SQL. Durations and the repeat rule need each
 episode's Dutch calendar days, which SQLite cannot compute; those queries return only times,
@@ -11,12 +11,13 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
-from gezinsplan.access.predicates import reportable_households
+from gezinsplan.access.predicates import TEAM_ASSIGNMENT, episode_team, reportable_episodes
 from gezinsplan.auth.actor import Actor
 from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
@@ -26,6 +27,7 @@ from gezinsplan.roles.models import RoleAssignment, RoleType
 # The repeat rule looks back 5 years; a few days more cover leap days and the gap rule.
 LOOK_BACK = timedelta(days=5 * 366 + 2)
 _EARLIER = aliased(Episode, name="earlier_episode")
+NO_TEAM = "none"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class StockFlow:
     inflow: int
     outflow: int
     end: int
+    team: str = NO_TEAM
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Closings:
     municipality: str
     closing_reason: str
     count: int
+    team: str = NO_TEAM
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class Opening:
     referral_source: str
     opened_at: datetime
     earlier_closings: tuple[datetime, ...]
+    team: str = NO_TEAM
 
 
 @dataclass(frozen=True)
@@ -60,10 +65,29 @@ class Closed:
     closing_reason: str
     opened_at: datetime
     closed_at: datetime
+    team: str = NO_TEAM
 
 
 def _asked(municipalities: Collection[str]) -> ColumnElement[bool]:
     return col(Household.municipality_code).in_(sorted(municipalities))
+
+
+def _team(by_team: bool, ends_at: datetime) -> Any:
+    """The episode's team (``episode_team``) when broken down by team; else a constant."""
+    if not by_team:
+        return literal(None)
+    return (
+        select(col(TEAM_ASSIGNMENT.organization_id))
+        .where(episode_team(ends_at))
+        .order_by(col(TEAM_ASSIGNMENT.started_at).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def team_name(team: Any) -> str:
+    """A team group: the organization's id, or ``none`` while waiting for a regisseur."""
+    return NO_TEAM if team is None else str(team)
 
 
 def stock_flow(
@@ -72,14 +96,18 @@ def stock_flow(
     municipalities: Collection[str],
     starts_at: datetime,
     ends_at: datetime,
+    *,
+    by_team: bool = False,
 ) -> list[StockFlow]:
     """Per municipality: open at ``starts_at``, opened and closed in between, open at
     ``ends_at``. An episode closed before ``ends_at`` (on the last day) is outflow, not stock.
     """
     closed_in = and_(col(Episode.closed_at).is_not(None), col(Episode.closed_at) < ends_at)
+    team = _team(by_team, ends_at).label("team")
     statement = (
         select(
             col(Household.municipality_code),
+            team,
             func.sum(case((col(Episode.opened_at) < starts_at, 1), else_=0)),
             func.sum(case((col(Episode.opened_at) >= starts_at, 1), else_=0)),
             func.sum(case((closed_in, 1), else_=0)),
@@ -90,14 +118,14 @@ def stock_flow(
         .where(
             col(Episode.opened_at) < ends_at,
             or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
-            reportable_households(actor),
+            reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )
-        .group_by(col(Household.municipality_code))
+        .group_by(col(Household.municipality_code), team)
     )
     return [
-        StockFlow(code, int(start), int(inflow), int(outflow), int(end))
-        for code, start, inflow, outflow, end in session.execute(statement)
+        StockFlow(code, int(start), int(inflow), int(outflow), int(end), team_name(found))
+        for code, found, start, inflow, outflow, end in session.execute(statement)
     ]
 
 
@@ -107,23 +135,26 @@ def closings(
     municipalities: Collection[str],
     starts_at: datetime,
     ends_at: datetime,
+    *,
+    by_team: bool = False,
 ) -> list[Closings]:
     """Episodes closed in the period, counted per municipality and closing reason."""
+    team = _team(by_team, ends_at).label("team")
     statement = (
-        select(col(Household.municipality_code), col(Episode.closing_reason), func.count())
+        select(col(Household.municipality_code), col(Episode.closing_reason), team, func.count())
         .select_from(Episode)
         .join(Household, col(Household.id) == col(Episode.household_id))
         .where(
             col(Episode.closed_at) >= starts_at,
             col(Episode.closed_at) < ends_at,
-            reportable_households(actor),
+            reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )
-        .group_by(col(Household.municipality_code), col(Episode.closing_reason))
+        .group_by(col(Household.municipality_code), col(Episode.closing_reason), team)
     )
     return [
-        Closings(code, reason or "", int(count))
-        for code, reason, count in session.execute(statement)
+        Closings(code, reason or "", int(count), team_name(found))
+        for code, reason, found, count in session.execute(statement)
     ]
 
 
@@ -133,6 +164,8 @@ def openings(
     municipalities: Collection[str],
     starts_at: datetime,
     ends_at: datetime,
+    *,
+    by_team: bool = False,
 ) -> list[Opening]:
     """Episodes opened in the period, each with its household's closings of the 5 years
     before it (the repeat rule needs Dutch days, decided by the service)."""
@@ -143,6 +176,7 @@ def openings(
             col(Episode.referral_source),
             col(Episode.opened_at),
             col(_EARLIER.closed_at),
+            _team(by_team, ends_at),
         )
         .select_from(Episode)
         .join(Household, col(Household.id) == col(Episode.household_id))
@@ -158,19 +192,21 @@ def openings(
         .where(
             col(Episode.opened_at) >= starts_at,
             col(Episode.opened_at) < ends_at,
-            reportable_households(actor),
+            reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )
     )
     # The episode's id only folds its rows together; it does not leave this function.
     opened: dict[uuid.UUID, tuple[str, str, datetime]] = {}
     earlier: dict[uuid.UUID, list[datetime]] = {}
-    for episode_id, code, source, opened_at, closed_at in session.execute(statement):
+    teams: dict[uuid.UUID, str] = {}
+    for episode_id, code, source, opened_at, closed_at, team in session.execute(statement):
         opened[episode_id] = (code, source, opened_at)
+        teams[episode_id] = team_name(team)
         earlier.setdefault(episode_id, [])
         if closed_at is not None:
             earlier[episode_id].append(closed_at)
-    return [Opening(*opened[key], tuple(earlier[key])) for key in opened]
+    return [Opening(*opened[key], tuple(earlier[key]), teams[key]) for key in opened]
 
 
 def closed(
@@ -179,6 +215,8 @@ def closed(
     municipalities: Collection[str],
     starts_at: datetime,
     ends_at: datetime,
+    *,
+    by_team: bool = False,
 ) -> Sequence[Closed]:
     """Episodes closed in the period: their opening and closing times, for durations."""
     statement = (
@@ -187,20 +225,21 @@ def closed(
             col(Episode.closing_reason),
             col(Episode.opened_at),
             col(Episode.closed_at),
+            _team(by_team, ends_at),
         )
         .select_from(Episode)
         .join(Household, col(Household.id) == col(Episode.household_id))
         .where(
             col(Episode.closed_at) >= starts_at,
             col(Episode.closed_at) < ends_at,
-            reportable_households(actor),
+            reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )
     )
     # The statement's bounds on closed_at make every row a closed episode with its reason.
     return [
-        Closed(code, reason or "", opened_at, closed_at or opened_at)
-        for code, reason, opened_at, closed_at in session.execute(statement)
+        Closed(code, reason or "", opened_at, closed_at or opened_at, team_name(team))
+        for code, reason, opened_at, closed_at, team in session.execute(statement)
     ]
 
 
@@ -250,7 +289,7 @@ def closed_and_followed(
         .where(
             col(Episode.closed_at) >= starts_at,
             col(Episode.closed_at) < ends_at,
-            reportable_households(actor),
+            reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )
     )
@@ -310,7 +349,7 @@ def closed_with_indications(
         .where(
             col(Episode.closed_at) >= starts_at,
             col(Episode.closed_at) < ends_at,
-            reportable_households(actor),
+            reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )
     )
@@ -371,7 +410,7 @@ def households_with_indications(
         .where(
             col(Episode.opened_at) < ends_at,
             or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
-            reportable_households(actor),
+            reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )
     )
@@ -419,7 +458,6 @@ def open_with_regisseur(
         .where(
             col(RoleAssignment.household_id) == col(Household.id),
             _regisseur_at(moment),
-            reportable_households(actor),
         )
         .exists()
     )
@@ -427,7 +465,7 @@ def open_with_regisseur(
         select(col(Household.municipality_code), has_regisseur)
         .select_from(Episode)
         .join(Household, col(Household.id) == col(Episode.household_id))
-        .where(_open_at(moment), reportable_households(actor), _asked(municipalities))
+        .where(_open_at(moment), reportable_episodes(actor, moment), _asked(municipalities))
     )
     return [(code, bool(found)) for code, found in session.execute(statement)]
 
@@ -449,7 +487,7 @@ def regisseur_caseloads(
         .where(
             _regisseur_at(moment),
             _open_at(moment),
-            reportable_households(actor),
+            reportable_episodes(actor, moment),
             _asked(municipalities),
         )
         .group_by(col(RoleAssignment.professional_sub), col(Household.municipality_code))
@@ -458,6 +496,35 @@ def regisseur_caseloads(
     for sub, code, count in session.execute(statement):
         caseloads.setdefault(sub, {})[code] = int(count)
     return list(caseloads.values())
+
+
+def named_caseloads(
+    session: Session, actor: Actor, municipalities: Collection[str], moment: datetime
+) -> dict[str, tuple[str, dict[str, int]]]:
+    """Per regisseur (their ``sub``) with an open household at ``moment``: their name and open
+    households per municipality. Only for a caller who may see regisseurs by name."""
+    statement = (
+        select(
+            col(RoleAssignment.professional_sub),
+            func.max(col(RoleAssignment.professional_name)),
+            col(Household.municipality_code),
+            func.count(func.distinct(col(Household.id))),
+        )
+        .select_from(RoleAssignment)
+        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
+        .join(Episode, col(Episode.household_id) == col(Household.id))
+        .where(
+            _regisseur_at(moment),
+            _open_at(moment),
+            reportable_episodes(actor, moment),
+            _asked(municipalities),
+        )
+        .group_by(col(RoleAssignment.professional_sub), col(Household.municipality_code))
+    )
+    named: dict[str, tuple[str, dict[str, int]]] = {}
+    for sub, name, code, count in session.execute(statement):
+        named.setdefault(sub or "", (name or sub or "", {}))[1][code] = int(count)
+    return named
 
 
 @dataclass(frozen=True)
@@ -504,7 +571,7 @@ def episode_regisseurs(
         .where(
             col(Episode.opened_at) < ends_at,
             or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
-            reportable_households(actor),
+            reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )
     )

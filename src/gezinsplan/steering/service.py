@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from gezinsplan.access.policy import may_name_regisseurs
 from gezinsplan.audit.models import LegalBasis
 from gezinsplan.audit.trail import audit
 from gezinsplan.auth.actor import Actor
@@ -117,6 +118,11 @@ def report(
 ) -> Report:
     codes = scope_of(actor, municipalities)
     breakdown = breakdown_of(indicator, by)
+    if breakdown is Breakdown.REGISSEUR and not may_name_regisseurs(actor):
+        raise Forbidden(
+            "Figures per regisseur by name are for the regisseur's own access team; "
+            "others see the distribution."
+        )
     periods = periods_of(period)
     audit(
         session,
@@ -176,24 +182,32 @@ def _inflow(
     by: Breakdown | None,
     raw: RawPeriod,
 ) -> None:
-    rows = repository.openings(session, actor, codes, period.starts_at, period.ends_at)
+    by_team = by is Breakdown.TEAM
+    rows = repository.openings(
+        session, actor, codes, period.starts_at, period.ends_at, by_team=by_team
+    )
     kinds = ("new", "repeat")
     cells: list[Cell] = [("inflow", None, None), *((kind, None, None) for kind in kinds)]
     raw.lines.append((("inflow", None, None), tuple((kind, None, None) for kind in kinds)))
-    sources = sorted({row.referral_source for row in rows})
-    if by is Breakdown.REFERRAL_SOURCE:
-        per_source = tuple(("inflow", "referralSource", s) for s in sources)
+    dimension = "team" if by_team else "referralSource"
+
+    def group_of(row: repository.Opening) -> str:
+        return row.team if by_team else row.referral_source
+
+    sources = sorted({group_of(row) for row in rows})
+    if by in (Breakdown.REFERRAL_SOURCE, Breakdown.TEAM):
+        per_source = tuple(("inflow", dimension, s) for s in sources)
         cells += per_source
         raw.lines.append((("inflow", None, None), per_source))
         for kind in kinds:
-            parts = tuple((kind, "referralSource", s) for s in sources)
+            parts = tuple((kind, dimension, s) for s in sources)
             cells += parts
             raw.lines.append(((kind, None, None), parts))
         for source in sources:
             raw.lines.append(
                 (
-                    ("inflow", "referralSource", source),
-                    tuple((kind, "referralSource", source) for kind in kinds),
+                    ("inflow", dimension, source),
+                    tuple((kind, dimension, source) for kind in kinds),
                 )
             )
     fill_cells(raw, codes, cells)
@@ -202,9 +216,9 @@ def _inflow(
         counts = raw.areas[row.municipality].counts
         for cell in (("inflow", None, None), (kind, None, None)):
             counts[cell] += 1
-        if by is Breakdown.REFERRAL_SOURCE:
-            counts["inflow", "referralSource", row.referral_source] += 1
-            counts[kind, "referralSource", row.referral_source] += 1
+        if by in (Breakdown.REFERRAL_SOURCE, Breakdown.TEAM):
+            counts["inflow", dimension, group_of(row)] += 1
+            counts[kind, dimension, group_of(row)] += 1
 
 
 def is_repeat(opened_at: datetime, earlier_closings: Sequence[datetime]) -> bool:
@@ -239,7 +253,10 @@ def _outflow(
     by: Breakdown | None,
     raw: RawPeriod,
 ) -> None:
-    rows = repository.closings(session, actor, codes, period.starts_at, period.ends_at)
+    by_team = by is Breakdown.TEAM
+    rows = repository.closings(
+        session, actor, codes, period.starts_at, period.ends_at, by_team=by_team
+    )
     total: Cell = ("outflow", None, None)
     per_bij = tuple(("outflow", "reasonOfEnding", code) for code in BIJ_REASONS)
     dropout: Cell = ("dropout", None, None)
@@ -258,6 +275,10 @@ def _outflow(
             )
             if parts:
                 raw.lines.append((("outflow", "reasonOfEnding", code), parts))
+    if by_team:
+        per_team = tuple(("outflow", "team", team) for team in sorted({r.team for r in rows}))
+        cells += per_team
+        raw.lines.append((total, per_team))
     fill_cells(raw, codes, cells)
     for row in rows:
         counts = raw.areas[row.municipality].counts
@@ -268,6 +289,8 @@ def _outflow(
             counts[dropout] += row.count
         if by is Breakdown.CLOSING_REASON:
             counts["outflow", "closingReason", row.closing_reason] += row.count
+        if by_team:
+            counts["outflow", "team", row.team] += row.count
 
 
 def _stock_flow(
@@ -275,22 +298,33 @@ def _stock_flow(
     actor: Actor,
     codes: Sequence[str],
     period: Period,
-    by: Breakdown | None,  # noqa: ARG001 - only by municipality, always shown
+    by: Breakdown | None,
     raw: RawPeriod,
 ) -> None:
-    rows = repository.stock_flow(session, actor, codes, period.starts_at, period.ends_at)
+    by_team = by is Breakdown.TEAM
+    rows = repository.stock_flow(
+        session, actor, codes, period.starts_at, period.ends_at, by_team=by_team
+    )
     names = ("startStock", "inflow", "outflow", "endStock", "active")
-    active: Cell = ("active", None, None)
-    raw.lines.append((active, (("startStock", None, None), ("inflow", None, None))))
-    raw.lines.append((active, (("endStock", None, None), ("outflow", None, None))))
-    fill_cells(raw, codes, ((name, None, None) for name in names))
+    teams: list[str | None] = [None]
+    if by_team:
+        teams += sorted({row.team for row in rows})
+        for name in names:
+            raw.lines.append(((name, None, None), tuple((name, "team", t) for t in teams[1:])))
+    for team in teams:
+        dimension = None if team is None else "team"
+        active: Cell = ("active", dimension, team)
+        raw.lines.append((active, (("startStock", dimension, team), ("inflow", dimension, team))))
+        raw.lines.append((active, (("endStock", dimension, team), ("outflow", dimension, team))))
+        fill_cells(raw, codes, ((name, dimension, team) for name in names))
     for row in rows:
         counts = raw.areas[row.municipality].counts
-        counts["startStock", None, None] = row.start
-        counts["inflow", None, None] = row.inflow
-        counts["outflow", None, None] = row.outflow
-        counts["endStock", None, None] = row.end
-        counts[active] = row.start + row.inflow
+        for dimension, team in ((None, None), ("team", row.team)) if by_team else ((None, None),):
+            counts["startStock", dimension, team] += row.start
+            counts["inflow", dimension, team] += row.inflow
+            counts["outflow", dimension, team] += row.outflow
+            counts["endStock", dimension, team] += row.end
+            counts["active", dimension, team] += row.start + row.inflow
 
 
 def bucket_of(days: int) -> str:
@@ -305,7 +339,10 @@ def _duration(
     by: Breakdown | None,
     raw: RawPeriod,
 ) -> None:
-    rows = repository.closed(session, actor, codes, period.starts_at, period.ends_at)
+    by_team = by is Breakdown.TEAM
+    rows = repository.closed(
+        session, actor, codes, period.starts_at, period.ends_at, by_team=by_team
+    )
     total: Cell = ("closed", None, None)
     per_bucket = tuple(("closed", "durationDays", label) for _, label in BUCKETS)
     # Durations, by closing reason or not: the buckets are not split any further.
@@ -316,12 +353,20 @@ def _duration(
         per_reason = tuple(("closed", "closingReason", reason) for reason in reasons)
         cells += per_reason
         raw.lines.append((total, per_reason))
+    teams = sorted({row.team for row in rows})
+    if by_team:
+        per_team = tuple(("closed", "team", team) for team in teams)
+        cells += per_team
+        raw.lines.append((total, per_team))
     fill_cells(raw, codes, cells)
     for code in codes:
         raw.areas[code].samples.setdefault(total, [])
         if by is Breakdown.CLOSING_REASON:
             for reason in reasons:
                 raw.areas[code].samples.setdefault(("closed", "closingReason", reason), [])
+        if by_team:
+            for team in teams:
+                raw.areas[code].samples.setdefault(("closed", "team", team), [])
     for row in rows:
         area = raw.areas[row.municipality]
         days = (dutch_day(row.closed_at) - dutch_day(row.opened_at)).days
@@ -332,6 +377,10 @@ def _duration(
             by_reason: Cell = ("closed", "closingReason", row.closing_reason)
             area.counts[by_reason] += 1
             area.samples[by_reason].append(days)
+        if by_team:
+            by_team_cell: Cell = ("closed", "team", row.team)
+            area.counts[by_team_cell] += 1
+            area.samples[by_team_cell].append(days)
 
 
 _COMPUTE: dict[str, Compute] = {
