@@ -24,7 +24,7 @@ from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
 from gezinsplan.members.models import Member
 from gezinsplan.steering import formats
-from gezinsplan.steering.catalogue import BY_ID
+from gezinsplan.steering.catalogue import BY_ID, Breakdown
 from gezinsplan.steering.disclosure import Suppression
 from gezinsplan.steering.periods import PeriodKind
 from gezinsplan.steering.schemas import AreaRead, FigureRead, IndicatorReport, PeriodRead
@@ -111,10 +111,12 @@ def read(
 
 
 def every_report() -> list[tuple[str, dict[str, str]]]:
+    """Every indicator and breakdown policy staff may ask for: regisseurs by name are not."""
     return [
         (indicator, {"period": SERIES} | ({"by": by.value} if by else {}))
         for indicator in BY_ID
         for by in (None, *BY_ID[indicator].breakdowns)
+        if by is not Breakdown.REGISSEUR
     ]
 
 
