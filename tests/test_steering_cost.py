@@ -29,6 +29,8 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
 from gezinsplan.indications.models import Indication
+from gezinsplan.steering import disclosure
+from gezinsplan.steering.disclosure import Line
 from gezinsplan.tariffs.models import Tariff
 from tests.conftest import Clock, Token
 from tests.test_steering import (
@@ -284,3 +286,22 @@ def test_only_policy_reads_the_cost(client: TestClient, token: Token, priced: An
     other = token("policy", municipalities=("0363",))
     response = client.get("/api/v1/indicators/cost", params={"municipality": ZWOLLE}, headers=other)
     assert response.status_code == 403
+
+
+def test_a_hidden_sum_cannot_be_recomputed_from_the_shown_ones() -> None:
+    """Sums with fewer than 10 households go, and with them enough others."""
+    sums = {"total": 1000, "a": 600, "b": 300, "c": 100}
+    households = {"total": 30, "a": 15, "b": 12, "c": 3}
+    shown = disclosure.protect_sums(sums, households, [Line("total", ("a", "b", "c"))])
+    assert shown["c"].suppressed == "small_n"
+    assert shown["b"].suppressed == "secondary"  # else 1000 - 600 - 300 = 100
+    assert shown["total"].value == 1000
+    assert shown["a"].value == 600
+    assert (
+        disclosure.determined_cells(
+            sums,
+            [Line("total", ("a", "b", "c"))],
+            {k: v for k, v in shown.items() if v.value is None},
+        )
+        == []
+    )
