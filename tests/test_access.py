@@ -381,6 +381,8 @@ def test_every_api_route_of_the_app_has_an_access_rule(
         "['GET'] /api/v1/worklist/team",
         "['GET'] /api/v1/indicators",
         "['GET'] /api/v1/indicators/{indicator_id}",
+        "['PUT'] /api/v1/tariffs",
+        "['GET'] /api/v1/tariffs",
     } <= set(every_route)
     assert len(every_route) >= 14
 

@@ -663,6 +663,14 @@ SYNCED: Json = {
     "decisionDate": "2025-12-01",
     "status": "active",
 }
+PRICED: Json = {
+    "municipalityCode": "0193",
+    "regulation": "wmo",
+    "productCategory": "02",
+    "unit": "04",
+    "priceCents": 5000,
+    "validFrom": "2026-01-01",
+}
 
 MATRIX: dict[tuple[str, str], Op] = {
     ("GET", f"{API}/health/live"): Op("public"),
@@ -763,6 +771,8 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("GET", f"{H}/indications"): read(INDICATIONS),
     ("PUT", f"{API}/indications"): Op("municipal_system", body=fixed({"indications": [SYNCED]})),
     ("GET", f"{API}/indications"): Op("municipal_system"),
+    ("PUT", f"{API}/tariffs"): Op("municipal_system", body=fixed({"tariffs": [PRICED]})),
+    ("GET", f"{API}/tariffs"): Op("municipal_system"),
     ("GET", f"{API}/audit/verify"): Op("privacy_officer"),
     ("GET", f"{API}/indicators"): Op("directory"),
     ("GET", f"{API}/indicators/{{indicator_id}}"): Op("figures"),

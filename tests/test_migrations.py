@@ -61,6 +61,7 @@ APP_TABLES = {
     "progress_updates",
     "role_assignments",
     "served_municipalities",
+    "tariffs",
 }
 
 households = Household.__table__  # type: ignore[attr-defined]

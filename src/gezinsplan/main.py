@@ -35,10 +35,11 @@ from gezinsplan.plans.versions_router import router as versions_router
 from gezinsplan.progress.router import router as progress_router
 from gezinsplan.roles.router import router as roles_router
 from gezinsplan.steering.router import router as steering_router
+from gezinsplan.tariffs.router import router as tariffs_router
 from gezinsplan.worklist.router import router as worklist_router
 
 # Bulk endpoints whose bodies may be larger than any other's.
-BULK_PATHS = frozenset({f"{API_PREFIX}/indications"})
+BULK_PATHS = frozenset({f"{API_PREFIX}/indications", f"{API_PREFIX}/tariffs"})
 
 ROUTERS = (
     health_router,
@@ -55,6 +56,7 @@ ROUTERS = (
     roles_router,
     consents_router,
     indications_router,
+    tariffs_router,
     audit_router,
     worklist_router,
     steering_router,

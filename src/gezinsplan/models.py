@@ -23,6 +23,7 @@ from gezinsplan.plans.models import (
 )
 from gezinsplan.progress.models import ProgressUpdate
 from gezinsplan.roles.models import RoleAssignment
+from gezinsplan.tariffs.models import Tariff
 
 metadata = SQLModel.metadata
 
@@ -60,5 +61,6 @@ __all__ = [
     "ProgressUpdate",
     "RoleAssignment",
     "ServedMunicipality",
+    "Tariff",
     "metadata",
 ]

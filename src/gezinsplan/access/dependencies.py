@@ -157,6 +157,16 @@ def municipal_system(actor: CurrentActor, session: DbSession) -> Actor:
 
 
 @access_rule
+def tariff_system(actor: CurrentActor, session: DbSession) -> Actor:
+    """For the tariff sync: a municipal system; each record and query keeps to its own
+    municipalities (policy). Tariffs are no personal data; the access is recorded all the same."""
+    if not policy.may_sync_indications(actor):
+        raise Forbidden("Only a municipal system syncs tariffs.")
+    audit(session, actor, basis=LegalBasis.MUNICIPAL_TASK, purpose=grounds.MUNICIPAL_TASK)
+    return actor
+
+
+@access_rule
 def coordinator(actor: CurrentActor, session: DbSession) -> Actor:
     """For the worklist: a professional who can be a regisseur; the query keeps to their own
     caseload, which they hold on the grounds of their assignments."""
@@ -214,6 +224,7 @@ DirectoryReader = Annotated[Actor, Depends(directory_reader)]
 OrganizationAdmin = Annotated[Actor, Depends(organization_admin)]
 AnyActor = Annotated[Actor, Depends(any_actor)]
 MunicipalSystem = Annotated[Actor, Depends(municipal_system)]
+TariffSystem = Annotated[Actor, Depends(tariff_system)]
 Coordinator = Annotated[Actor, Depends(coordinator)]
 AccessTeamLead = Annotated[Actor, Depends(access_team_lead)]
 

@@ -278,6 +278,34 @@ INDICATORS = (
         breakdowns=(Breakdown.MUNICIPALITY, Breakdown.REGISSEUR),
         national_source=None,
     ),
+    Indicator(
+        id="cost",
+        name_nl="Kosten van maatwerk",
+        name_en="Cost of maatwerk",
+        definition=(
+            "Indications (not withdrawn) of households with an episode open at some moment of "
+            "the period, priced with the municipality's tariffs: for each Dutch day an "
+            "indication runs in the period, its volume per day times the price per unit valid "
+            "that day (the product code's tariff in the indication's unit, else the category's "
+            "default tariff). Volume per day: per day as is, per week / 7, per month x 12 / "
+            "365.25, a total spread evenly over the indication's own days. An indication "
+            "without volume, or with a day in the period without a tariff, is unpriced "
+            "(counted, never as zero); a household with one is in the bin 'unpriced'. Cost in "
+            "whole euros per law and product category; households by their cost (0, 1-1000, "
+            "1001-5000, 5001-20000, > 20000 euro) and the median and mean over households with "
+            "priced maatwerk; episodes closed in the period with maatwerk (an indication in the "
+            "period running on a day of the episode) and without, and the cost of the "
+            "households closed with maatwerk."
+        ),
+        numerator="Cost in euros of the priced indications in the period.",
+        denominator="Households with priced maatwerk behind each sum.",
+        breakdowns=(Breakdown.MUNICIPALITY,),
+        national_source=None,
+        disclosure=DISCLOSURE
+        + " Sums of money are rounded to whole euros, not to fives, and shown only with at "
+        "least 10 households behind them (reason small_n); sums that add up to a shown total "
+        "get the same secondary suppression.",
+    ),
     *OUTCOMES,
 )
 

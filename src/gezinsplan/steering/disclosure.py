@@ -15,6 +15,9 @@
 - Shares are computed from rounded counts and shown only when the rounded denominator is at
   least 10 and neither the numerator nor the rest (denominator minus numerator) is hidden, so
   no figure says "all" or "none" of a small group. Means and medians need n >= 10.
+- Sums of money are not counts: they are not rounded to fives but to whole euros, and shown
+  only when at least 10 households are behind them; the lines that tie sums (a total and its
+  parts) get the same secondary suppression, so no hidden sum follows by subtraction.
 """
 
 from collections.abc import Hashable, Mapping, Sequence
@@ -78,6 +81,25 @@ def protect(counts: Mapping[K, int], lines: Sequence[Line[K]]) -> dict[K, Shown]
     return {
         key: Shown.hidden(hidden[key]) if key in hidden else Shown(round_count(count))
         for key, count in counts.items()
+    }
+
+
+def protect_sums(
+    sums: Mapping[K, int], households: Mapping[K, int], lines: Sequence[Line[K]]
+) -> dict[K, Shown]:
+    """Sums (whole euros) shown where ``households[key] >= 10``, hidden so none is recomputable.
+
+    ``households`` is the raw number of households behind each sum; a shown sum is exact.
+    """
+    order = {key: index for index, key in enumerate(sums)}
+    hidden: dict[K, Suppression] = {
+        key: Suppression.SMALL_N for key in sums if households[key] < MIN_N
+    }
+    if hidden:
+        _secondary(sums, lines, hidden, order)
+    return {
+        key: Shown.hidden(hidden[key]) if key in hidden else Shown(value)
+        for key, value in sums.items()
     }
 
 

@@ -28,6 +28,8 @@ class AreaCounts:
 
     counts: dict[Cell, int] = field(default_factory=dict)
     samples: dict[Cell, list[int]] = field(default_factory=dict)
+    # Sums of money in whole euros, each with the count cell of the households behind it.
+    sums: dict[Cell, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class RawPeriod:
     shares: list[Share]
     units: dict[str, str] = field(default_factory=dict)
     rates: list[Rate] = field(default_factory=list)
+    sum_bases: dict[Cell, Cell] = field(default_factory=dict)
+    sum_lines: list[tuple[Cell, tuple[Cell, ...]]] = field(default_factory=list)
 
 
 Compute = Callable[[Session, Actor, Sequence[str], Period, Breakdown | None, RawPeriod], None]

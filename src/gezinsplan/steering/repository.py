@@ -584,3 +584,94 @@ def episode_regisseurs(
         if started_at is not None:
             starts[episode_id].append(started_at)
     return [EpisodeRegisseurs(*episodes[key], tuple(sorted(starts[key]))) for key in episodes]
+
+
+@dataclass(frozen=True)
+class PricedIndication:
+    """What the cost of an indication needs: its product, quantity and dates."""
+
+    municipality: str
+    regulation: str
+    product_category: str
+    product_code: str | None
+    volume: int | None
+    unit: str | None
+    frequency: str | None
+    start: date
+    end: date | None
+
+
+@dataclass(frozen=True)
+class WithCost:
+    """A household with an episode open at some moment of the period: its episodes that
+    closed in the period (opening and closing times), and its indications in the period."""
+
+    municipality: str
+    closed_in_period: tuple[tuple[datetime, datetime], ...]
+    indications: tuple[PricedIndication, ...]
+
+
+def households_with_quantities(
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    starts_at: datetime,
+    ends_at: datetime,
+    first_day: date,
+    last_day: date,
+) -> list[WithCost]:
+    """Households with an episode open at some moment of the period, each with its
+    indications (withdrawn ones left out) that run on at least one day of it."""
+    statement = (
+        select(
+            col(Household.id),
+            col(Household.municipality_code),
+            col(Episode.id),
+            col(Episode.opened_at),
+            col(Episode.closed_at),
+            col(Indication.id),
+            col(Indication.municipality_code),
+            col(Indication.regulation),
+            col(Indication.product_category),
+            col(Indication.product_code),
+            col(Indication.volume),
+            col(Indication.unit),
+            col(Indication.frequency),
+            col(Indication.start_date),
+            col(Indication.end_date),
+        )
+        .select_from(Episode)
+        .join(Household, col(Household.id) == col(Episode.household_id))
+        .outerjoin(
+            Indication,
+            and_(
+                col(Indication.household_id) == col(Household.id),
+                col(Indication.status) != IndicationStatus.WITHDRAWN.value,
+                col(Indication.start_date) <= last_day,
+                or_(col(Indication.end_date).is_(None), col(Indication.end_date) >= first_day),
+            ),
+        )
+        .where(
+            col(Episode.opened_at) < ends_at,
+            or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
+            reportable_households(actor),
+            _asked(municipalities),
+        )
+    )
+    # Household, episode and indication ids only fold the rows together; they stay here.
+    codes: dict[uuid.UUID, str] = {}
+    closings: dict[uuid.UUID, dict[uuid.UUID, tuple[datetime, datetime]]] = {}
+    found: dict[uuid.UUID, dict[uuid.UUID, PricedIndication]] = {}
+    for row in session.execute(statement):
+        household_id, code, episode_id, opened_at, closed_at, indication_id, *rest = row
+        codes[household_id] = code
+        closings.setdefault(household_id, {})
+        if closed_at is not None and starts_at <= closed_at < ends_at:
+            closings[household_id][episode_id] = (opened_at, closed_at)
+        spans = found.setdefault(household_id, {})
+        if indication_id is not None:
+            spans[indication_id] = PricedIndication(*rest)
+    return [
+        WithCost(codes[key], tuple(closings[key].values()), tuple(found[key].values()))
+        for key in codes
+    ]

@@ -19,7 +19,7 @@ from gezinsplan.auth.actor import Actor
 from gezinsplan.codelists import registry
 from gezinsplan.errors import Forbidden, Unprocessable
 from gezinsplan.kit.clock import today
-from gezinsplan.steering import care, caseload, disclosure, flows, repository
+from gezinsplan.steering import care, caseload, cost, disclosure, flows, repository
 from gezinsplan.steering.catalogue import BY_ID, Breakdown, Indicator
 from gezinsplan.steering.disclosure import Line, Shown
 from gezinsplan.steering.figures import (
@@ -168,6 +168,8 @@ def _together(areas: Iterable[AreaCounts]) -> AreaCounts:
             total.counts[cell] = total.counts.get(cell, 0) + count
         for cell, values in area.samples.items():
             total.samples.setdefault(cell, []).extend(values)
+        for cell, value in area.sums.items():
+            total.sums[cell] = total.sums.get(cell, 0) + value
     return total
 
 
@@ -390,6 +392,7 @@ _COMPUTE: dict[str, Compute] = {
     "duration": _duration,
     **flows.COMPUTE,
     **care.COMPUTE,
+    **cost.COMPUTE,
     **caseload.COMPUTE,
     **outcomes.COMPUTE,
 }
@@ -418,6 +421,7 @@ def protect(raw: RawPeriod) -> PeriodReport:
             for cell in raw.areas[ALL].counts
         ]
     shown = disclosure.protect(counts, lines)
+    shown_sums = _protect_sums(raw, municipalities)
     areas = []
     for area, figures in raw.areas.items():
         found = [
@@ -451,8 +455,38 @@ def protect(raw: RawPeriod) -> PeriodReport:
             found.append(Figure(f"{measure}Median{unit}", dimension, group, "median", median))
             mean = disclosure.mean_of(values)
             found.append(Figure(f"{measure}Mean{unit}", dimension, group, "mean", mean))
+        for measure, dimension, group in figures.sums:
+            value = shown_sums[area, measure, dimension, group]
+            found.append(Figure(measure, dimension, group, "sum", value))
         areas.append(AreaReport(None if area == ALL else area, found))
     return PeriodReport(raw.period, raw.provisional, areas)
+
+
+def _protect_sums(raw: RawPeriod, municipalities: Sequence[str]) -> dict[Key, Shown]:
+    """Sums of money: shown only with at least 10 households behind them, as one table."""
+    sums: dict[Key, int] = {
+        (area, *cell): value
+        for area, figures in raw.areas.items()
+        for cell, value in figures.sums.items()
+    }
+    if not sums:
+        return {}
+    households: dict[Key, int] = {
+        (area, *cell): raw.areas[area].counts[raw.sum_bases[cell]]
+        for area, figures in raw.areas.items()
+        for cell in figures.sums
+    }
+    lines: list[Line[Key]] = [
+        Line((area, *total), tuple((area, *part) for part in parts))
+        for area in raw.areas
+        for total, parts in raw.sum_lines
+    ]
+    if ALL in raw.areas:
+        lines += [
+            Line((ALL, *cell), tuple((code, *cell) for code in municipalities))
+            for cell in raw.areas[ALL].sums
+        ]
+    return disclosure.protect_sums(sums, households, lines)
 
 
 def _national(cell: Cell) -> str | None:

@@ -1,0 +1,1 @@
+"""Tariffs: the price per unit of maatwerk, synced by the municipal system."""
