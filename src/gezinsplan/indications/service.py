@@ -34,6 +34,7 @@ from gezinsplan.indications.schemas import (
 )
 from gezinsplan.kit.clock import new_id, utcnow
 from gezinsplan.kit.pagination import Cursor, PageRequest
+from gezinsplan.kit.record_errors import invalid_params
 from gezinsplan.members.models import Member
 
 RECORD = TypeAdapter(IndicationRecord)
@@ -62,20 +63,6 @@ def _number_of(item: Any) -> str | None:
     return number[:40] if isinstance(number, str) else None
 
 
-def _param_name(loc: tuple[int | str, ...]) -> str:
-    # Union branches appear in the location as "function-after[...]"; the field is enough.
-    parts = [str(part) for part in loc if not (isinstance(part, str) and "[" in part)]
-    return ".".join(parts) or "record"
-
-
-def _invalid(exc: ValidationError) -> list[dict[str, Any]]:
-    """One entry per field; a code outside both product category lists names both."""
-    by_name: dict[str, dict[str, None]] = defaultdict(dict)
-    for error in exc.errors(include_url=False):
-        by_name[_param_name(tuple(error["loc"]))][str(error["msg"])] = None
-    return [{"name": name, "reason": "; ".join(found)} for name, found in by_name.items()]
-
-
 def _rejected(index: int, number: str | None, detail: str, invalid: Any) -> RecordResult:
     return RecordResult(
         index=index,
@@ -95,7 +82,7 @@ def _validate(actor: Actor, items: Sequence[Any]) -> tuple[list[_Valid], dict[in
             record = RECORD.validate_python(item)
         except ValidationError as exc:
             detail = "The record does not validate; see invalidParams."
-            rejected[index] = _rejected(index, number, detail, _invalid(exc))
+            rejected[index] = _rejected(index, number, detail, invalid_params(exc))
             continue
         if not policy.may_sync_indications_of(actor, record.municipality_code):
             reason = "not one of this system's municipalities"

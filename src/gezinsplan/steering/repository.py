@@ -654,7 +654,7 @@ def households_with_quantities(
         .where(
             col(Episode.opened_at) < ends_at,
             or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
-            reportable_households(actor),
+            reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )
     )

@@ -22,9 +22,9 @@ from gezinsplan.access import policy
 from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import Forbidden
 from gezinsplan.indications.schemas import SyncSummary, record_problem
-from gezinsplan.indications.service import _invalid
 from gezinsplan.kit.clock import new_id, utcnow
 from gezinsplan.kit.pagination import Cursor, PageRequest
+from gezinsplan.kit.record_errors import invalid_params
 from gezinsplan.tariffs import repository
 from gezinsplan.tariffs.models import CATEGORY_DEFAULT, Tariff
 from gezinsplan.tariffs.schemas import TariffRead, TariffRecord, TariffResult, TariffSyncResult
@@ -76,7 +76,7 @@ def _validate(actor: Actor, items: Sequence[Any]) -> tuple[list[_Valid], dict[in
             record = RECORD.validate_python(item)
         except ValidationError as exc:
             detail = "The record does not validate; see invalidParams."
-            rejected[index] = _rejected(index, detail, _invalid(exc))
+            rejected[index] = _rejected(index, detail, invalid_params(exc))
             continue
         if not policy.may_sync_indications_of(actor, record.municipality_code):
             reason = "not one of this system's municipalities"
