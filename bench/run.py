@@ -56,6 +56,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SECRET = "bench-secret-" + "b" * 40
 API = "/api/v1"
+# The generated households open in the first weeks of 2024 and close 200 days later.
+REPORT_HALF_YEAR = "2024-H1"
+REPORT_SERIES = "2024-H1..2027-H2"
 SEARCH = "bakker"
 SQLITE_MAX = report.LARGEST["sqlite"]
 
@@ -87,6 +90,7 @@ class Run:
     plan_statements: list[statements.Statement] = field(default_factory=list)
     list_statements: list[statements.Statement] = field(default_factory=list)
     worklist_statements: list[statements.Statement] = field(default_factory=list)
+    report_statements: list[statements.Statement] = field(default_factory=list)
     plans: list[str] = field(default_factory=list)
     bulk_writes: list[bulk.BulkResult] = field(default_factory=list)
 
@@ -259,7 +263,25 @@ def targets(url: str, settings: Settings, connections: int) -> dict[str, Any]:
         org=generate.access_team_id(),
         municipalities=["0193", "0148"],
     )
+    policy = token(
+        settings,
+        sub="bench-policy",
+        roles=["policy"],
+        municipalities=[code for code, _ in generate.MUNICIPALITIES],
+    )
     return {
+        # A municipality's overview of one half-year: the four flow indicators in turn.
+        "report_overview": [
+            {
+                "path": f"{API}/indicators/{indicator}?municipality=0193&period={REPORT_HALF_YEAR}",
+                "token": policy,
+            }
+            for indicator in ("inflow", "outflow", "stock-flow", "duration")
+        ],
+        # Eight half-years by team, every municipality side by side and together.
+        "report_series": [
+            {"path": f"{API}/indicators/inflow?period={REPORT_SERIES}&by=team", "token": policy}
+        ],
         "plan_read": [
             {"path": f"{API}/households/{h}/plan", "token": provider_token} for h in limited
         ],
@@ -388,9 +410,18 @@ def bench_one(
         url, settings, chosen["worklist"][0]["path"], regisseur
     )
     assert status == 200, f"the captured worklist answered {status}"
+    policy = {"Authorization": "Bearer " + chosen["report_series"][0]["token"]}
+    status, run.report_statements = statements.capture(
+        url, settings, chosen["report_series"][0]["path"], policy
+    )
+    assert status == 200, f"the captured report answered {status}"
     if explain:
         run.plans = statements.explain(
-            url, run.plan_statements + run.list_statements + run.worklist_statements
+            url,
+            run.plan_statements
+            + run.list_statements
+            + run.worklist_statements
+            + run.report_statements,
         )
 
     c, d = config["connections"], config["duration"]
@@ -432,6 +463,27 @@ def bench_one(
                 "get.lua",
                 chosen["worklist"],
                 c,
+                d,
+            )
+        )
+        # Reports are read one at a time: the target is each report's own latency.
+        run.results.append(
+            measure_wrk(
+                f"{report.REPORT}municipality overview, {REPORT_HALF_YEAR} (4 indicators)",
+                server.base,
+                "get.lua",
+                chosen["report_overview"],
+                1,
+                d,
+            )
+        )
+        run.results.append(
+            measure_wrk(
+                f"{report.REPORT}inflow {REPORT_SERIES} by team, 4 municipalities",
+                server.base,
+                "get.lua",
+                chosen["report_series"],
+                1,
                 d,
             )
         )
