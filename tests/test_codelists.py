@@ -34,6 +34,9 @@ from gezinsplan.openapi import OPENAPI_PATH
 from gezinsplan.organizations.models import OrganizationKind
 from gezinsplan.plans.models import ApprovalMethod, GoalStatus, Performer, PlanStatus
 from gezinsplan.roles.models import RoleType
+from gezinsplan.steering.catalogue import Breakdown
+from gezinsplan.steering.disclosure import Suppression
+from gezinsplan.steering.periods import PeriodKind
 from tests.conftest import TEST_SECRET, Clock
 
 API = "/api/v1"
@@ -767,6 +770,9 @@ def test_a_code_not_yet_valid_is_refused(
         (LegalBasis, "legal-bases"),
         (IndicationStatus, "indication-statuses"),
         (Regulation, "indication-regulations"),
+        (Breakdown, "indicator-breakdowns"),
+        (PeriodKind, "period-kinds"),
+        (Suppression, "suppression-reasons"),
     ],
 )
 def test_code_constants_are_codes_of_their_list(constants: type[StrEnum], list_name: str) -> None:
@@ -784,6 +790,7 @@ CONSTRAINED_COLUMNS = {
     ("organizations", "kind"): "organization-kinds",
     ("indications", "status"): "indication-statuses",
     ("indications", "regulation"): "indication-regulations",
+    ("tariffs", "regulation"): "indication-regulations",
 }
 
 

@@ -119,3 +119,9 @@ IndicationStatusCode = Annotated[str, InCodelist("indication-statuses")]
 IndicationStatusRead = Annotated[str, InCodelist("indication-statuses", check=False)]
 Regulation = Annotated[str, InCodelist("indication-regulations")]
 RegulationRead = Annotated[str, InCodelist("indication-regulations", check=False)]
+
+# Steering figures: what a figure is, how it is broken down, its period and why it is hidden.
+BreakdownRead = Annotated[str, InCodelist("indicator-breakdowns", check=False)]
+PeriodKindRead = Annotated[str, InCodelist("period-kinds", check=False)]
+SuppressionRead = Annotated[str, InCodelist("suppression-reasons", check=False)]
+FigureKindRead = Annotated[str, InCodelist("figure-kinds", check=False)]

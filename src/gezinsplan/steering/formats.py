@@ -114,7 +114,7 @@ def to_csv(report: IndicatorReport) -> str:
             for figure in area.figures:
                 texts = (
                     period.period,
-                    period.kind.value,
+                    period.kind,
                     period.first_day.isoformat(),
                     period.last_day.isoformat(),
                     "true" if period.provisional else "false",
@@ -129,7 +129,7 @@ def to_csv(report: IndicatorReport) -> str:
                     [
                         *(_cell(text) for text in texts),
                         _number(figure.value),
-                        _cell(figure.suppressed.value if figure.suppressed else None),
+                        _cell(figure.suppressed),
                     ]
                 )
     return out.getvalue()

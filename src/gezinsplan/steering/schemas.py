@@ -4,10 +4,13 @@ from datetime import date
 
 from pydantic import Field
 
+from gezinsplan.codelists.fields import (
+    BreakdownRead,
+    FigureKindRead,
+    PeriodKindRead,
+    SuppressionRead,
+)
 from gezinsplan.kit.schemas import ApiModel
-from gezinsplan.steering.catalogue import Breakdown
-from gezinsplan.steering.disclosure import Suppression
-from gezinsplan.steering.periods import PeriodKind
 
 
 class IndicatorRead(ApiModel):
@@ -17,10 +20,10 @@ class IndicatorRead(ApiModel):
     definition: str
     numerator: str
     denominator: str | None
-    breakdowns: list[Breakdown] = Field(
+    breakdowns: list[BreakdownRead] = Field(
         description="The values `by` takes; municipality is always shown side by side."
     )
-    periods: list[PeriodKind]
+    periods: list[PeriodKindRead]
     disclosure: str = Field(description="The disclosure control every published figure passes.")
     national_source: str | None = Field(
         description="The national statistic the indicator is aligned with, where there is one."
@@ -41,11 +44,11 @@ class FigureRead(ApiModel):
     national_code: str | None = Field(
         description="The category's code in the national list (CBS BIJ), where it has one."
     )
-    kind: str = Field(examples=["count", "share", "mean", "median", "rate"])
+    kind: FigureKindRead = Field(examples=["count", "share", "mean", "median", "rate", "sum"])
     value: int | float | None = Field(
         description="Counts are multiples of 5; null when the figure is suppressed."
     )
-    suppressed: Suppression | None = Field(description="Why the value is null, if it is.")
+    suppressed: SuppressionRead | None = Field(description="Why the value is null, if it is.")
 
 
 class AreaRead(ApiModel):
@@ -57,7 +60,7 @@ class AreaRead(ApiModel):
 
 class PeriodRead(ApiModel):
     period: str = Field(examples=["2025-H1"])
-    kind: PeriodKind
+    kind: PeriodKindRead
     first_day: date
     last_day: date
     provisional: bool = Field(description="True while the period has not fully passed.")
@@ -67,5 +70,5 @@ class PeriodRead(ApiModel):
 class IndicatorReport(ApiModel):
     indicator: str
     municipalities: list[str]
-    by: Breakdown | None
+    by: BreakdownRead | None
     periods: list[PeriodRead]
