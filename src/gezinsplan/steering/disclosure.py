@@ -49,7 +49,7 @@ class Suppression(StrEnum):
 class Shown:
     """A published figure: its value, or null and why."""
 
-    value: float | None
+    value: int | float | None
     suppressed: Suppression | None = None
 
     @classmethod
@@ -157,39 +157,50 @@ def determined_cells(
     """
     variables = [key for key in counts if key in hidden]
     column = {key: index for index, key in enumerate(variables)}
-    rows: list[list[Fraction]] = []
+    rows: list[dict[int, Fraction]] = []
     for line in lines:
-        row = [Fraction(0)] * len(variables)
+        row: dict[int, Fraction] = {}
         for key, sign in ((line.total, 1), *((part, -1) for part in line.parts)):
             if key in column:
-                row[column[key]] += sign
-        if any(row):
+                row[column[key]] = row.get(column[key], Fraction(0)) + sign
+        row = {index: value for index, value in row.items() if value}
+        if row:
             rows.append(row)
-    reduced = _reduced_rows(rows, len(variables))
-    return [
-        variables[next(i for i, value in enumerate(row) if value)]
-        for row in reduced
-        if sum(1 for value in row if value) == 1
-    ]
+    return [variables[next(iter(row))] for row in _reduced_rows(rows) if len(row) == 1]
 
 
-def _reduced_rows(rows: list[list[Fraction]], width: int) -> list[list[Fraction]]:
-    """Gauss-Jordan elimination in exact arithmetic: the non-zero rows of the RREF."""
-    rows = [list(row) for row in rows]
-    pivot_row = 0
-    for col in range(width):
-        pivot = next((r for r in range(pivot_row, len(rows)) if rows[r][col]), None)
+def _reduced_rows(rows: list[dict[int, Fraction]]) -> list[dict[int, Fraction]]:
+    """Gauss-Jordan elimination in exact arithmetic: the non-zero rows of the RREF.
+
+    Rows are sparse (column: value), as each line holds a few cells of a large table: the
+    work grows with the cells a line touches, not with the width of the table.
+    """
+    pending = [dict(row) for row in rows]
+    reduced: list[dict[int, Fraction]] = []
+    for col in sorted({index for row in pending for index in row}):
+        pivot = next((row for row in pending if col in row), None)
         if pivot is None:
             continue
-        rows[pivot_row], rows[pivot] = rows[pivot], rows[pivot_row]
-        lead = rows[pivot_row][col]
-        rows[pivot_row] = [value / lead for value in rows[pivot_row]]
-        for r in range(len(rows)):
-            if r != pivot_row and rows[r][col]:
-                factor = rows[r][col]
-                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[pivot_row], strict=True)]
-        pivot_row += 1
-    return rows[:pivot_row]
+        pending.remove(pivot)
+        lead = pivot[col]
+        pivot = {index: value / lead for index, value in pivot.items()}
+        for others in (pending, reduced):
+            for position, row in enumerate(others):
+                if col in row:
+                    others[position] = _minus(row, row[col], pivot)
+        pending = [row for row in pending if row]
+        reduced.append(pivot)
+    return [row for row in reduced if row]
+
+
+def _minus(
+    row: dict[int, Fraction], factor: Fraction, pivot: dict[int, Fraction]
+) -> dict[int, Fraction]:
+    """row - factor * pivot, without the zeros."""
+    result = dict(row)
+    for index, value in pivot.items():
+        result[index] = result.get(index, Fraction(0)) - factor * value
+    return {index: value for index, value in result.items() if value}
 
 
 def share(
