@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, func, insert, inspect, select, update
+from sqlalchemy import Engine, column, func, insert, inspect, select, table, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -411,6 +411,78 @@ def test_existing_households_get_their_episodes_and_closed_ones_lose_their_assig
     assert ended[reopened_and_closed] == (at(40), "household closed")
     assert ended[never_reopened] == (None, None)
     assert still_active == 1
+
+
+def test_existing_episodes_learn_whether_they_repeat_an_earlier_one(
+    empty_url: str, engine: Engine
+) -> None:
+    """From 0012 with data: an episode repeats one closed in the 5 years before it with a
+    whole Dutch day between; adjoining episodes and older closings do not count."""
+    config = alembic_config(empty_url)
+    command.upgrade(config, "0012")
+    # 22:30 UTC is the next day in Amsterdam: the gap is counted in Dutch days.
+    late = datetime(2020, 3, 1, 22, 30, tzinfo=UTC)
+    spells = {
+        # household: [(opened_at, closed_at)], oldest first; the last one's repeat is asked
+        "adjoining": [(late, late + timedelta(days=10)), (late + timedelta(days=11), None)],
+        "a_day_between": [(late, late + timedelta(days=10)), (late + timedelta(days=12), None)],
+        "six_years_later": [(late, late + timedelta(days=10)), (late + timedelta(days=2200), None)],
+        "first": [(late, None)],
+    }
+    ids = {name: uuid.uuid4() for name in spells}
+    episodes = Episode.__table__  # type: ignore[attr-defined]
+    # The table as 0012 left it: the model's columns would name the one being added.
+    kept = ("id", "household_id", "opened_at", "referral_source", "closed_at", "closing_reason")
+    before = table("episodes", *(column(name, episodes.c[name].type) for name in kept))
+    with engine.begin() as connection:
+        connection.execute(
+            insert(organizations).values(
+                id=uuid.uuid4(),
+                kind="municipality",
+                name="Gemeente Zwolle",
+                municipality_code="0193",
+                version=1,
+                created_at=late,
+                updated_at=late,
+            )
+        )
+        for name, periods in spells.items():
+            connection.execute(
+                insert(households).values(
+                    id=ids[name],
+                    municipality_code="0193",
+                    name="Gezin",
+                    status="open",
+                    opened_at=late,
+                    version=1,
+                    created_at=late,
+                    updated_at=late,
+                )
+            )
+            for opened, closed in periods:
+                connection.execute(
+                    insert(before).values(
+                        id=uuid.uuid4(),
+                        household_id=ids[name],
+                        opened_at=opened,
+                        referral_source="self",
+                        closed_at=closed,
+                        closing_reason="goals_achieved" if closed else None,
+                    )
+                )
+    command.upgrade(config, "0013")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(episodes.c.household_id, episodes.c.is_repeat).order_by(episodes.c.opened_at)
+        ).all()
+    last = {row.household_id: row.is_repeat for row in rows}
+    assert {name: last[ids[name]] for name in spells} == {
+        "adjoining": False,
+        "a_day_between": True,
+        "six_years_later": False,
+        "first": False,
+    }
+    assert sum(repeat for _, repeat in rows) == 1
 
 
 def test_migration_files_are_date_prefixed_and_form_one_line() -> None:

@@ -30,6 +30,7 @@ from sqlmodel import Session, col
 
 from gezinsplan.audit.models import AuditRecord
 from gezinsplan.auth.actor import Actor, Role
+from gezinsplan.episodes import repeat
 from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
 from gezinsplan.members.models import Member
@@ -72,13 +73,16 @@ def seed(connection: Connection, code: str, spells: list[Spell], name: str = "Ge
             updated_at=spells[-1][0],
         )
     )
-    for opened, source, closed, reason in spells:
+    for number, (opened, source, closed, reason) in enumerate(spells):
+        earlier = [spell[2] for spell in spells[:number] if spell[2] is not None]
         connection.execute(
             insert(EPISODES).values(
                 id=uuid.uuid4(),
                 household_id=household_id,
                 opened_at=opened,
                 referral_source=source,
+                # As ``episodes.service.start`` decides it when the household opens.
+                is_repeat=repeat.is_repeat(opened, earlier),
                 closed_at=closed,
                 closing_reason=reason,
             )
@@ -381,6 +385,13 @@ def test_a_past_period_keeps_its_figures_after_later_changes(
     } | {"stock-flow": get(client, policy, "stock-flow", period="2025-H1")}
     assert after == before
     assert totals(raw(connection, "stock-flow"), ZWOLLE) == totals(raw_before, ZWOLLE)
+    # Reopened through the API within 5 years of their closing: repeats in today's period.
+    now = service.periods_of(None)[0].label
+    assert totals(raw(connection, "inflow", now), DALFSEN) == {
+        "inflow": 10,
+        "new": 0,
+        "repeat": 10,
+    }
 
 
 def test_no_report_names_a_household_or_a_member(

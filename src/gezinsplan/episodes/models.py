@@ -8,7 +8,7 @@ starts a new episode instead of erasing the last one's end.
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, text
+from sqlalchemy import CheckConstraint, Index, false, text
 from sqlmodel import Field, SQLModel
 
 from gezinsplan.kit.clock import new_id, utcnow
@@ -42,6 +42,8 @@ class Episode(SQLModel, table=True):
     # Null for episodes rebuilt from the history that existed before episodes were recorded.
     opened_by: str | None = Field(default=None, max_length=200)
     referral_source: str = Field(max_length=40)
+    # CBS "herhaald beroep" (episodes/repeat.py), decided at the opening: it cannot change.
+    is_repeat: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_by: str | None = Field(default=None, max_length=200)
     closing_reason: str | None = Field(default=None, max_length=40)

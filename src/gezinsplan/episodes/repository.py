@@ -31,6 +31,14 @@ def list_visible(
     return session.scalars(ordered).all()
 
 
+def closings_since(session: Session, household_id: uuid.UUID, since: datetime) -> list[datetime]:
+    """When the household's episodes closed, from ``since`` on."""
+    statement = select(col(Episode.closed_at)).where(
+        col(Episode.household_id) == household_id, col(Episode.closed_at) >= since
+    )
+    return [closed_at for closed_at in session.scalars(statement) if closed_at is not None]
+
+
 def close_open(
     session: Session,
     household_id: uuid.UUID,

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gezinsplan.auth.actor import Actor
-from gezinsplan.episodes import repository
+from gezinsplan.episodes import repeat, repository
 from gezinsplan.episodes.models import Episode
 from gezinsplan.errors import Conflict
 from gezinsplan.households.models import Household
@@ -15,11 +15,13 @@ def start(
     session: Session, actor: Actor, household: Household, referral_source: str, at: datetime
 ) -> Episode:
     """A new episode; the open-episode index refuses a second one for the same household."""
+    earlier = repository.closings_since(session, household.id, at - repeat.LOOK_BACK)
     episode = Episode(
         household_id=household.id,
         opened_at=at,
         opened_by=actor.sub,
         referral_source=referral_source,
+        is_repeat=repeat.is_repeat(at, earlier),
     )
     session.add(episode)
     return episode

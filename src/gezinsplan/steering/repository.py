@@ -2,9 +2,10 @@
 
 Every query reads episodes through their household and ``reportable_episodes``, and is
 limited to the municipalities asked for. Counts whose bounds are fixed instants (a period's
-first and last Dutch midnight) are grouped in SQL. Durations and the repeat rule need each
-episode's Dutch calendar days, which SQLite cannot compute; those queries return only times,
-codes and the municipality, never a household's id, name or members.
+first and last Dutch midnight) are grouped in SQL. Durations need each episode's Dutch
+calendar days, which SQLite cannot compute; those queries return only times, codes and the
+municipality, never a household's id, name or members. The repeat rule needs them too, so it
+is decided once, when an episode opens, and stored on it (episodes/repeat.py).
 """
 
 import uuid
@@ -24,9 +25,6 @@ from gezinsplan.households.models import Household
 from gezinsplan.indications.models import Indication, IndicationStatus
 from gezinsplan.roles.models import RoleAssignment, RoleType
 
-# The repeat rule looks back 5 years; a few days more cover leap days and the gap rule.
-LOOK_BACK = timedelta(days=5 * 366 + 2)
-_EARLIER = aliased(Episode, name="earlier_episode")
 NO_TEAM = "none"
 
 
@@ -49,13 +47,11 @@ class Closings:
 
 
 @dataclass(frozen=True)
-class Opening:
-    """An episode opened in the period, with the closings of its household before it."""
-
+class Openings:
     municipality: str
     referral_source: str
-    opened_at: datetime
-    earlier_closings: tuple[datetime, ...]
+    repeat: bool
+    count: int
     team: str = NO_TEAM
 
 
@@ -166,47 +162,37 @@ def openings(
     ends_at: datetime,
     *,
     by_team: bool = False,
-) -> list[Opening]:
-    """Episodes opened in the period, each with its household's closings of the 5 years
-    before it (the repeat rule needs Dutch days, decided by the service)."""
+) -> list[Openings]:
+    """Episodes opened in the period, counted per municipality, referral source, team and
+    whether they repeat an earlier one (decided when each opened: episodes/repeat.py)."""
+    team = _team(by_team, ends_at).label("team")
     statement = (
         select(
-            col(Episode.id),
             col(Household.municipality_code),
             col(Episode.referral_source),
-            col(Episode.opened_at),
-            col(_EARLIER.closed_at),
-            _team(by_team, ends_at),
+            team,
+            col(Episode.is_repeat),
+            func.count(),
         )
         .select_from(Episode)
         .join(Household, col(Household.id) == col(Episode.household_id))
-        .outerjoin(
-            _EARLIER,
-            and_(
-                col(_EARLIER.household_id) == col(Episode.household_id),
-                col(_EARLIER.id) != col(Episode.id),
-                col(_EARLIER.closed_at) <= col(Episode.opened_at),
-                col(_EARLIER.closed_at) >= starts_at - LOOK_BACK,
-            ),
-        )
         .where(
             col(Episode.opened_at) >= starts_at,
             col(Episode.opened_at) < ends_at,
             reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )
+        .group_by(
+            col(Household.municipality_code),
+            col(Episode.referral_source),
+            team,
+            col(Episode.is_repeat),
+        )
     )
-    # The episode's id only folds its rows together; it does not leave this function.
-    opened: dict[uuid.UUID, tuple[str, str, datetime]] = {}
-    earlier: dict[uuid.UUID, list[datetime]] = {}
-    teams: dict[uuid.UUID, str] = {}
-    for episode_id, code, source, opened_at, closed_at, team in session.execute(statement):
-        opened[episode_id] = (code, source, opened_at)
-        teams[episode_id] = team_name(team)
-        earlier.setdefault(episode_id, [])
-        if closed_at is not None:
-            earlier[episode_id].append(closed_at)
-    return [Opening(*opened[key], tuple(earlier[key]), teams[key]) for key in opened]
+    return [
+        Openings(code, source, bool(repeat), int(count), team_name(found))
+        for code, source, found, repeat, count in session.execute(statement)
+    ]
 
 
 def closed(

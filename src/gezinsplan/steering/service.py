@@ -8,7 +8,6 @@ never rewritten, so later changes to a household cannot change a past period's f
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -35,7 +34,6 @@ from gezinsplan.steering.figures import (
 from gezinsplan.steering.outcomes import service as outcomes
 from gezinsplan.steering.periods import Period, dutch_day, parse_period, parse_series
 
-REPEAT_WINDOW_YEARS = 5
 UNKNOWN = "onbekend"
 BIJ_REASONS = ("01", "02", "03", "04", "05", UNKNOWN)
 DROPOUT_REASONS = ("03", "04")
@@ -193,7 +191,7 @@ def _inflow(
     raw.lines.append((("inflow", None, None), tuple((kind, None, None) for kind in kinds)))
     dimension = "team" if by_team else "referralSource"
 
-    def group_of(row: repository.Opening) -> str:
+    def group_of(row: repository.Openings) -> str:
         return row.team if by_team else row.referral_source
 
     sources = sorted({group_of(row) for row in rows})
@@ -214,30 +212,13 @@ def _inflow(
             )
     fill_cells(raw, codes, cells)
     for row in rows:
-        kind = "repeat" if is_repeat(row.opened_at, row.earlier_closings) else "new"
+        kind = "repeat" if row.repeat else "new"
         counts = raw.areas[row.municipality].counts
         for cell in (("inflow", None, None), (kind, None, None)):
-            counts[cell] += 1
+            counts[cell] += row.count
         if by in (Breakdown.REFERRAL_SOURCE, Breakdown.TEAM):
-            counts["inflow", dimension, group_of(row)] += 1
-            counts[kind, dimension, group_of(row)] += 1
-
-
-def is_repeat(opened_at: datetime, earlier_closings: Sequence[datetime]) -> bool:
-    """CBS "herhaald beroep": an earlier episode closed in the 5 years before this opening,
-    with at least one whole day between (adjoining episodes do not count)."""
-    opened = dutch_day(opened_at)
-    window = _years_before(opened, REPEAT_WINDOW_YEARS)
-    return any(
-        window <= dutch_day(c) and (opened - dutch_day(c)).days >= 2 for c in earlier_closings
-    )
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+            counts["inflow", dimension, group_of(row)] += row.count
+            counts[kind, dimension, group_of(row)] += row.count
 
 
 def national_reason(closing_reason: str) -> str:
