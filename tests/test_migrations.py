@@ -61,6 +61,7 @@ APP_TABLES = {
     "progress_updates",
     "role_assignments",
     "served_municipalities",
+    "steering_snapshots",
     "tariffs",
 }
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
@@ -392,6 +392,28 @@ def test_a_past_period_keeps_its_figures_after_later_changes(
         "new": 0,
         "repeat": 10,
     }
+
+
+def test_a_published_period_survives_the_erasure_of_a_household(
+    client: TestClient,
+    connection: Connection,
+    policy: dict[str, str],
+    history: dict[str, list[uuid.UUID]],
+) -> None:
+    """Once a passed period is published, its figures are read back as published; a period
+    still running is computed on every request."""
+    now = service.periods_of(None)[0].label
+    before = get(client, policy, "inflow", period="2025-H1", by="referral_source")
+    running = get(client, policy, "stock-flow", period=now)
+    raw_before = raw(connection, "inflow")
+    gone = history["dalfsen"] + history["zwolle-open"][:10]
+    connection.execute(delete(HOUSEHOLDS).where(HOUSEHOLDS.c.id.in_(gone)))
+    # The history itself changed: computed again, the period would say otherwise.
+    assert totals(raw(connection, "inflow"), DALFSEN)["inflow"] == (
+        totals(raw_before, DALFSEN)["inflow"] - len(history["dalfsen"])
+    )
+    assert get(client, policy, "inflow", period="2025-H1", by="referral_source") == before
+    assert get(client, policy, "stock-flow", period=now) != running
 
 
 def test_no_report_names_a_household_or_a_member(

@@ -23,6 +23,7 @@ from gezinsplan.plans.models import (
 )
 from gezinsplan.progress.models import ProgressUpdate
 from gezinsplan.roles.models import RoleAssignment
+from gezinsplan.steering.snapshots.models import PublishedFigures
 from gezinsplan.tariffs.models import Tariff
 
 metadata = SQLModel.metadata
@@ -59,6 +60,7 @@ __all__ = [
     "PlanApproval",
     "PlanVersion",
     "ProgressUpdate",
+    "PublishedFigures",
     "RoleAssignment",
     "ServedMunicipality",
     "Tariff",

@@ -9,6 +9,7 @@ never rewritten, so later changes to a household cannot change a past period's f
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from gezinsplan.access.policy import may_name_regisseurs
@@ -33,6 +34,7 @@ from gezinsplan.steering.figures import (
 )
 from gezinsplan.steering.outcomes import service as outcomes
 from gezinsplan.steering.periods import Period, dutch_day, parse_period, parse_series
+from gezinsplan.steering.snapshots import repository as snapshots
 
 UNKNOWN = "onbekend"
 BIJ_REASONS = ("01", "02", "03", "04", "05", UNKNOWN)
@@ -131,15 +133,23 @@ def report(
             f"periods {periods[0].label}..{periods[-1].label}"
         )[:500],
     )
-    return Report(
-        indicator,
-        codes,
-        breakdown,
-        [
-            protect(raw_figures(session, actor, indicator, codes, each, breakdown))
-            for each in periods
-        ],
-    )
+    scope = snapshots.scope_of(actor, indicator.id, codes, breakdown and breakdown.value)
+    kept = snapshots.published(session, scope, [each.label for each in periods])
+    found = []
+    for each in periods:
+        if each.label in kept:
+            found.append(_PUBLISHED.validate_python(kept[each.label]))
+            continue
+        published = protect(raw_figures(session, actor, indicator, codes, each, breakdown))
+        if not published.provisional:
+            stored = _PUBLISHED.dump_python(published, mode="json")
+            snapshots.publish(session, scope, each.label, stored)
+        found.append(published)
+    return Report(indicator, codes, breakdown, found)
+
+
+# How a published period is kept (``snapshots``) and read back.
+_PUBLISHED = TypeAdapter(PeriodReport)
 
 
 def raw_figures(
