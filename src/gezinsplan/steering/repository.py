@@ -256,6 +256,7 @@ class Followed:
     closing_reason: str
     closed_at: datetime
     later_openings: tuple[datetime, ...]
+    team: str = NO_TEAM
 
 
 def closed_and_followed(
@@ -264,6 +265,8 @@ def closed_and_followed(
     municipalities: Collection[str],
     starts_at: datetime,
     ends_at: datetime,
+    *,
+    by_team: bool = False,
 ) -> list[Followed]:
     """Episodes closed in the period, each with its household's openings in the 12 months
     after (the Dutch-day window and the gap rule are decided by the service)."""
@@ -274,6 +277,7 @@ def closed_and_followed(
             col(Episode.closing_reason),
             col(Episode.closed_at),
             col(_LATER.opened_at),
+            _team(by_team, ends_at),
         )
         .select_from(Episode)
         .join(Household, col(Household.id) == col(Episode.household_id))
@@ -296,13 +300,15 @@ def closed_and_followed(
     # The episode's id only folds its rows together; it does not leave this function.
     closed_rows: dict[uuid.UUID, tuple[str, str, datetime]] = {}
     later: dict[uuid.UUID, list[datetime]] = {}
-    for episode_id, code, reason, closed_at, opened_at in session.execute(statement):
+    teams: dict[uuid.UUID, str] = {}
+    for episode_id, code, reason, closed_at, opened_at, team in session.execute(statement):
         # The statement's bounds on closed_at make every row a closed episode.
         closed_rows[episode_id] = (code, reason or "", closed_at or starts_at)
+        teams[episode_id] = team_name(team)
         later.setdefault(episode_id, [])
         if opened_at is not None:
             later[episode_id].append(opened_at)
-    return [Followed(*closed_rows[key], tuple(later[key])) for key in closed_rows]
+    return [Followed(*closed_rows[key], tuple(later[key]), teams[key]) for key in closed_rows]
 
 
 @dataclass(frozen=True)
@@ -314,6 +320,7 @@ class ClosedWithCare:
     opened_at: datetime
     closed_at: datetime
     indications: tuple[tuple[date, date | None], ...]
+    team: str = NO_TEAM
 
 
 def closed_with_indications(
@@ -323,6 +330,8 @@ def closed_with_indications(
     starts_at: datetime,
     ends_at: datetime,
     last_day: date,
+    *,
+    by_team: bool = False,
 ) -> list[ClosedWithCare]:
     """Episodes closed in the period, each with the start and end dates of its household's
     indications (withdrawn ones left out) that began on or before the period's last day."""
@@ -335,6 +344,7 @@ def closed_with_indications(
             col(Episode.closed_at),
             col(Indication.start_date),
             col(Indication.end_date),
+            _team(by_team, ends_at),
         )
         .select_from(Episode)
         .join(Household, col(Household.id) == col(Episode.household_id))
@@ -356,13 +366,16 @@ def closed_with_indications(
     # The episode's id only folds its rows together; it does not leave this function.
     closed_rows: dict[uuid.UUID, tuple[str, str, datetime, datetime]] = {}
     spans: dict[uuid.UUID, list[tuple[date, date | None]]] = {}
-    for episode_id, code, reason, opened_at, closed_at, start, end in session.execute(statement):
+    teams: dict[uuid.UUID, str] = {}
+    for row in session.execute(statement):
+        episode_id, code, reason, opened_at, closed_at, start, end, team = row
         # The statement's bounds on closed_at make every row a closed episode.
         closed_rows[episode_id] = (code, reason or "", opened_at, closed_at or opened_at)
+        teams[episode_id] = team_name(team)
         spans.setdefault(episode_id, [])
         if start is not None:
             spans[episode_id].append((start, end))
-    return [ClosedWithCare(*closed_rows[key], tuple(spans[key])) for key in closed_rows]
+    return [ClosedWithCare(*closed_rows[key], tuple(spans[key]), teams[key]) for key in closed_rows]
 
 
 @dataclass(frozen=True)
