@@ -22,6 +22,9 @@ Zwolle
 Dalfsen
 - 9 closed 1 May with bob (T); 4 with a Wmo indication running in the episode, 3 (of the
   others) reopened 1 Sep 2025: followed.
+
+``moved`` adds, in Zwolle, dave, regisseur of 3 open households for T and 4 for C (his
+assignments name the organization he worked for when each started): his team is C.
 """
 
 import uuid
@@ -165,6 +168,13 @@ def closings(connection: Connection, teams: None) -> None:
             indication(connection, found, date(2025, 4, 30), None, "wmo", code=DALFSEN)
 
 
+@pytest.fixture
+def moved(connection: Connection, teams: None) -> None:
+    for organization, count in ((TEAM, 3), (CARE, 4)):
+        for _ in range(count):
+            household(connection, ZWOLLE, [("dave", organization, OPENED, None)])
+
+
 def actor(role: Role, org: uuid.UUID | None, *codes: str) -> Actor:
     return Actor(
         sub="reader",
@@ -272,6 +282,40 @@ def test_an_access_team_reads_only_its_own_closings(connection: Connection, clos
     assert total(without, DALFSEN, "closed") == 0
 
 
+def test_caseload_by_the_team_of_the_regisseur(connection: Connection, moved: None) -> None:
+    figures = raw(connection, POLICY, "caseload", Breakdown.TEAM)
+    assert per_team(figures, ZWOLLE, "openHouseholds") == {T: 13, C: 13, "none": 2}
+    assert per_team(figures, DALFSEN, "openHouseholds") == {T: 8, C: 0, "none": 0}
+    assert total(figures, ZWOLLE, "withoutRegisseur") == 2
+    # anna (10, T) and carl (9, C); dave holds most of his households for C.
+    assert per_team(figures, ZWOLLE, "regisseurs") == {T: 1, C: 2}
+    assert per_team(figures, "all", "regisseurs") == {T: 2, C: 2}
+    samples = figures.areas[ZWOLLE].samples
+    assert samples["caseload", "team", T] == [10]
+    assert sorted(samples["caseload", "team", C]) == [7, 9]
+    assert sorted(figures.areas["all"].samples["caseload", "team", T]) == [8, 10]
+    assert (("withoutRegisseur", None, None), (("openHouseholds", "team", "none"),)) in (
+        figures.lines
+    )
+    # Days to the first regisseur and handovers are not split by team.
+    assert not per_team(figures, ZWOLLE, "handovers")
+
+
+def test_an_access_team_reads_its_own_caseload_by_team(connection: Connection, moved: None) -> None:
+    team = actor(Role.TOEGANG, TEAM, ZWOLLE, DALFSEN)
+    figures = raw(connection, team, "caseload", Breakdown.TEAM)
+    assert per_team(figures, ZWOLLE, "openHouseholds") == {T: 13}
+    assert per_team(figures, DALFSEN, "openHouseholds") == {T: 8}
+    # dave counts for T too: the team reads every regisseur working on its episodes.
+    assert per_team(figures, ZWOLLE, "regisseurs") == {T: 2}
+    assert sorted(figures.areas[ZWOLLE].samples["caseload", "team", T]) == [3, 10]
+    care = actor(Role.TOEGANG, CARE, ZWOLLE, DALFSEN)
+    figures = raw(connection, care, "caseload")
+    assert total(figures, ZWOLLE, "openHouseholds") == 13
+    assert total(figures, ZWOLLE, "withoutRegisseur") == 0
+    assert total(figures, DALFSEN, "regisseurs") == 0
+
+
 def get(client: TestClient, headers: dict[str, str], path: str, **params: Any) -> Any:
     return client.get(f"{API}/indicators/{path}", params=params, headers=headers)
 
@@ -284,6 +328,11 @@ def test_the_access_team_reads_its_own_figures_through_the_api(
     assert response.status_code == 200, response.text
     assert published(response.json(), ZWOLLE)["inflow", "team", T] == (15, None)
     assert ("inflow", "team", C) not in published(response.json(), ZWOLLE)
+    for indicator in ("relapse", "without_maatwerk", "caseload"):
+        response = get(client, team, indicator, period="2025-H1", by="team")
+        assert response.status_code == 200, response.text
+        groups = {g for _, d, g in published(response.json(), ZWOLLE) if d == "team"}
+        assert groups == {T}, indicator
     outside = get(client, team, "inflow", period="2025-H1", municipality="0363")
     assert outside.status_code == 403
     assert get(client, team, "goal-attainment", period="2025-H1").status_code == 403
@@ -323,6 +372,7 @@ def test_no_team_report_names_a_household_or_a_member(
         ("duration", "team"),
         ("relapse", "team"),
         ("without_maatwerk", "team"),
+        ("caseload", "team"),
         ("caseload", "regisseur"),
     ):
         for accept in ("application/json", "text/csv"):

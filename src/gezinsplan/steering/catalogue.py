@@ -265,6 +265,10 @@ INDICATORS = (
             "days from opening to that start (median, mean). Handovers: later regisseur "
             "assignments of an episode starting in the period, per 100 household-months open "
             "in the period (Dutch days open / 30.44)."
+            + " By team: open households by the organization of their active regisseur (none "
+            "without one), and regisseurs by their organization (the one holding most of their "
+            "open households; ties: the lowest id) with their caseload's median and mean; days "
+            "to the first regisseur and handovers are not split by team."
             + " By regisseur: each regisseur's open households by name, shown only to the "
             "regisseur themself and to the access team of their organization, never to policy."
         ),
@@ -275,7 +279,7 @@ INDICATORS = (
             "Households with an open episode at the period's end; household-months open in "
             "the period."
         ),
-        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.REGISSEUR),
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.TEAM, Breakdown.REGISSEUR),
         national_source=None,
     ),
     Indicator(

@@ -462,10 +462,15 @@ def _regisseur_at(moment: datetime) -> ColumnElement[bool]:
 
 
 def open_with_regisseur(
-    session: Session, actor: Actor, municipalities: Collection[str], moment: datetime
-) -> list[tuple[str, bool]]:
-    """One row per household open at ``moment``: its municipality, and whether it had an
-    active regisseur then."""
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    moment: datetime,
+    *,
+    by_team: bool = False,
+) -> list[tuple[str, bool, str]]:
+    """One row per household open at ``moment``: its municipality, whether it had an active
+    regisseur then, and (by team) that regisseur's organization, ``none`` without one."""
     has_regisseur = (
         select(col(RoleAssignment.id))
         .where(
@@ -475,23 +480,42 @@ def open_with_regisseur(
         .exists()
     )
     statement = (
-        select(col(Household.municipality_code), has_regisseur)
+        select(col(Household.municipality_code), has_regisseur, _team(by_team, moment))
         .select_from(Episode)
         .join(Household, col(Household.id) == col(Episode.household_id))
         .where(_open_at(moment), reportable_episodes(actor, moment), _asked(municipalities))
     )
-    return [(code, bool(found)) for code, found in session.execute(statement)]
+    return [
+        (code, bool(found), team_name(team)) for code, found, team in session.execute(statement)
+    ]
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """A regisseur's open households per municipality, without the regisseur; by team, their
+    team: the organization holding most of them (ties: the lowest id)."""
+
+    per_municipality: dict[str, int]
+    team: str = NO_TEAM
 
 
 def regisseur_caseloads(
-    session: Session, actor: Actor, municipalities: Collection[str], moment: datetime
-) -> list[dict[str, int]]:
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    moment: datetime,
+    *,
+    by_team: bool = False,
+) -> list[Caseload]:
     """Per regisseur with an open household at ``moment``: their open households per
     municipality. The regisseur is left out: only the anonymous caseloads are returned."""
+    organization = col(RoleAssignment.organization_id) if by_team else literal(None)
+    grouped = [col(RoleAssignment.professional_sub), col(Household.municipality_code)]
     statement = (
         select(
             col(RoleAssignment.professional_sub),
             col(Household.municipality_code),
+            organization,
             func.count(func.distinct(col(Household.id))),
         )
         .select_from(RoleAssignment)
@@ -503,12 +527,19 @@ def regisseur_caseloads(
             reportable_episodes(actor, moment),
             _asked(municipalities),
         )
-        .group_by(col(RoleAssignment.professional_sub), col(Household.municipality_code))
+        .group_by(*grouped, *([organization] if by_team else []))
     )
     caseloads: dict[str | None, dict[str, int]] = {}
-    for sub, code, count in session.execute(statement):
-        caseloads.setdefault(sub, {})[code] = int(count)
-    return list(caseloads.values())
+    per_team: dict[str | None, dict[str, int]] = {}
+    for sub, code, team, count in session.execute(statement):
+        found = caseloads.setdefault(sub, {})
+        found[code] = found.get(code, 0) + int(count)
+        teams = per_team.setdefault(sub, {})
+        teams[team_name(team)] = teams.get(team_name(team), 0) + int(count)
+    return [
+        Caseload(found, min(per_team[sub], key=lambda team: (-per_team[sub][team], team)))
+        for sub, found in caseloads.items()
+    ]
 
 
 def named_caseloads(
