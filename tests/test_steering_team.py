@@ -10,10 +10,25 @@ Zwolle
 - 2 open without a regisseur: team none.
 Dalfsen
 - 8 open with bob (T) from the opening.
+
+``closings`` adds closed episodes for relapse and closed without maatwerk:
+Zwolle
+- 5 closed 1 Mar with anna (T), reopened 1 Aug 2025: team T, followed.
+- 6 with anna (T) until 1 Mar, then carl (C) until their closing on 1 Apr, each with a
+  Jeugdwet indication running in the episode: team C, with maatwerk; 2 of them reopened
+  5 Jan 2026: followed.
+- 3 closed 1 Mar without a regisseur, with an indication that ended before the opening:
+  team none, without maatwerk.
+Dalfsen
+- 9 closed 1 May with bob (T); 4 with a Wmo indication running in the episode, 3 (of the
+  others) reopened 1 Sep 2025: followed.
+
+``moved`` adds, in Zwolle, dave, regisseur of 3 open households for T and 4 for C (his
+assignments name the organization he worked for when each started): his team is C.
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -40,6 +55,7 @@ from tests.test_steering import (
     published,
     seed,
 )
+from tests.test_steering_care import indication
 
 ROLES = RoleAssignment.__table__  # type: ignore[attr-defined]
 ORGANIZATIONS = Organization.__table__  # type: ignore[attr-defined]
@@ -56,9 +72,13 @@ def household(
     regisseurs: list[Spell],
     closed: datetime | None = None,
     name: str = "Gezin",
+    reopened: datetime | None = None,
 ) -> uuid.UUID:
     reason = None if closed is None else "goals_achieved"
-    found = seed(connection, code, [(OPENED, "self", closed, reason)], name=name)
+    episodes = [(OPENED, "self", closed, reason)]
+    if reopened is not None:
+        episodes.append((reopened, "self", None, None))
+    found = seed(connection, code, episodes, name=name)
     for sub, organization, started, ended in regisseurs:
         connection.execute(
             insert(ROLES).values(
@@ -123,6 +143,36 @@ def teams(connection: Connection, municipalities: list[str], clock: Clock) -> No
         household(connection, ZWOLLE, [])
     for _ in range(8):
         household(connection, DALFSEN, [("bob", TEAM, OPENED, None)])
+
+
+@pytest.fixture
+def closings(connection: Connection, teams: None) -> None:
+    march, april = at(2025, 3, 1), at(2025, 4, 1)
+    for _ in range(5):
+        spells = [("anna", TEAM, OPENED, march)]
+        household(connection, ZWOLLE, spells, closed=march, reopened=at(2025, 8, 1))
+    for number in range(6):
+        spells = [("anna", TEAM, OPENED, march), ("carl", CARE, march, april)]
+        reopened = at(2026, 1, 5) if number < 2 else None
+        found = household(connection, ZWOLLE, spells, closed=april, reopened=reopened)
+        indication(connection, found, date(2025, 3, 20), date(2025, 6, 30))
+    for _ in range(3):
+        found = household(connection, ZWOLLE, [], closed=march)
+        indication(connection, found, date(2024, 1, 1), date(2025, 1, 5))
+    may = at(2025, 5, 1)
+    for number in range(9):
+        reopened = at(2025, 9, 1) if 4 <= number < 7 else None
+        spells = [("bob", TEAM, OPENED, may)]
+        found = household(connection, DALFSEN, spells, closed=may, reopened=reopened)
+        if number < 4:
+            indication(connection, found, date(2025, 4, 30), None, "wmo", code=DALFSEN)
+
+
+@pytest.fixture
+def moved(connection: Connection, teams: None) -> None:
+    for organization, count in ((TEAM, 3), (CARE, 4)):
+        for _ in range(count):
+            household(connection, ZWOLLE, [("dave", organization, OPENED, None)])
 
 
 def actor(role: Role, org: uuid.UUID | None, *codes: str) -> Actor:
@@ -192,6 +242,80 @@ def test_an_access_team_counts_only_its_own_team(connection: Connection, teams: 
     assert total(raw(connection, nobody, "inflow"), ZWOLLE, "inflow") == 0
 
 
+def test_relapse_and_without_maatwerk_by_the_team_at_the_closing(
+    connection: Connection, closings: None
+) -> None:
+    relapse = raw(connection, POLICY, "relapse", Breakdown.TEAM)
+    assert per_team(relapse, ZWOLLE, "closed") == {T: 8, C: 10, "none": 3}
+    assert per_team(relapse, ZWOLLE, "followed") == {T: 5, C: 2, "none": 0}
+    assert per_team(relapse, ZWOLLE, "notFollowed") == {T: 3, C: 8, "none": 3}
+    assert per_team(relapse, DALFSEN, "closed") == {T: 9, C: 0, "none": 0}
+    assert per_team(relapse, DALFSEN, "followed") == {T: 3, C: 0, "none": 0}
+    assert per_team(relapse, "all", "followed") == {T: 8, C: 2, "none": 0}
+    assert total(relapse, ZWOLLE, "closed") == 21
+    care = raw(connection, POLICY, "without_maatwerk", Breakdown.TEAM)
+    assert per_team(care, ZWOLLE, "closed") == {T: 8, C: 10, "none": 3}
+    assert per_team(care, ZWOLLE, "withMaatwerk") == {T: 0, C: 6, "none": 0}
+    assert per_team(care, ZWOLLE, "withoutMaatwerk") == {T: 8, C: 4, "none": 3}
+    assert per_team(care, DALFSEN, "withMaatwerk") == {T: 4, C: 0, "none": 0}
+    assert per_team(care, "all", "withoutMaatwerk") == {T: 13, C: 4, "none": 3}
+    # Each team's closed = followed + not followed (and with + without) is a line.
+    for figures, parts in ((relapse, ("followed", "notFollowed")), (care, MAATWERK)):
+        for group in (T, C, "none"):
+            line = (("closed", "team", group), tuple((m, "team", group) for m in parts))
+            assert line in figures.lines
+
+
+MAATWERK = ("withoutMaatwerk", "withMaatwerk")
+
+
+def test_an_access_team_reads_only_its_own_closings(connection: Connection, closings: None) -> None:
+    team = actor(Role.TOEGANG, TEAM, ZWOLLE, DALFSEN)
+    relapse = raw(connection, team, "relapse", Breakdown.TEAM)
+    assert per_team(relapse, ZWOLLE, "closed") == {T: 8}
+    assert per_team(relapse, DALFSEN, "followed") == {T: 3}
+    assert total(raw(connection, team, "relapse"), ZWOLLE, "followed") == 5
+    care = actor(Role.TOEGANG, CARE, ZWOLLE, DALFSEN)
+    without = raw(connection, care, "without_maatwerk", Breakdown.TEAM)
+    assert per_team(without, ZWOLLE, "withMaatwerk") == {C: 6}
+    assert total(without, ZWOLLE, "withoutMaatwerk") == 4
+    assert total(without, DALFSEN, "closed") == 0
+
+
+def test_caseload_by_the_team_of_the_regisseur(connection: Connection, moved: None) -> None:
+    figures = raw(connection, POLICY, "caseload", Breakdown.TEAM)
+    assert per_team(figures, ZWOLLE, "openHouseholds") == {T: 13, C: 13, "none": 2}
+    assert per_team(figures, DALFSEN, "openHouseholds") == {T: 8, C: 0, "none": 0}
+    assert total(figures, ZWOLLE, "withoutRegisseur") == 2
+    # anna (10, T) and carl (9, C); dave holds most of his households for C.
+    assert per_team(figures, ZWOLLE, "regisseurs") == {T: 1, C: 2}
+    assert per_team(figures, "all", "regisseurs") == {T: 2, C: 2}
+    samples = figures.areas[ZWOLLE].samples
+    assert samples["caseload", "team", T] == [10]
+    assert sorted(samples["caseload", "team", C]) == [7, 9]
+    assert sorted(figures.areas["all"].samples["caseload", "team", T]) == [8, 10]
+    assert (("withoutRegisseur", None, None), (("openHouseholds", "team", "none"),)) in (
+        figures.lines
+    )
+    # Days to the first regisseur and handovers are not split by team.
+    assert not per_team(figures, ZWOLLE, "handovers")
+
+
+def test_an_access_team_reads_its_own_caseload_by_team(connection: Connection, moved: None) -> None:
+    team = actor(Role.TOEGANG, TEAM, ZWOLLE, DALFSEN)
+    figures = raw(connection, team, "caseload", Breakdown.TEAM)
+    assert per_team(figures, ZWOLLE, "openHouseholds") == {T: 13}
+    assert per_team(figures, DALFSEN, "openHouseholds") == {T: 8}
+    # dave counts for T too: the team reads every regisseur working on its episodes.
+    assert per_team(figures, ZWOLLE, "regisseurs") == {T: 2}
+    assert sorted(figures.areas[ZWOLLE].samples["caseload", "team", T]) == [3, 10]
+    care = actor(Role.TOEGANG, CARE, ZWOLLE, DALFSEN)
+    figures = raw(connection, care, "caseload")
+    assert total(figures, ZWOLLE, "openHouseholds") == 13
+    assert total(figures, ZWOLLE, "withoutRegisseur") == 0
+    assert total(figures, DALFSEN, "regisseurs") == 0
+
+
 def get(client: TestClient, headers: dict[str, str], path: str, **params: Any) -> Any:
     return client.get(f"{API}/indicators/{path}", params=params, headers=headers)
 
@@ -204,6 +328,11 @@ def test_the_access_team_reads_its_own_figures_through_the_api(
     assert response.status_code == 200, response.text
     assert published(response.json(), ZWOLLE)["inflow", "team", T] == (15, None)
     assert ("inflow", "team", C) not in published(response.json(), ZWOLLE)
+    for indicator in ("relapse", "without_maatwerk", "caseload"):
+        response = get(client, team, indicator, period="2025-H1", by="team")
+        assert response.status_code == 200, response.text
+        groups = {g for _, d, g in published(response.json(), ZWOLLE) if d == "team"}
+        assert groups == {T}, indicator
     outside = get(client, team, "inflow", period="2025-H1", municipality="0363")
     assert outside.status_code == 403
     assert get(client, team, "goal-attainment", period="2025-H1").status_code == 403
@@ -241,6 +370,9 @@ def test_no_team_report_names_a_household_or_a_member(
         ("outflow", "team"),
         ("stock-flow", "team"),
         ("duration", "team"),
+        ("relapse", "team"),
+        ("without_maatwerk", "team"),
+        ("caseload", "team"),
         ("caseload", "regisseur"),
     ):
         for accept in ("application/json", "text/csv"):

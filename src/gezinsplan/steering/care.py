@@ -32,23 +32,36 @@ def _without_maatwerk(
     by: Breakdown | None,
     raw: RawPeriod,
 ) -> None:
+    by_team = by is Breakdown.TEAM
     rows = repository.closed_with_indications(
-        session, actor, codes, period.starts_at, period.ends_at, period.last_day
+        session,
+        actor,
+        codes,
+        period.starts_at,
+        period.ends_at,
+        period.last_day,
+        by_team=by_team,
     )
     measures = ("closed", "withoutMaatwerk", "withMaatwerk")
     closed, without, with_ = ((m, None, None) for m in measures)
     cells: list[Cell] = [closed, without, with_]
     raw.lines.append((closed, (without, with_)))
     raw.shares.append(Share("withoutMaatwerkShare", without, closed))
-    reasons = sorted({row.closing_reason for row in rows})
-    if by is Breakdown.CLOSING_REASON:
+    dimension = "team" if by_team else "closingReason"
+
+    def group_of(row: repository.ClosedWithCare) -> str:
+        return row.team if by_team else row.closing_reason
+
+    split = by in (Breakdown.CLOSING_REASON, Breakdown.TEAM)
+    groups = sorted({group_of(row) for row in rows})
+    if split:
         for measure in measures:
-            parts = tuple((measure, "closingReason", reason) for reason in reasons)
+            parts = tuple((measure, dimension, group) for group in groups)
             cells += parts
             raw.lines.append(((measure, None, None), parts))
-        for reason in reasons:
-            total, *split = ((measure, "closingReason", reason) for measure in measures)
-            raw.lines.append((total, tuple(split)))
+        for group in groups:
+            total, *rest = ((measure, dimension, group) for measure in measures)
+            raw.lines.append((total, tuple(rest)))
     fill_cells(raw, codes, cells)
     for row in rows:
         first, last = dutch_day(row.opened_at), dutch_day(row.closed_at)
@@ -56,8 +69,8 @@ def _without_maatwerk(
         counts = raw.areas[row.municipality].counts
         for measure in ("closed", "withMaatwerk" if care else "withoutMaatwerk"):
             counts[measure, None, None] += 1
-            if by is Breakdown.CLOSING_REASON:
-                counts[measure, "closingReason", row.closing_reason] += 1
+            if split:
+                counts[measure, dimension, group_of(row)] += 1
 
 
 Span = tuple[str, date, date | None]

@@ -65,17 +65,28 @@ def _caseload(
     for code in codes:
         raw.areas[code].samples |= {caseload: [], first: []}
 
-    for code, has_regisseur in repository.open_with_regisseur(session, actor, codes, moment):
+    by_team = by is Breakdown.TEAM
+    households = repository.open_with_regisseur(session, actor, codes, moment, by_team=by_team)
+    caseloads = repository.regisseur_caseloads(session, actor, codes, moment, by_team=by_team)
+    if by_team:
+        _team_cells(raw, codes, {team for *_, team in households}, {c.team for c in caseloads})
+    for code, has_regisseur, team in households:
         counts = raw.areas[code].counts
         counts[open_] += 1
         counts[with_ if has_regisseur else without] += 1
-    for per_municipality in repository.regisseur_caseloads(session, actor, codes, moment):
+        if by_team:
+            counts["openHouseholds", "team", team] += 1
+    for each in caseloads:
+        per_municipality = each.per_municipality
         home = min(per_municipality, key=lambda code: (-per_municipality[code], code))
         total = sum(per_municipality.values())
         area = raw.areas[home]
         area.counts[regisseurs] += 1
         area.counts["regisseurs", "caseload", bin_of(total)] += 1
         area.samples[caseload].append(total)
+        if by_team:
+            area.counts["regisseurs", "team", each.team] += 1
+            area.samples["caseload", "team", each.team].append(total)
 
     household_days: dict[str, int] = dict.fromkeys(codes, 0)
     for episode in repository.episode_regisseurs(
@@ -95,6 +106,26 @@ def _caseload(
         raw.areas[code].counts[months] = round(days / DAYS_PER_MONTH)
     if by is Breakdown.REGISSEUR:
         _per_regisseur(session, actor, codes, moment, raw)
+
+
+def _team_cells(
+    raw: RawPeriod, codes: Sequence[str], household_teams: set[str], regisseur_teams: set[str]
+) -> None:
+    """Open households by the team of their regisseur (``none``: without one, so the same
+    count as ``withoutRegisseur``, tied to it by a line) and regisseurs and their caseloads
+    by their own team. Days to the first regisseur and handovers are not split: both are
+    about a household moving between regisseurs, often of different teams."""
+    per_household = tuple(("openHouseholds", "team", t) for t in sorted(household_teams))
+    per_regisseur = tuple(("regisseurs", "team", t) for t in sorted(regisseur_teams))
+    raw.lines.append((("openHouseholds", None, None), per_household))
+    if repository.NO_TEAM in household_teams:
+        none: Cell = ("openHouseholds", "team", repository.NO_TEAM)
+        raw.lines.append((("withoutRegisseur", None, None), (none,)))
+    raw.lines.append((("regisseurs", None, None), per_regisseur))
+    fill_cells(raw, codes, (*per_household, *per_regisseur))
+    for code in codes:
+        for team in sorted(regisseur_teams):
+            raw.areas[code].samples.setdefault(("caseload", "team", team), [])
 
 
 def _per_regisseur(

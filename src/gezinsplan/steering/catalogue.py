@@ -208,11 +208,11 @@ INDICATORS = (
             "Episodes closed in the period that a new episode of the same household follows, "
             "opened on a Dutch day at most 12 months after the closing day and with at least "
             "one whole day between (adjoining episodes are one spell). Provisional until 12 "
-            "months after the period's last day have passed."
+            "months after the period's last day have passed." + TEAM_RULE
         ),
         numerator="Episodes closed in the period and followed by a new episode within 12 months.",
         denominator="Episodes closed in the period.",
-        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON, Breakdown.TEAM),
         national_source=(
             "NJi/VNG outcome indicators jeugdhulp, indicator 3.2 (terugval: opnieuw hulp "
             "binnen een jaar na beëindiging)"
@@ -226,11 +226,11 @@ INDICATORS = (
             "Episodes closed in the period during which no member of the household had an "
             "indication (iJw or iWmo, not withdrawn) running on any Dutch day from the "
             "episode's opening day to its closing day, over all episodes closed in the period: "
-            "the questions the team solved itself, without specialised care."
+            "the questions the team solved itself, without specialised care." + TEAM_RULE
         ),
         numerator="Episodes closed in the period without an indication overlapping them.",
         denominator="Episodes closed in the period.",
-        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON),
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.CLOSING_REASON, Breakdown.TEAM),
         national_source=None,
     ),
     Indicator(
@@ -265,6 +265,10 @@ INDICATORS = (
             "days from opening to that start (median, mean). Handovers: later regisseur "
             "assignments of an episode starting in the period, per 100 household-months open "
             "in the period (Dutch days open / 30.44)."
+            + " By team: open households by the organization of their active regisseur (none "
+            "without one), and regisseurs by their organization (the one holding most of their "
+            "open households; ties: the lowest id) with their caseload's median and mean; days "
+            "to the first regisseur and handovers are not split by team."
             + " By regisseur: each regisseur's open households by name, shown only to the "
             "regisseur themself and to the access team of their organization, never to policy."
         ),
@@ -275,7 +279,7 @@ INDICATORS = (
             "Households with an open episode at the period's end; household-months open in "
             "the period."
         ),
-        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.REGISSEUR),
+        breakdowns=(Breakdown.MUNICIPALITY, Breakdown.TEAM, Breakdown.REGISSEUR),
         national_source=None,
     ),
     Indicator(

@@ -44,26 +44,32 @@ def _relapse(
     raw: RawPeriod,
 ) -> None:
     raw.provisional = not relapse_window_passed(period)
-    rows = repository.closed_and_followed(session, actor, codes, period.starts_at, period.ends_at)
+    by_team = by is Breakdown.TEAM
+    rows = repository.closed_and_followed(
+        session, actor, codes, period.starts_at, period.ends_at, by_team=by_team
+    )
     measures = ("closed", "followed", "notFollowed")
     closed, followed, rest = ((m, None, None) for m in measures)
     cells: list[Cell] = [closed, followed, rest]
     raw.lines.append((closed, (followed, rest)))
     raw.shares.append(Share("relapseShare", followed, closed))
-    reasons = sorted({row.closing_reason for row in rows})
-    if by is Breakdown.CLOSING_REASON:
+    dimension = "team" if by_team else "closingReason"
+
+    def group_of(row: repository.Followed) -> str:
+        return row.team if by_team else row.closing_reason
+
+    split = by in (Breakdown.CLOSING_REASON, Breakdown.TEAM)
+    groups = sorted({group_of(row) for row in rows})
+    if split:
         for measure in measures:
-            parts = tuple((measure, "closingReason", reason) for reason in reasons)
+            parts = tuple((measure, dimension, group) for group in groups)
             cells += parts
             raw.lines.append(((measure, None, None), parts))
-        for reason in reasons:
+        for group in groups:
             raw.lines.append(
                 (
-                    ("closed", "closingReason", reason),
-                    (
-                        ("followed", "closingReason", reason),
-                        ("notFollowed", "closingReason", reason),
-                    ),
+                    ("closed", dimension, group),
+                    (("followed", dimension, group), ("notFollowed", dimension, group)),
                 )
             )
     fill_cells(raw, codes, cells)
@@ -72,8 +78,8 @@ def _relapse(
         outcome = "followed" if is_followed(row.closed_at, row.later_openings) else "notFollowed"
         for measure in ("closed", outcome):
             counts[measure, None, None] += 1
-            if by is Breakdown.CLOSING_REASON:
-                counts[measure, "closingReason", row.closing_reason] += 1
+            if split:
+                counts[measure, dimension, group_of(row)] += 1
 
 
 COMPUTE: dict[str, Compute] = {"relapse": _relapse}

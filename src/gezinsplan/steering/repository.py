@@ -242,6 +242,7 @@ class Followed:
     closing_reason: str
     closed_at: datetime
     later_openings: tuple[datetime, ...]
+    team: str = NO_TEAM
 
 
 def closed_and_followed(
@@ -250,6 +251,8 @@ def closed_and_followed(
     municipalities: Collection[str],
     starts_at: datetime,
     ends_at: datetime,
+    *,
+    by_team: bool = False,
 ) -> list[Followed]:
     """Episodes closed in the period, each with its household's openings in the 12 months
     after (the Dutch-day window and the gap rule are decided by the service)."""
@@ -260,6 +263,7 @@ def closed_and_followed(
             col(Episode.closing_reason),
             col(Episode.closed_at),
             col(_LATER.opened_at),
+            _team(by_team, ends_at),
         )
         .select_from(Episode)
         .join(Household, col(Household.id) == col(Episode.household_id))
@@ -282,13 +286,15 @@ def closed_and_followed(
     # The episode's id only folds its rows together; it does not leave this function.
     closed_rows: dict[uuid.UUID, tuple[str, str, datetime]] = {}
     later: dict[uuid.UUID, list[datetime]] = {}
-    for episode_id, code, reason, closed_at, opened_at in session.execute(statement):
+    teams: dict[uuid.UUID, str] = {}
+    for episode_id, code, reason, closed_at, opened_at, team in session.execute(statement):
         # The statement's bounds on closed_at make every row a closed episode.
         closed_rows[episode_id] = (code, reason or "", closed_at or starts_at)
+        teams[episode_id] = team_name(team)
         later.setdefault(episode_id, [])
         if opened_at is not None:
             later[episode_id].append(opened_at)
-    return [Followed(*closed_rows[key], tuple(later[key])) for key in closed_rows]
+    return [Followed(*closed_rows[key], tuple(later[key]), teams[key]) for key in closed_rows]
 
 
 @dataclass(frozen=True)
@@ -300,6 +306,7 @@ class ClosedWithCare:
     opened_at: datetime
     closed_at: datetime
     indications: tuple[tuple[date, date | None], ...]
+    team: str = NO_TEAM
 
 
 def closed_with_indications(
@@ -309,6 +316,8 @@ def closed_with_indications(
     starts_at: datetime,
     ends_at: datetime,
     last_day: date,
+    *,
+    by_team: bool = False,
 ) -> list[ClosedWithCare]:
     """Episodes closed in the period, each with the start and end dates of its household's
     indications (withdrawn ones left out) that began on or before the period's last day."""
@@ -321,6 +330,7 @@ def closed_with_indications(
             col(Episode.closed_at),
             col(Indication.start_date),
             col(Indication.end_date),
+            _team(by_team, ends_at),
         )
         .select_from(Episode)
         .join(Household, col(Household.id) == col(Episode.household_id))
@@ -342,13 +352,16 @@ def closed_with_indications(
     # The episode's id only folds its rows together; it does not leave this function.
     closed_rows: dict[uuid.UUID, tuple[str, str, datetime, datetime]] = {}
     spans: dict[uuid.UUID, list[tuple[date, date | None]]] = {}
-    for episode_id, code, reason, opened_at, closed_at, start, end in session.execute(statement):
+    teams: dict[uuid.UUID, str] = {}
+    for row in session.execute(statement):
+        episode_id, code, reason, opened_at, closed_at, start, end, team = row
         # The statement's bounds on closed_at make every row a closed episode.
         closed_rows[episode_id] = (code, reason or "", opened_at, closed_at or opened_at)
+        teams[episode_id] = team_name(team)
         spans.setdefault(episode_id, [])
         if start is not None:
             spans[episode_id].append((start, end))
-    return [ClosedWithCare(*closed_rows[key], tuple(spans[key])) for key in closed_rows]
+    return [ClosedWithCare(*closed_rows[key], tuple(spans[key]), teams[key]) for key in closed_rows]
 
 
 @dataclass(frozen=True)
@@ -435,10 +448,15 @@ def _regisseur_at(moment: datetime) -> ColumnElement[bool]:
 
 
 def open_with_regisseur(
-    session: Session, actor: Actor, municipalities: Collection[str], moment: datetime
-) -> list[tuple[str, bool]]:
-    """One row per household open at ``moment``: its municipality, and whether it had an
-    active regisseur then."""
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    moment: datetime,
+    *,
+    by_team: bool = False,
+) -> list[tuple[str, bool, str]]:
+    """One row per household open at ``moment``: its municipality, whether it had an active
+    regisseur then, and (by team) that regisseur's organization, ``none`` without one."""
     has_regisseur = (
         select(col(RoleAssignment.id))
         .where(
@@ -448,23 +466,42 @@ def open_with_regisseur(
         .exists()
     )
     statement = (
-        select(col(Household.municipality_code), has_regisseur)
+        select(col(Household.municipality_code), has_regisseur, _team(by_team, moment))
         .select_from(Episode)
         .join(Household, col(Household.id) == col(Episode.household_id))
         .where(_open_at(moment), reportable_episodes(actor, moment), _asked(municipalities))
     )
-    return [(code, bool(found)) for code, found in session.execute(statement)]
+    return [
+        (code, bool(found), team_name(team)) for code, found, team in session.execute(statement)
+    ]
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """A regisseur's open households per municipality, without the regisseur; by team, their
+    team: the organization holding most of them (ties: the lowest id)."""
+
+    per_municipality: dict[str, int]
+    team: str = NO_TEAM
 
 
 def regisseur_caseloads(
-    session: Session, actor: Actor, municipalities: Collection[str], moment: datetime
-) -> list[dict[str, int]]:
+    session: Session,
+    actor: Actor,
+    municipalities: Collection[str],
+    moment: datetime,
+    *,
+    by_team: bool = False,
+) -> list[Caseload]:
     """Per regisseur with an open household at ``moment``: their open households per
     municipality. The regisseur is left out: only the anonymous caseloads are returned."""
+    organization = col(RoleAssignment.organization_id) if by_team else literal(None)
+    grouped = [col(RoleAssignment.professional_sub), col(Household.municipality_code)]
     statement = (
         select(
             col(RoleAssignment.professional_sub),
             col(Household.municipality_code),
+            organization,
             func.count(func.distinct(col(Household.id))),
         )
         .select_from(RoleAssignment)
@@ -476,12 +513,19 @@ def regisseur_caseloads(
             reportable_episodes(actor, moment),
             _asked(municipalities),
         )
-        .group_by(col(RoleAssignment.professional_sub), col(Household.municipality_code))
+        .group_by(*grouped, *([organization] if by_team else []))
     )
     caseloads: dict[str | None, dict[str, int]] = {}
-    for sub, code, count in session.execute(statement):
-        caseloads.setdefault(sub, {})[code] = int(count)
-    return list(caseloads.values())
+    per_team: dict[str | None, dict[str, int]] = {}
+    for sub, code, team, count in session.execute(statement):
+        found = caseloads.setdefault(sub, {})
+        found[code] = found.get(code, 0) + int(count)
+        teams = per_team.setdefault(sub, {})
+        teams[team_name(team)] = teams.get(team_name(team), 0) + int(count)
+    return [
+        Caseload(found, min(per_team[sub], key=lambda team: (-per_team[sub][team], team)))
+        for sub, found in caseloads.items()
+    ]
 
 
 def named_caseloads(
