@@ -32,6 +32,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 
 from bench import (
@@ -51,6 +52,7 @@ from gezinsplan.config import Settings
 from gezinsplan.db import make_engine
 from gezinsplan.kit import clock
 from gezinsplan.models import metadata
+from gezinsplan.steering.snapshots.models import PublishedFigures
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -93,6 +95,8 @@ class Run:
     report_statements: list[statements.Statement] = field(default_factory=list)
     plans: list[str] = field(default_factory=list)
     bulk_writes: list[bulk.BulkResult] = field(default_factory=list)
+    # The series report's first request, which computes and publishes its passed periods.
+    report_first_ms: float = 0.0
 
 
 def env_int(name: str, default: int) -> int:
@@ -193,6 +197,22 @@ def measure_wrk(
         flush=True,
     )
     return Result(name, full, half, rate)
+
+
+def first_report_ms(url: str, base: str, request: dict[str, str]) -> float:
+    """One report's latency with nothing published yet: every period computed, the passed
+    ones published (wrk then measures the requests that read them back)."""
+    db = make_engine(url)
+    try:
+        with db.begin() as connection:
+            connection.execute(PublishedFigures.__table__.delete())  # type: ignore[attr-defined]
+    finally:
+        db.dispose()
+    started = time.perf_counter()
+    headers = {"Authorization": "Bearer " + request["token"]}
+    response = httpx.get(base + request["path"], headers=headers, timeout=600)
+    assert response.status_code == 200, f"the report answered {response.status_code}"
+    return (time.perf_counter() - started) * 1000
 
 
 def measure_db(
@@ -477,6 +497,7 @@ def bench_one(
                 d,
             )
         )
+        run.report_first_ms = first_report_ms(url, server.base, chosen["report_series"][0])
         run.results.append(
             measure_wrk(
                 f"{report.REPORT}inflow {REPORT_SERIES} by team, 4 municipalities",
