@@ -20,7 +20,7 @@
   parts) get the same secondary suppression, so no hidden sum follows by subtraction.
 """
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -70,14 +70,21 @@ def round_count(count: int) -> int:
     return (count + ROUNDING // 2) // ROUNDING * ROUNDING
 
 
-def protect(counts: Mapping[K, int], lines: Sequence[Line[K]]) -> dict[K, Shown]:
-    """Every count rounded or hidden, so that no hidden count follows from the shown ones."""
+def protect(
+    counts: Mapping[K, int], lines: Sequence[Line[K]], linked: Collection[K] = ()
+) -> dict[K, Shown]:
+    """Every count rounded or hidden, so that no hidden count follows from the shown ones.
+
+    ``linked`` counts are published by other tables too (a period's end stock is the next
+    one's start stock): they are hidden for their own size only, never to protect another
+    cell, unless nothing else can, so every table that publishes one hides it alike.
+    """
     order = {key: index for index, key in enumerate(counts)}
     hidden: dict[K, Suppression] = {
         key: Suppression.SMALL_COUNT for key, count in counts.items() if count <= THRESHOLD
     }
     if hidden:
-        _secondary(counts, lines, hidden, order)
+        _secondary(counts, lines, hidden, order, frozenset(linked))
     return {
         key: Shown.hidden(hidden[key]) if key in hidden else Shown(round_count(count))
         for key, count in counts.items()
@@ -96,7 +103,7 @@ def protect_sums(
         key: Suppression.SMALL_N for key in sums if households[key] < MIN_N
     }
     if hidden:
-        _secondary(sums, lines, hidden, order)
+        _secondary(sums, lines, hidden, order, frozenset())
     return {
         key: Shown.hidden(hidden[key]) if key in hidden else Shown(value)
         for key, value in sums.items()
@@ -108,10 +115,16 @@ def _secondary(
     lines: Sequence[Line[K]],
     hidden: dict[K, Suppression],
     order: Mapping[K, int],
+    linked: frozenset[K],
 ) -> None:
-    def smallest(candidates: Sequence[K]) -> K | None:
-        shown = [key for key in candidates if key not in hidden]
-        return min(shown, key=lambda key: (counts[key], order[key])) if shown else None
+    def smallest(*groups: Sequence[K]) -> K | None:
+        """The smallest shown cell of the first group that has one, linked cells last."""
+        for avoid in (linked, frozenset()):
+            for group in groups:
+                shown = [key for key in group if key not in hidden and key not in avoid]
+                if shown:
+                    return min(shown, key=lambda key: (counts[key], order[key]))
+        return None
 
     while True:
         changed = False
@@ -126,7 +139,7 @@ def _secondary(
             )
             if not leaks:
                 continue
-            pick = smallest(line.parts) or smallest((line.total,))
+            pick = smallest(line.parts, (line.total,))
             if pick is not None:
                 hidden[pick] = Suppression.SECONDARY
                 changed = True
@@ -140,7 +153,7 @@ def _secondary(
         through = [line for line in lines if target in (line.total, *line.parts)]
         parts = [key for line in through for key in line.parts]
         totals = [line.total for line in through]
-        pick = smallest(parts) or smallest(totals) or smallest(list(counts))
+        pick = smallest(parts, totals, list(counts))
         if pick is None:  # everything is hidden: nothing can be determined any more
             return
         hidden[pick] = Suppression.SECONDARY

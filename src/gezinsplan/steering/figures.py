@@ -66,6 +66,8 @@ class RawPeriod:
     rates: list[Rate] = field(default_factory=list)
     sum_bases: dict[Cell, Cell] = field(default_factory=dict)
     sum_lines: list[tuple[Cell, tuple[Cell, ...]]] = field(default_factory=list)
+    # Cells another period publishes too (``disclosure.protect``'s ``linked``).
+    linked: set[Cell] = field(default_factory=set)
 
 
 Compute = Callable[[Session, Actor, Sequence[str], Period, Breakdown | None, RawPeriod], None]

@@ -299,6 +299,8 @@ def _stock_flow(
         session, actor, codes, period.starts_at, period.ends_at, by_team=by_team
     )
     names = ("startStock", "inflow", "outflow", "endStock", "active")
+    # A period's end stock is the next one's start stock: both are hidden only for their size.
+    raw.linked |= {("startStock", None, None), ("endStock", None, None)}
     teams: list[str | None] = [None]
     if by_team:
         teams += sorted({row.team for row in rows})
@@ -411,7 +413,8 @@ def protect(raw: RawPeriod) -> PeriodReport:
             Line((ALL, *cell), tuple((code, *cell) for code in municipalities))
             for cell in raw.areas[ALL].counts
         ]
-    shown = disclosure.protect(counts, lines)
+    linked = [(area, *cell) for area in raw.areas for cell in raw.linked]
+    shown = disclosure.protect(counts, lines, linked)
     shown_sums = _protect_sums(raw, municipalities)
     areas = []
     for area, figures in raw.areas.items():
