@@ -10,7 +10,6 @@ Each request runs in a savepoint that is rolled back, so all see the same world.
 test lets Hypothesis draw consent configurations for one care provider and checks the same.
 """
 
-import contextvars
 import json
 import re
 import time
@@ -22,7 +21,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import anyio.to_thread
 import hypothesis.strategies as st
 import pytest
 from fastapi import FastAPI
@@ -75,6 +73,9 @@ MIN_ATTEMPTS = 10_000
 MIN_EXAMPLES = 1_000
 HOUSEHOLDS = ("A", "B", "C")
 NOWHERE = "X"  # the nonexistent household
+
+# ~25,000 requests, one at a time: without the hand-offs to worker threads.
+pytestmark = pytest.mark.usefixtures("sync_calls_inline")
 
 Json = dict[str, Any]
 Headers = dict[str, str]
@@ -253,20 +254,6 @@ class World:
     def other(self, key: str) -> Seed:
         """The household whose ids a cross-household request borrows."""
         return self.households["A" if key == "B" else "B"]
-
-
-async def _run_here(func: Callable[..., Any], *args: Any, **_options: Any) -> Any:
-    """``anyio.to_thread.run_sync`` without the thread: the call, in a copy of the context."""
-    return contextvars.copy_context().run(func, *args)
-
-
-@pytest.fixture(autouse=True)
-def sync_code_on_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    """FastAPI runs each sync dependency and handler in a worker thread: four to seven round
-    trips between threads per request, about a fifth of a request's time in this module. Its
-    requests go one at a time and nothing it checks depends on the thread, so the calls run
-    on the event loop instead."""
-    monkeypatch.setattr(anyio.to_thread, "run_sync", _run_here)
 
 
 def _send(

@@ -36,6 +36,9 @@ CLIENTS = ("a", "b", "c")  # a and c: debt help; b: youth care
 ORG_OF = {"a": "debt", "b": "youth", "c": "debt"}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
+# ~3,400 requests, one at a time: without the hand-offs to worker threads.
+pytestmark = pytest.mark.usefixtures("sync_calls_inline")
+
 
 @dataclass(frozen=True)
 class Step:
