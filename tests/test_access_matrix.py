@@ -74,6 +74,9 @@ MIN_EXAMPLES = 1_000
 HOUSEHOLDS = ("A", "B", "C")
 NOWHERE = "X"  # the nonexistent household
 
+# ~25,000 requests, one at a time: without the hand-offs to worker threads.
+pytestmark = pytest.mark.usefixtures("sync_calls_inline")
+
 Json = dict[str, Any]
 Headers = dict[str, str]
 
@@ -1379,13 +1382,22 @@ class Configuration:
     consents: tuple[DrawnConsent, ...]
 
 
+# Built once: a strategy made anew in every draw is validated anew in every draw.
+_STARTS = st.sampled_from((-30, -1, 0, 1, 7))
+_ENDS = st.one_of(st.none(), st.sampled_from((-1, 0, 1, 30)))
+_CATEGORY_SETS = st.frozensets(st.sampled_from(CATEGORIES), min_size=1)
+_DOMAIN_SETS = st.frozensets(st.sampled_from(DOMAINS))
+_ROLES = st.sampled_from(("none", "active", "ended"))
+_COUNTS = st.integers(min_value=0, max_value=3)
+
+
 def _drawn_consent(draw: Any) -> DrawnConsent:
-    start = draw(st.sampled_from((-30, -1, 0, 1, 7)))
-    end = draw(st.one_of(st.none(), st.sampled_from((-1, 0, 1, 30))))
+    start = draw(_STARTS)
+    end = draw(_ENDS)
     return DrawnConsent(
         mine=draw(st.booleans()),
-        categories=draw(st.frozensets(st.sampled_from(CATEGORIES), min_size=1)),
-        domains=draw(st.frozensets(st.sampled_from(DOMAINS))),
+        categories=draw(_CATEGORY_SETS),
+        domains=draw(_DOMAIN_SETS),
         valid_from=start,
         valid_until=None if end is None else max(start, end),
         withdrawn=draw(st.booleans()),
@@ -1394,9 +1406,9 @@ def _drawn_consent(draw: Any) -> DrawnConsent:
 
 @st.composite
 def configurations(draw: Any) -> Configuration:
-    count = draw(st.integers(min_value=0, max_value=3))
+    count = draw(_COUNTS)
     return Configuration(
-        role=draw(st.sampled_from(("none", "active", "ended"))),
+        role=draw(_ROLES),
         consents=tuple(_drawn_consent(draw) for _ in range(count)),
     )
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Connection
 from sqlmodel import col
 
-from gezinsplan import demo
+from gezinsplan import demo, demo_history
 from gezinsplan.audit.models import AuditRecord
 from gezinsplan.db import make_session_factory
 from gezinsplan.households.models import Household
@@ -229,7 +229,16 @@ def test_records_outlive_the_household(
 
 
 @pytest.fixture
-def demo_household(connection: Connection) -> tuple[str, str]:
+def few_generated_households(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dozen generated households instead of hundreds: the same code, in a second.
+
+    The test reads a hand-written household's log; the generated history is only around it.
+    """
+    monkeypatch.setattr(demo_history, "COUNT", 12)
+
+
+@pytest.fixture
+def demo_household(connection: Connection, few_generated_households: None) -> tuple[str, str]:
     """Gezin Jansen from the demo data, and the id of its first adult member."""
     factory = make_session_factory(connection, join_transaction_mode="create_savepoint")
     with factory() as session:
