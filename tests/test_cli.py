@@ -15,7 +15,7 @@ import pytest
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, func, insert, inspect, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -29,10 +29,12 @@ from gezinsplan.demo import ACCESS_TEAM_ID, REGISSEURS, demo_id
 from gezinsplan.errors import Unauthorized
 from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
+from gezinsplan.kit.clock import utcnow
 from gezinsplan.main import create_app
 from gezinsplan.members.models import Member
 from gezinsplan.openapi import render
 from gezinsplan.organizations.models import Organization, ServedMunicipality
+from gezinsplan.steering.snapshots.models import DEFINITIONS, PublishedFigures
 from tests.conftest import ROOT, TEST_SECRET, alembic_config
 
 DEMO_HOUSEHOLDS = {
@@ -304,3 +306,32 @@ def test_a_demo_care_provider_regisseur_sees_their_caseload_with_its_plan(
             assert [h["name"] for h in listed] == ["Gezin El Amrani"]
     finally:
         app.state.session_factory.kw["bind"].dispose()
+
+
+def test_steering_publish_publishes_the_periods_passed_since(
+    var_dir: Path, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["migrate"])
+    stored = PublishedFigures.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(
+            insert(stored).values(
+                indicator="stock-flow",
+                scope="municipalities:0193",
+                breakdown="",
+                period="2024-H1",
+                definitions=DEFINITIONS,
+                figures={},
+                published_at=utcnow(),
+            )
+        )
+    capsys.readouterr()
+    main(["steering", "publish"])
+    with engine.connect() as connection:
+        periods = connection.execute(select(stored.c.period).order_by(stored.c.period)).scalars()
+        found = list(periods)
+    passed = [p for p in found if p != "2024-H1"]
+    assert passed[:1] == ["2024-H2"]
+    assert capsys.readouterr().out == f"steering publish: {len(passed)} periods published\n"
+    main(["steering", "publish"])
+    assert capsys.readouterr().out == "steering publish: 0 periods published\n"

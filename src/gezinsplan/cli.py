@@ -201,6 +201,21 @@ def indications_import(settings: Settings, args: argparse.Namespace) -> None:
         sys.exit(1)
 
 
+def steering_publish(settings: Settings) -> None:
+    """Publish the periods that passed since the reports published before (a nightly job)."""
+    from gezinsplan.db import WRITE_OPTION, make_engine, make_session_factory
+    from gezinsplan.steering import publisher
+
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            session.connection(execution_options={WRITE_OPTION: True})
+            published = publisher.publish_passed(session)
+    finally:
+        engine.dispose()
+    print(f"steering publish: {published} periods published")
+
+
 def audit(settings: Settings, args: argparse.Namespace) -> None:
     match args.audit_command:
         case "seal":
@@ -297,6 +312,11 @@ def parser() -> argparse.ArgumentParser:
         required=True,
         help="repeatable: the municipalities whose system delivers the file",
     )
+    steering_cmd = commands.add_parser("steering", help="steering figures")
+    steering_commands = steering_cmd.add_subparsers(dest="steering_command", required=True)
+    steering_commands.add_parser(
+        "publish", help="publish the periods passed since the reports published before"
+    )
     return root
 
 
@@ -318,3 +338,5 @@ def main(argv: Sequence[str] | None = None) -> None:
             audit(settings, args)
         case "indications":
             indications_import(settings, args)
+        case "steering":
+            steering_publish(settings)

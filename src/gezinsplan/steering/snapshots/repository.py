@@ -58,3 +58,17 @@ def publish(session: Session, scope: Scope, period: str, figures: Any) -> None:
     }
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(PublishedFigures).values(row).on_conflict_do_nothing())
+
+
+def published_scopes(session: Session) -> dict[Scope, list[str]]:
+    """Every report published so far, with the periods it holds (labels)."""
+    statement = select(
+        col(PublishedFigures.indicator),
+        col(PublishedFigures.scope),
+        col(PublishedFigures.breakdown),
+        col(PublishedFigures.period),
+    ).where(col(PublishedFigures.definitions) == DEFINITIONS)
+    found: dict[Scope, list[str]] = {}
+    for row in session.execute(statement):
+        found.setdefault(Scope(row.indicator, row.scope, row.breakdown), []).append(row.period)
+    return found
