@@ -30,12 +30,14 @@ from sqlmodel import Session, col
 
 from gezinsplan.audit.models import AuditRecord
 from gezinsplan.auth.actor import Actor, Role
+from gezinsplan.codelists import registry
 from gezinsplan.episodes import repeat
 from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
 from gezinsplan.members.models import Member
 from gezinsplan.steering import service
 from gezinsplan.steering.catalogue import BY_ID, Breakdown
+from gezinsplan.steering.figures import CLOSING_REASONS, REFERRAL_SOURCES
 from gezinsplan.steering.periods import parse_period
 from tests.conftest import Token
 
@@ -182,6 +184,11 @@ def totals(figures: service.RawPeriod, area: str) -> dict[str, int]:
     return {m: n for (m, d, _), n in figures.areas[area].counts.items() if d is None}
 
 
+def every(codelist: str) -> dict[str | None, int]:
+    """A breakdown by a codelist lists every code, 0 where nothing happened."""
+    return dict.fromkeys((entry.code for entry in registry.get(codelist).entries), 0)
+
+
 def dimension(figures: service.RawPeriod, area: str, name: str) -> dict[str | None, int]:
     """The area's counts of its main measure (the first) broken down by ``name``."""
     main = next(iter(figures.areas[area].counts))[0]
@@ -208,7 +215,7 @@ def test_inflow_tells_repeat_from_new_by_the_cbs_rule(connection: Connection, hi
     figures = raw(connection, "inflow", by=Breakdown.REFERRAL_SOURCE)
     assert totals(figures, ZWOLLE) == {"inflow": 23, "new": 14, "repeat": 9}
     assert totals(figures, DALFSEN) == {"inflow": 10, "new": 10, "repeat": 0}
-    assert dimension(figures, ZWOLLE, "referralSource") == {
+    assert dimension(figures, ZWOLLE, "referralSource") == every(REFERRAL_SOURCES) | {
         "general_practitioner": 12,
         "municipal_access": 9,
         "police": 1,
@@ -227,7 +234,7 @@ def test_outflow_by_bij_reason_and_dropout(connection: Connection, history: Any)
         "01": 4, "02": 0, "03": 1, "04": 1, "05": 0, "onbekend": 0,
     }  # fmt: skip
     assert dimension(figures, DALFSEN, "reasonOfEnding")["05"] == 10
-    assert dimension(figures, service.ALL, "closingReason") == {
+    assert dimension(figures, service.ALL, "closingReason") == every(CLOSING_REASONS) | {
         "ended_by_team": 1,
         "family_declined": 1,
         "goals_achieved": 4,

@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 from gezinsplan.auth.actor import Actor
 from gezinsplan.steering import repository
 from gezinsplan.steering.catalogue import Breakdown
-from gezinsplan.steering.figures import Cell, Compute, RawPeriod, Share, fill_cells
+from gezinsplan.steering.figures import (
+    CLOSING_REASONS,
+    Cell,
+    Compute,
+    RawPeriod,
+    Share,
+    fill_cells,
+    groups_of,
+)
 from gezinsplan.steering.periods import Period, dutch_day
 
 
@@ -53,7 +61,8 @@ def _without_maatwerk(
         return row.team if by_team else row.closing_reason
 
     split = by in (Breakdown.CLOSING_REASON, Breakdown.TEAM)
-    groups = sorted({group_of(row) for row in rows})
+    found = {group_of(row) for row in rows}
+    groups = sorted(found) if by_team else groups_of(CLOSING_REASONS, found)
     if split:
         for measure in measures:
             parts = tuple((measure, dimension, group) for group in groups)

@@ -11,10 +11,14 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from gezinsplan.auth.actor import Actor
+from gezinsplan.codelists import registry
 from gezinsplan.steering.catalogue import Breakdown
 from gezinsplan.steering.periods import Period
 
 ALL = "all"
+# The codelists whose codes are the groups of a breakdown by referral source or closing reason.
+REFERRAL_SOURCES = "referral-sources"
+CLOSING_REASONS = "closing-reasons"
 
 # A cell of one area: (measure, dimension, group); dimension and group are None for a total.
 Cell = tuple[str, str | None, str | None]
@@ -80,6 +84,15 @@ def fill_cells(raw: RawPeriod, codes: Sequence[str], cells: Iterable[Cell]) -> N
         area = raw.areas.setdefault(code, AreaCounts())
         for cell in cells:
             area.counts.setdefault(cell, 0)
+
+
+def groups_of(codelist: str, found: Iterable[str]) -> list[str]:
+    """A breakdown's groups: every code of the codelist, and any other found (historic codes).
+
+    The same groups whatever happened, so a group that is listed says nothing: a hidden one
+    is 0 to 7, and no empty breakdown tells that its hidden total is 0.
+    """
+    return sorted({entry.code for entry in registry.get(codelist).entries} | set(found))
 
 
 def months_after(day: date, months: int) -> date:

@@ -17,7 +17,16 @@ from gezinsplan.auth.actor import Actor
 from gezinsplan.kit.clock import today
 from gezinsplan.steering import repository
 from gezinsplan.steering.catalogue import Breakdown
-from gezinsplan.steering.figures import Cell, Compute, RawPeriod, Share, fill_cells, months_after
+from gezinsplan.steering.figures import (
+    CLOSING_REASONS,
+    Cell,
+    Compute,
+    RawPeriod,
+    Share,
+    fill_cells,
+    groups_of,
+    months_after,
+)
 from gezinsplan.steering.periods import Period, dutch_day
 
 RELAPSE_MONTHS = 12
@@ -59,7 +68,8 @@ def _relapse(
         return row.team if by_team else row.closing_reason
 
     split = by in (Breakdown.CLOSING_REASON, Breakdown.TEAM)
-    groups = sorted({group_of(row) for row in rows})
+    found = {group_of(row) for row in rows}
+    groups = sorted(found) if by_team else groups_of(CLOSING_REASONS, found)
     if split:
         for measure in measures:
             parts = tuple((measure, dimension, group) for group in groups)

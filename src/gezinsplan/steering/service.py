@@ -24,6 +24,8 @@ from gezinsplan.steering.catalogue import BY_ID, Breakdown, Indicator
 from gezinsplan.steering.disclosure import Line, Shown
 from gezinsplan.steering.figures import (
     ALL,
+    CLOSING_REASONS,
+    REFERRAL_SOURCES,
     AreaCounts,
     Cell,
     Compute,
@@ -31,6 +33,7 @@ from gezinsplan.steering.figures import (
     RawPeriod,
     Share,
     fill_cells,
+    groups_of,
 )
 from gezinsplan.steering.outcomes import service as outcomes
 from gezinsplan.steering.periods import Period, dutch_day, parse_period, parse_series
@@ -204,7 +207,8 @@ def _inflow(
     def group_of(row: repository.Openings) -> str:
         return row.team if by_team else row.referral_source
 
-    sources = sorted({group_of(row) for row in rows})
+    found = {group_of(row) for row in rows}
+    sources = sorted(found) if by_team else groups_of(REFERRAL_SOURCES, found)
     if by in (Breakdown.REFERRAL_SOURCE, Breakdown.TEAM):
         per_source = tuple(("inflow", dimension, s) for s in sources)
         cells += per_source
@@ -233,7 +237,7 @@ def _inflow(
 
 def national_reason(closing_reason: str) -> str:
     """The BIJ reason of ending a closing reason maps to; ``onbekend`` when it has none."""
-    codelist = registry.get("closing-reasons")
+    codelist = registry.get(CLOSING_REASONS)
     entry = next((e for e in codelist.entries if e.code == closing_reason), None)
     return entry.national_code if entry and entry.national_code else UNKNOWN
 
@@ -257,7 +261,7 @@ def _outflow(
     raw.lines.append((total, per_bij))
     raw.lines.append((dropout, tuple(("outflow", "reasonOfEnding", c) for c in DROPOUT_REASONS)))
     raw.shares.append(Share("dropoutShare", dropout, total))
-    reasons = sorted({row.closing_reason for row in rows})
+    reasons = groups_of(CLOSING_REASONS, {row.closing_reason for row in rows})
     if by is Breakdown.CLOSING_REASON:
         per_reason = tuple(("outflow", "closingReason", reason) for reason in reasons)
         cells += per_reason
@@ -343,7 +347,7 @@ def _duration(
     # Durations, by closing reason or not: the buckets are not split any further.
     cells: list[Cell] = [total, *per_bucket]
     raw.lines.append((total, per_bucket))
-    reasons = sorted({row.closing_reason for row in rows})
+    reasons = groups_of(CLOSING_REASONS, {row.closing_reason for row in rows})
     if by is Breakdown.CLOSING_REASON:
         per_reason = tuple(("closed", "closingReason", reason) for reason in reasons)
         cells += per_reason
@@ -489,7 +493,7 @@ def _national(cell: Cell) -> str | None:
     if dimension == "reasonOfEnding":
         return group
     if dimension == "referralSource" and group is not None:
-        entries = registry.get("referral-sources").entries
+        entries = registry.get(REFERRAL_SOURCES).entries
         return next((e.national_code for e in entries if e.code == group), None)
     if dimension == "closingReason" and group is not None:
         return national_reason(group)
