@@ -22,6 +22,7 @@ from gezinsplan.steering.figures import (
     Share,
     fill_cells,
     groups_of,
+    split_by,
 )
 from gezinsplan.steering.periods import Period, dutch_day
 
@@ -64,13 +65,7 @@ def _without_maatwerk(
     found = {group_of(row) for row in rows}
     groups = sorted(found) if by_team else groups_of(CLOSING_REASONS, found)
     if split:
-        for measure in measures:
-            parts = tuple((measure, dimension, group) for group in groups)
-            cells += parts
-            raw.lines.append(((measure, None, None), parts))
-        for group in groups:
-            total, *rest = ((measure, dimension, group) for measure in measures)
-            raw.lines.append((total, tuple(rest)))
+        cells += split_by(raw, measures, dimension, groups)
     fill_cells(raw, codes, cells)
     for row in rows:
         first, last = dutch_day(row.opened_at), dutch_day(row.closed_at)

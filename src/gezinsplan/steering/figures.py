@@ -95,6 +95,23 @@ def groups_of(codelist: str, found: Iterable[str]) -> list[str]:
     return sorted({entry.code for entry in registry.get(codelist).entries} | set(found))
 
 
+def split_by(
+    raw: RawPeriod, measures: Sequence[str], dimension: str, groups: Sequence[str]
+) -> list[Cell]:
+    """The cells of a total and its parts (``measures[0]`` = the rest) split into groups, with
+    their lines: each measure's total is the sum of its groups, and within a group the first
+    measure is the sum of the others."""
+    cells: list[Cell] = []
+    for measure in measures:
+        parts = tuple((measure, dimension, group) for group in groups)
+        cells += parts
+        raw.lines.append(((measure, None, None), parts))
+    for group in groups:
+        total, *rest = ((measure, dimension, group) for measure in measures)
+        raw.lines.append((total, tuple(rest)))
+    return cells
+
+
 def months_after(day: date, months: int) -> date:
     """The same day ``months`` later; the month's last day when it has no such day."""
     index = day.year * 12 + day.month - 1 + months

@@ -26,6 +26,7 @@ from gezinsplan.steering.figures import (
     fill_cells,
     groups_of,
     months_after,
+    split_by,
 )
 from gezinsplan.steering.periods import Period, dutch_day
 
@@ -71,17 +72,7 @@ def _relapse(
     found = {group_of(row) for row in rows}
     groups = sorted(found) if by_team else groups_of(CLOSING_REASONS, found)
     if split:
-        for measure in measures:
-            parts = tuple((measure, dimension, group) for group in groups)
-            cells += parts
-            raw.lines.append(((measure, None, None), parts))
-        for group in groups:
-            raw.lines.append(
-                (
-                    ("closed", dimension, group),
-                    (("followed", dimension, group), ("notFollowed", dimension, group)),
-                )
-            )
+        cells += split_by(raw, measures, dimension, groups)
     fill_cells(raw, codes, cells)
     for row in rows:
         counts = raw.areas[row.municipality].counts
