@@ -81,6 +81,24 @@ def _team(by_team: bool, ends_at: datetime) -> Any:
     )
 
 
+def open_during(starts_at: datetime, ends_at: datetime) -> ColumnElement[bool]:
+    """The episode was open at some moment of [starts_at, ends_at)."""
+    return and_(
+        col(Episode.opened_at) < ends_at,
+        or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
+    )
+
+
+def running_between(first_day: date, last_day: date) -> ColumnElement[bool]:
+    """The household's indication (not withdrawn) runs on some day of [first_day, last_day]."""
+    return and_(
+        col(Indication.household_id) == col(Household.id),
+        col(Indication.status) != IndicationStatus.WITHDRAWN.value,
+        col(Indication.start_date) <= last_day,
+        or_(col(Indication.end_date).is_(None), col(Indication.end_date) >= first_day),
+    )
+
+
 def team_name(team: Any) -> str:
     """A team group: the organization's id, or ``none`` while waiting for a regisseur."""
     return NO_TEAM if team is None else str(team)
@@ -112,8 +130,7 @@ def stock_flow(
         .select_from(Episode)
         .join(Household, col(Household.id) == col(Episode.household_id))
         .where(
-            col(Episode.opened_at) < ends_at,
-            or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
+            open_during(starts_at, ends_at),
             reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )
@@ -399,16 +416,10 @@ def households_with_indications(
         .join(Household, col(Household.id) == col(Episode.household_id))
         .outerjoin(
             Indication,
-            and_(
-                col(Indication.household_id) == col(Household.id),
-                col(Indication.status) != IndicationStatus.WITHDRAWN.value,
-                col(Indication.start_date) <= last_day,
-                or_(col(Indication.end_date).is_(None), col(Indication.end_date) >= first_day),
-            ),
+            running_between(first_day, last_day),
         )
         .where(
-            col(Episode.opened_at) < ends_at,
-            or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
+            open_during(starts_at, ends_at),
             reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )
@@ -599,8 +610,7 @@ def episode_regisseurs(
             ),
         )
         .where(
-            col(Episode.opened_at) < ends_at,
-            or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
+            open_during(starts_at, ends_at),
             reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )
@@ -674,16 +684,10 @@ def households_with_quantities(
         .join(Household, col(Household.id) == col(Episode.household_id))
         .outerjoin(
             Indication,
-            and_(
-                col(Indication.household_id) == col(Household.id),
-                col(Indication.status) != IndicationStatus.WITHDRAWN.value,
-                col(Indication.start_date) <= last_day,
-                or_(col(Indication.end_date).is_(None), col(Indication.end_date) >= first_day),
-            ),
+            running_between(first_day, last_day),
         )
         .where(
-            col(Episode.opened_at) < ends_at,
-            or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
+            open_during(starts_at, ends_at),
             reportable_episodes(actor, ends_at),
             _asked(municipalities),
         )

@@ -32,6 +32,7 @@ from gezinsplan.plans.models import (
     PlanVersion,
 )
 from gezinsplan.roles.models import RoleAssignment, RoleType
+from gezinsplan.steering.repository import open_during
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,7 @@ def _active_between(starts_at: datetime, ends_at: datetime) -> ColumnElement[boo
     """The household had an episode open at some moment of [starts_at, ends_at)."""
     return exists().where(
         col(Episode.household_id) == col(Household.id),
-        col(Episode.opened_at) < ends_at,
-        or_(col(Episode.closed_at).is_(None), col(Episode.closed_at) >= starts_at),
+        open_during(starts_at, ends_at),
     )
 
 
