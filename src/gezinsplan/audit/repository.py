@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -14,6 +14,7 @@ from gezinsplan.access.scopes import Scope
 from gezinsplan.audit.models import AuditRecord
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
+from gezinsplan.kit.bulk import execute_many, insert_rows
 from gezinsplan.organizations.models import Organization
 
 
@@ -44,3 +45,20 @@ def access_log(
     if after is not None:
         statement = statement.where(col(AuditRecord.number) > after)
     return session.execute(statement.order_by(col(AuditRecord.number)).limit(limit + 1)).all()
+
+
+RECORDS = AuditRecord.__table__  # type: ignore[attr-defined]
+# Built once: every audited request runs it, and a statement's cache key is computed once.
+_INSERT_ONE = insert(RECORDS)
+
+
+def add_records(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the request's audit records as plain rows, in one statement.
+
+    Pending changes are flushed first, so a record may name what the request created.
+    """
+    session.flush()
+    if len(rows) == 1:
+        session.execute(_INSERT_ONE, rows[0])
+    else:
+        execute_many(session, insert_rows(session, RECORDS), rows)

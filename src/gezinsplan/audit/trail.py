@@ -13,20 +13,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from gezinsplan.audit.models import AuditAction, AuditOutcome, AuditRecord, LegalBasis
+from gezinsplan.audit import repository
+from gezinsplan.audit.models import AuditAction, AuditOutcome, LegalBasis
 from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import AuditUnavailable, Problem
-from gezinsplan.kit.bulk import execute_many, insert_rows
 from gezinsplan.kit.clock import utcnow
 
 TRAIL_KEY = "gezinsplan_audit_trail"
-RECORDS = AuditRecord.__table__  # type: ignore[attr-defined]
 ACTIONS = {
     "GET": AuditAction.READ,
     "HEAD": AuditAction.READ,
@@ -60,7 +60,7 @@ class AuditTrail:
     # Households a request spanning several (a bulk push) changed, each with its grounds.
     touched: dict[uuid.UUID, tuple[LegalBasis, uuid.UUID | None]] = field(default_factory=dict)
 
-    def records(self, status_code: int) -> list[AuditRecord]:
+    def records(self, status_code: int) -> list[dict[str, Any]]:
         """One record, or one per household touched, so each family's access log shows it."""
         if not self.touched:
             return [self.record(status_code)]
@@ -76,30 +76,31 @@ class AuditTrail:
             for household_id, (basis, basis_id) in self.touched.items()
         ]
 
-    def record(self, status_code: int) -> AuditRecord:
+    def record(self, status_code: int) -> dict[str, Any]:
+        """The record's row: plain values, inserted without an ORM instance."""
         actor = self.actor
-        return AuditRecord(
-            started_at=self.started_at,
-            ended_at=utcnow(),
-            action=str(self.action or ACTIONS.get(self.method, AuditAction.READ)),
-            outcome=str(_outcome(status_code)),
-            status_code=int(status_code),
-            actor_sub=actor.sub if actor else None,
-            actor_name=actor.name if actor else None,
-            actor_organization_id=actor.org if actor else None,
-            actor_roles=",".join(sorted(actor.roles)) if actor else "",
-            purpose=self.purpose,
-            legal_basis=str(self.legal_basis),
-            legal_basis_id=self.legal_basis_id,
-            household_id=self.household_id,
-            member_ids=",".join(str(m) for m in dict.fromkeys(self.member_ids)),
-            method=self.method,
-            resource=self.resource,
-            resource_id=self.resource_id,
-            request_id=self.request_id,
-            traceparent=self.traceparent,
-            client_address=self.client_address,
-        )
+        return {
+            "started_at": self.started_at,
+            "ended_at": utcnow(),
+            "action": str(self.action or ACTIONS.get(self.method, AuditAction.READ)),
+            "outcome": str(_outcome(status_code)),
+            "status_code": int(status_code),
+            "actor_sub": actor.sub if actor else None,
+            "actor_name": actor.name if actor else None,
+            "actor_organization_id": actor.org if actor else None,
+            "actor_roles": ",".join(sorted(actor.roles)) if actor else "",
+            "purpose": self.purpose,
+            "legal_basis": str(self.legal_basis),
+            "legal_basis_id": self.legal_basis_id,
+            "household_id": self.household_id,
+            "member_ids": ",".join(str(m) for m in dict.fromkeys(self.member_ids)),
+            "method": self.method,
+            "resource": self.resource,
+            "resource_id": self.resource_id,
+            "request_id": self.request_id,
+            "traceparent": self.traceparent,
+            "client_address": self.client_address,
+        }
 
 
 def _outcome(status_code: int) -> AuditOutcome:
@@ -151,7 +152,7 @@ def write_command_record(session: Session) -> None:
     """The command's work succeeded: its record goes into the same transaction."""
     trail = trail_of(session)
     if trail is not None and trail.audited:
-        session.add(trail.record(HTTPStatus.OK))
+        repository.add_records(session, [trail.record(HTTPStatus.OK)])
 
 
 def _uuid(value: object) -> uuid.UUID | None:
@@ -234,16 +235,9 @@ def write_success(session: Session, request: Request) -> None:
         return
     route = request.scope.get("route")
     status_code = getattr(route, "status_code", None) or HTTPStatus.OK
-    records = trail.records(int(status_code))
     try:
-        if len(records) == 1:
-            session.add(records[0])
-            session.flush()
-        else:
-            # A bulk push writes one record per household it touched: one statement for all.
-            columns = [c.name for c in RECORDS.columns if c.name != "number"]
-            rows = [{name: getattr(record, name) for name in columns} for record in records]
-            execute_many(session, insert_rows(session, RECORDS), rows)
+        # A bulk push writes one record per household it touched: one statement for all.
+        repository.add_records(session, trail.records(int(status_code)))
     except SQLAlchemyError as exc:
         raise AuditUnavailable(
             "The request could not be recorded in the audit log, so it was not carried out."
@@ -267,5 +261,5 @@ def add_failure(session: Session, exc: BaseException) -> bool:
     trail = trail_of(session)
     if trail is None or not trail.audited:
         return False
-    session.add_all(trail.records(status_of(exc)))
+    repository.add_records(session, trail.records(status_of(exc)))
     return True
