@@ -7,14 +7,16 @@ does not reach.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import null, select
+from sqlalchemy import and_, bindparam, null, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from gezinsplan.access.predicates import (
+    KEPT,
     editable_households,
     may_coordinate,
     regisseur_conditions,
@@ -22,8 +24,8 @@ from gezinsplan.access.predicates import (
     visible_households,
     works_on,
 )
-from gezinsplan.access.scopes import Scope
-from gezinsplan.auth.actor import Actor
+from gezinsplan.access.scopes import CONSENT_CATEGORY, Scope
+from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.households.models import Household
 from gezinsplan.kit import clock
@@ -31,8 +33,11 @@ from gezinsplan.roles.models import RoleAssignment, RoleType
 
 REGISSEUR_KEY = "gezinsplan_regisseur_assignment"
 
-# The actor's own assignment, read beside the household it belongs to.
+# The actor's own assignment and consents, read beside the household they belong to.
 _OWN = aliased(RoleAssignment, name="own_assignment")
+_HELD = aliased(Consent, name="reader_consent")
+_HELD_CATEGORY = aliased(ConsentCategory, name="reader_category")
+_HELD_DOMAIN = aliased(ConsentDomain, name="reader_domain")
 
 
 def load_household(
@@ -40,19 +45,57 @@ def load_household(
 ) -> Household | None:
     """The household, when the actor may read (or change) this part of its file.
 
-    The grounds ask next whether the actor is its regisseur; that answer comes back in the
-    same statement and is kept on the session, which lives as long as the request.
+    The grounds ask next whether the actor is its regisseur and, for a care provider, which
+    consents its organization holds; both answers come back in the same statement and are
+    kept on the session, which lives as long as the request.
     """
-    allowed = editable_households(actor, scope) if write else visible_households(actor, scope)
-    statement = select(Household, _own_assignment(actor)).where(
-        col(Household.id) == household_id, allowed
-    )
-    row = session.execute(statement).one_or_none()
-    if row is None:
+    today = clock.today()
+    statement = _household_statement(actor, scope, write, today)
+    rows = session.execute(statement, {"household_id": household_id}).all()
+    if not rows:
         return None
-    household, role_id = row
-    session.info.setdefault(REGISSEUR_KEY, {})[household.id] = role_id
-    return cast(Household, household)
+    household = cast(Household, rows[0][0])
+    session.info.setdefault(REGISSEUR_KEY, {})[household.id] = rows[0][1]
+    if _reads_consents(actor, scope):
+        held = [HeldConsent(*row[2:]) for row in rows if row[2] is not None]
+        session.info.setdefault(HELD_KEY, {})[household.id, scope] = held
+    return household
+
+
+def _reads_consents(actor: Actor, scope: Scope) -> bool:
+    """A care provider's grounds and view come from its organization's consents."""
+    return scope in CONSENT_CATEGORY and actor.has(Role.CARE_PROVIDER) and actor.org is not None
+
+
+@lru_cache(maxsize=KEPT)
+def _household_statement(actor: Actor, scope: Scope, write: bool, today: date) -> Any:
+    """Built once per actor, part and day: the statement's cache key is then computed once,
+    not on every request (it cost more than the lookup it asks for)."""
+    allowed = editable_households(actor, scope) if write else visible_households(actor, scope)
+    statement = select(Household, _own_assignment(actor))
+    if _reads_consents(actor, scope):
+        consent, covered, limit = _HELD, _HELD_CATEGORY, _HELD_DOMAIN
+        statement = (
+            statement.add_columns(
+                col(consent.id),
+                col(consent.created_at),
+                col(consent.purpose),
+                col(covered.category),
+                col(limit.life_domain),
+            )
+            .outerjoin(
+                consent,
+                and_(
+                    col(consent.household_id) == col(Household.id),
+                    col(consent.grantee_organization_id) == actor.org,
+                    *valid_on(consent, today),
+                ),
+            )
+            .outerjoin(covered, col(covered.consent_id) == col(consent.id))
+            .outerjoin(limit, col(limit.consent_id) == col(consent.id))
+            .order_by(col(consent.created_at), col(consent.id))
+        )
+    return statement.where(col(Household.id) == bindparam("household_id"), allowed)
 
 
 def _own_assignment(actor: Actor) -> Any:
