@@ -7,13 +7,16 @@ an evaluation is never reachable by id alone.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from gezinsplan.access.predicates import (
+    KEPT,
     editable_households,
     in_consented_domains,
     visible_households,
@@ -21,6 +24,7 @@ from gezinsplan.access.predicates import (
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
+from gezinsplan.kit import clock
 from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.plans.models import (
     Action,
@@ -69,13 +73,62 @@ def get_plan(
     return session.scalars(statement).one_or_none()
 
 
-def plan_with_approval(
-    session: Session, actor: Actor, household_id: uuid.UUID
-) -> tuple[Plan, PlanApproval | None] | None:
-    """The plan for reading, with its latest approval if the actor may see approvals.
+# The plan read's columns, in the order its rows carry them.
+PLAN_COLUMNS = tuple(Plan.__table__.c)  # type: ignore[attr-defined]
+APPROVAL_COLUMNS = (
+    col(PlanApproval.plan_version),
+    col(PlanApproval.approved_on),
+    col(PlanApproval.method),
+)
+GOAL_COLUMNS = tuple(Goal.__table__.c)  # type: ignore[attr-defined]
+ACTION_COLUMNS = tuple(Action.__table__.c)  # type: ignore[attr-defined]
 
-    One statement instead of two: a plan read waits on every round trip.
+
+@dataclass(frozen=True)
+class PlanView:
+    """The plan as read: plain rows by column name, no ORM instances (nothing is written)."""
+
+    plan: dict[str, Any]
+    approval: dict[str, Any] | None
+    goals: list[tuple[dict[str, Any], list[dict[str, Any]]]]
+
+
+def read_plan(session: Session, actor: Actor, household_id: uuid.UUID) -> PlanView | None:
+    """The plan, its latest approval the actor may see, and its visible goals, each with its
+    actions in order of creation: one statement, since a plan read waits on every round trip.
     """
+    statement = _read_statement(actor, clock.today())
+    rows = session.execute(statement, {"household_id": household_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    plan = _named(PLAN_COLUMNS, first, 0)
+    approval = _named(APPROVAL_COLUMNS, first, len(PLAN_COLUMNS))
+    goals: dict[Any, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    at_goal = len(PLAN_COLUMNS) + len(APPROVAL_COLUMNS)
+    at_action = at_goal + len(GOAL_COLUMNS)
+    for row in rows:
+        if row[at_goal] is None:
+            continue
+        if row[at_goal] not in goals:
+            goals[row[at_goal]] = (_named(GOAL_COLUMNS, row, at_goal), [])
+        if row[at_action] is not None:
+            goals[row[at_goal]][1].append(_named(ACTION_COLUMNS, row, at_action))
+    return PlanView(
+        plan=plan,
+        approval=approval if approval["plan_version"] is not None else None,
+        goals=list(goals.values()),
+    )
+
+
+def _named(columns: Sequence[Any], row: Any, start: int) -> dict[str, Any]:
+    return {column.name: row[start + i] for i, column in enumerate(columns)}
+
+
+@lru_cache(maxsize=KEPT)
+def _read_statement(actor: Actor, today: date) -> Any:  # noqa: ARG001 (the key: a new day)
+    """Built once per actor and day, with the household as a bind parameter: SQLAlchemy then
+    computes its cache key once, not on every read."""
     newest = (
         select(col(_NEWER.id))
         .where(col(_NEWER.plan_id) == col(Plan.id))
@@ -84,44 +137,21 @@ def plan_with_approval(
         .correlate(Plan)
         .scalar_subquery()
     )
-    statement = (
-        select(Plan, PlanApproval)
+    return (
+        select(*PLAN_COLUMNS, *APPROVAL_COLUMNS, *GOAL_COLUMNS, *ACTION_COLUMNS)
+        .select_from(Plan)
         .join(Household, col(Household.id) == col(Plan.household_id))
         .outerjoin(
             PlanApproval,
-            and_(
-                col(PlanApproval.id) == newest,
-                visible_households(actor, Scope.APPROVALS),
-            ),
+            and_(col(PlanApproval.id) == newest, visible_households(actor, Scope.APPROVALS)),
         )
-        .where(col(Plan.household_id) == household_id, visible_households(actor, SCOPE))
-    )
-    row = session.execute(statement).one_or_none()
-    return None if row is None else (row[0], row[1])
-
-
-def goals_with_actions(
-    session: Session, actor: Actor, plan_id: uuid.UUID
-) -> list[tuple[Goal, list[Action]]]:
-    """The plan's visible goals, each with its actions, both in order of creation.
-
-    One statement (goals outer-joined to their actions), since a plan read waits on every
-    round trip.
-    """
-    statement = (
-        _through_plan(
-            select(Goal, Action).outerjoin(Action, col(Action.goal_id) == col(Goal.id)),
-            col(Goal.plan_id),
+        .outerjoin(Goal, and_(col(Goal.plan_id) == col(Plan.id), _goal_visible(actor)))
+        .outerjoin(Action, col(Action.goal_id) == col(Goal.id))
+        .where(
+            col(Plan.household_id) == bindparam("household_id"), visible_households(actor, SCOPE)
         )
-        .where(col(Goal.plan_id) == plan_id, visible_households(actor, SCOPE), _goal_visible(actor))
         .order_by(col(Goal.created_at), col(Goal.id), col(Action.created_at), col(Action.id))
     )
-    grouped: dict[uuid.UUID, tuple[Goal, list[Action]]] = {}
-    for goal, action in session.execute(statement):
-        _, actions = grouped.setdefault(goal.id, (goal, []))
-        if action is not None:
-            actions.append(action)
-    return list(grouped.values())
 
 
 def get_goal(

@@ -108,12 +108,11 @@ def read_plan(
     household: VisibleHousehold, actor: HouseholdReader, session: DbSession, response: Response
 ) -> PlanRead:
     """The household's one plan with all its goals and their actions."""
-    found = repository.plan_with_approval(session, actor, household.id)
-    if found is None:
+    view = repository.read_plan(session, actor, household.id)
+    if view is None:
         raise NotFound(PLAN_NOT_FOUND)
-    plan, approval = found
-    set_etag(response, plan.version)
-    return service.to_read(session, actor, plan, approval)
+    set_etag(response, view.plan["version"])
+    return service.to_read(session, actor, household, view)
 
 
 @router.patch(
@@ -121,6 +120,7 @@ def read_plan(
 )
 def update_plan(
     data: PlanUpdate,
+    household: EditableHousehold,
     plan: EditablePlan,
     actor: HouseholdReader,
     session: DbSession,
@@ -130,8 +130,10 @@ def update_plan(
     """Change the status (draft, active, evaluating, closed) or the family's own wishes."""
     service.update_plan(session, actor, plan, data, expected_version(if_match))
     set_etag(response, plan.version)
-    approval = repository.latest_approval(session, actor, plan.id)
-    return service.to_read(session, actor, plan, approval)
+    view = repository.read_plan(session, actor, household.id)
+    if view is None:
+        raise NotFound(PLAN_NOT_FOUND)
+    return service.to_read(session, actor, household, view)
 
 
 @router.post(

@@ -28,16 +28,14 @@ from gezinsplan.plans.models import (
     Goal,
     Performer,
     Plan,
-    PlanApproval,
     PlanStatus,
     PlanVersion,
 )
-from gezinsplan.plans.repository import SCOPE, PlanRows
+from gezinsplan.plans.repository import SCOPE, PlanRows, PlanView
 from gezinsplan.plans.schemas import (
     ActionCreate,
     ActionRead,
     ActionUpdate,
-    ApprovalState,
     EvaluationCreate,
     EvaluationRead,
     EvaluationState,
@@ -187,37 +185,18 @@ def close_plan(session: Session, actor: Actor, household: Household) -> None:
         plan.status = PlanStatus.CLOSED
 
 
-def to_read(session: Session, actor: Actor, plan: Plan, approval: PlanApproval | None) -> PlanRead:
-    """The whole plan: goals in order of creation, each with its actions.
-
-    ``approval`` is the plan's latest the actor may see (read with the plan by a plan read).
-    """
-    goals = [
-        goal_read(goal, [ActionRead.model_validate(action) for action in actions])
-        for goal, actions in repository.goals_with_actions(session, actor, plan.id)
-    ]
-    return PlanRead(
-        id=plan.id,
-        household_id=plan.household_id,
-        status=plan.status,
-        family_wishes=plan.family_wishes,
-        version=plan.version,
-        goals=goals,
-        visibility=visibility(session, actor, plan.household_id, SCOPE),
-        created_at=plan.created_at,
-        updated_at=plan.updated_at,
-        approval=_approval_state(plan, approval),
-    )
-
-
-def _approval_state(plan: Plan, approval: PlanApproval | None) -> ApprovalState | None:
-    if approval is None:
-        return None
-    return ApprovalState(
-        plan_version=approval.plan_version,
-        approved_on=approval.approved_on,
-        method=approval.method,
-        current=approval.plan_version == plan.version,
+def to_read(session: Session, actor: Actor, household: Household, view: PlanView) -> PlanRead:
+    """The whole plan, from the rows of one read: goals in order of creation, each with its
+    actions, and the family's latest approval the actor may see."""
+    plan, approval = view.plan, view.approval
+    return PlanRead.model_validate(
+        {
+            **plan,
+            "goals": [{**goal, "actions": actions} for goal, actions in view.goals],
+            "visibility": visibility(session, actor, household.id, SCOPE),
+            "approval": approval
+            and {**approval, "current": approval["plan_version"] == plan["version"]},
+        }
     )
 
 
