@@ -1,5 +1,8 @@
 """Access rules as FastAPI dependencies: every API route depends on one of these.
 
+Rules that only check the token and mark the audit trail are ``async``: they do no I/O, and
+FastAPI runs them on the event loop instead of handing each to a worker thread and back.
+
 A household the actor may not see is loaded as "not found", with the very response a
 nonexistent id gets, so ids cannot be probed.
 """
@@ -31,32 +34,32 @@ GoalId = Annotated[uuid.UUID, Path(description="The goal's id.")]
 
 
 @access_rule
-def public() -> None:
+async def public() -> None:
     """For routes that hold no case data and need no caller (health checks)."""
 
 
 @access_rule
-def any_actor(actor: CurrentActor) -> Actor:
+async def any_actor(actor: CurrentActor) -> Actor:
     """For routes about the caller itself."""
     return actor
 
 
 @access_rule
-def directory_reader(actor: CurrentActor) -> Actor:
+async def directory_reader(actor: CurrentActor) -> Actor:
     if not policy.may_read_directory(actor):
         raise Forbidden("Your token carries no role of this service.")
     return actor
 
 
 @access_rule
-def organization_admin(actor: CurrentActor) -> Actor:
+async def organization_admin(actor: CurrentActor) -> Actor:
     if not policy.may_manage_organizations(actor):
         raise Forbidden("Only an administrator manages organizations.")
     return actor
 
 
 @access_rule
-def household_reader(actor: CurrentActor, session: DbSession) -> Actor:
+async def household_reader(actor: CurrentActor, session: DbSession) -> Actor:
     """For lists and creation: the repository applies the actor's predicate itself."""
     found = grounds.list_grounds(actor)
     audit(session, actor, basis=found.basis, purpose=found.purpose, keep=True)
@@ -127,7 +130,7 @@ def progress_reporter(
 
 
 @access_rule
-def progress_pusher(actor: CurrentActor, session: DbSession) -> Actor:
+async def progress_pusher(actor: CurrentActor, session: DbSession) -> Actor:
     """A partner system pushing for its own organization; each item is checked in the query."""
     if not policy.may_push_progress(actor):
         raise Forbidden("Only a care provider's partner system, for its organization, pushes.")
@@ -136,7 +139,7 @@ def progress_pusher(actor: CurrentActor, session: DbSession) -> Actor:
 
 
 @access_rule
-def privacy_officer(actor: CurrentActor, session: DbSession) -> Actor:
+async def privacy_officer(actor: CurrentActor, session: DbSession) -> Actor:
     """For the audit chain check: the privacy officer's, and recorded like any access."""
     if not policy.may_check_audit(actor):
         raise Forbidden("Only a privacy officer checks the audit log.")
@@ -145,7 +148,7 @@ def privacy_officer(actor: CurrentActor, session: DbSession) -> Actor:
 
 
 @access_rule
-def municipal_system(actor: CurrentActor, session: DbSession) -> Actor:
+async def municipal_system(actor: CurrentActor, session: DbSession) -> Actor:
     """For the indication sync: a municipal system, recorded under the municipal task.
 
     Which municipalities it reaches is decided per record (policy) and per query (predicate).
@@ -157,7 +160,7 @@ def municipal_system(actor: CurrentActor, session: DbSession) -> Actor:
 
 
 @access_rule
-def tariff_system(actor: CurrentActor, session: DbSession) -> Actor:
+async def tariff_system(actor: CurrentActor, session: DbSession) -> Actor:
     """For the tariff sync: a municipal system; each record and query keeps to its own
     municipalities (policy). Tariffs are no personal data; the access is recorded all the same."""
     if not policy.may_sync_indications(actor):
@@ -167,7 +170,7 @@ def tariff_system(actor: CurrentActor, session: DbSession) -> Actor:
 
 
 @access_rule
-def coordinator(actor: CurrentActor, session: DbSession) -> Actor:
+async def coordinator(actor: CurrentActor, session: DbSession) -> Actor:
     """For the worklist: a professional who can be a regisseur; the query keeps to their own
     caseload, which they hold on the grounds of their assignments."""
     if not predicates.may_coordinate(actor):
@@ -177,7 +180,7 @@ def coordinator(actor: CurrentActor, session: DbSession) -> Actor:
 
 
 @access_rule
-def access_team_lead(actor: CurrentActor, session: DbSession) -> Actor:
+async def access_team_lead(actor: CurrentActor, session: DbSession) -> Actor:
     """For the team worklist: a toegang worker, for their municipalities and organization."""
     if not policy.may_see_team_worklist(actor):
         raise Forbidden("Only an access-team worker of an organization sees the team worklist.")
