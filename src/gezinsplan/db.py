@@ -12,6 +12,7 @@ from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gezinsplan.audit import trail
+from gezinsplan.kit import read_retry
 
 SessionFactory = sessionmaker[Session]
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # A connection that drops while in use fails its statement with an OperationalError:
-    # SQLAlchemy then invalidates the whole pool and the request answers 503 (errors.py).
+    # SQLAlchemy then invalidates the whole pool; a read runs again (kit.read_retry), a
+    # write answers 503 (errors.py).
     engine = create_engine(url, **kwargs)
     event.listen(engine, "checkout", _replace_if_closed)
     return engine
@@ -94,13 +96,18 @@ def get_session(request: Request) -> Iterator[Session]:
             # a read transaction cannot become a writer once another has committed, so
             # each transaction takes the write lock up front (a no-op on PostgreSQL).
             session.connection(execution_options={WRITE_OPTION: True})
+        committing = False
         try:
             yield session
             trail.write_success(session, request)
+            committing = True
             session.commit()
         except BaseException as exc:
             session.rollback()
-            _record_failure(session, exc)
+            # A read whose connection dropped before its commit runs again; only the
+            # attempt that answers is audited.
+            if committing or not read_retry.claim(request, exc):
+                _record_failure(session, exc)
             raise
 
 
