@@ -1,16 +1,18 @@
 """The engine, the metadata's naming convention, and one transaction per request."""
 
 import logging
+import select
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gezinsplan.audit import trail
+from gezinsplan.kit import read_retry
 
 SessionFactory = sessionmaker[Session]
 log = logging.getLogger(__name__)
@@ -41,6 +43,23 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _replace_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Swap a pooled connection the server has closed for a new one, without a round trip.
+
+    A connection idle in the pool has nothing to read: when its socket is readable, the
+    server has ended it (a restart, ``pg_terminate_backend``, an idle timeout) and said so
+    before hanging up. The pool then connects anew before the request sends anything, so
+    reads and writes alike go on as if nothing happened. ``pool_pre_ping`` found the same
+    with a ``SELECT`` on every checkout, one more round trip per request.
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the pooled connection is closed")
+    poll = select.poll()
+    poll.register(dbapi_connection.fileno(), select.POLLIN)
+    if poll.poll(0):
+        raise DisconnectionError("the server closed the pooled connection")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for SQLite (foreign keys on, real transactions) or PostgreSQL (psycopg 3)."""
     if url.startswith("postgresql://"):
@@ -50,7 +69,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # A connection that drops while in use fails its statement with an OperationalError:
+    # SQLAlchemy then invalidates the whole pool; a read runs again (kit.read_retry), a
+    # write answers 503 (errors.py).
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkout", _replace_if_closed)
+    return engine
 
 
 def make_session_factory(bind: Engine | Connection, **kwargs: Any) -> SessionFactory:
@@ -72,13 +96,18 @@ def get_session(request: Request) -> Iterator[Session]:
             # a read transaction cannot become a writer once another has committed, so
             # each transaction takes the write lock up front (a no-op on PostgreSQL).
             session.connection(execution_options={WRITE_OPTION: True})
+        committing = False
         try:
             yield session
             trail.write_success(session, request)
+            committing = True
             session.commit()
         except BaseException as exc:
             session.rollback()
-            _record_failure(session, exc)
+            # A read whose connection dropped before its commit runs again; only the
+            # attempt that answers is audited.
+            if committing or not read_retry.claim(request, exc):
+                _record_failure(session, exc)
             raise
 
 

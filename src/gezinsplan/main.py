@@ -25,6 +25,7 @@ from gezinsplan.health.router import router as health_router
 from gezinsplan.households.router import router as households_router
 from gezinsplan.indications.router import router as indications_router
 from gezinsplan.kit.body_guard import BodyGuard
+from gezinsplan.kit.read_retry import RetryReads
 from gezinsplan.kit.request_id import RequestId
 from gezinsplan.members.router import router as members_router
 from gezinsplan.openapi import API_PREFIX, OPENAPI_PATH, build_openapi, install_docs
@@ -119,6 +120,7 @@ def create_app(
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     install_docs(app)
 
+    app.add_middleware(RetryReads)
     app.add_middleware(
         BodyGuard,
         max_bytes=settings.max_body_bytes,
