@@ -411,3 +411,51 @@ def test_a_care_provider_sees_no_hidden_goal_in_any_version_entry_or_diff(
     assert changes[2] == [{"resourceType": "goal", "id": shown, "change": "added"}]
     # The whole-file view of the same version does show the hidden goal.
     assert hidden in client.get(f"{base}/versions/{current}", headers=wim).text
+
+
+def test_a_goal_change_keeps_the_plan_as_a_whole_read_would(
+    client: TestClient,
+    wim: Headers,
+    base: str,
+    household: dict[str, Any],
+    connection: Connection,
+    clock: Clock,
+) -> None:
+    """A goal's change derives the new snapshot from the one kept before it; that snapshot
+    must read back exactly as the plan then is, with the other goals, the actions and the
+    evaluations, also after a removed member emptied an action's performer, and when the
+    version before was never kept."""
+    member = add_member(client, household["id"], wim, givenName="Ayla")
+    goal = {"lifeDomain": "finances", "description": "Betaalplan.", "zrmStart": 2, "zrmTarget": 4}
+    first = send(client, "POST", f"{base}/goals", wim, goal)["id"]
+    second = send(client, "POST", f"{base}/goals", wim, goal | {"lifeDomain": "housing"})["id"]
+    for performer in ({"performer": "professional"}, {"performer": "member"}):
+        body = {"description": "Bellen.", **performer}
+        if performer["performer"] == "member":
+            body["performerMemberId"] = member["id"]
+        send(client, "POST", f"{base}/goals/{second}/actions", wim, body)
+    yesterday = (clock.today() - timedelta(days=1)).isoformat()
+    evaluation = {
+        "evaluatedOn": yesterday,
+        "outcomes": [{"goalId": first, "outcome": "partly_achieved"}],
+        "scores": [{"lifeDomain": "finances", "score": 3}],
+    }
+    send(client, "POST", f"{base}/evaluations", wim, evaluation)
+
+    def changed_reads_back(goal_id: str, body: dict[str, Any]) -> None:
+        answer = send(client, "PATCH", f"{base}/goals/{goal_id}", wim, body)
+        now = capture(client, base, wim)
+        assert answer == next(g for g in now.plan["goals"] if g["id"] == goal_id)
+        kept = client.get(f"{base}/versions/{now.plan['version']}", headers=wim).json()
+        assert without(kept, *VERSION_ONLY) == without(now.plan, "approval")
+        assert kept["evaluations"] == now.evaluations
+
+    changed_reads_back(first, {"zrmTarget": 5})
+    changed_reads_back(second, {"description": "Rust in huis.", "status": "achieved"})
+    members_url = f"{API}/households/{household['id']}/members/{member['id']}"
+    etag = client.get(members_url, headers=wim).headers["etag"]
+    removed = client.delete(members_url, headers=wim | {"If-Match": etag})
+    assert removed.status_code == 204, removed.text
+    changed_reads_back(first, {"description": "Een betaalplan."})
+    connection.execute(PlanVersion.__table__.delete())  # type: ignore[attr-defined]
+    changed_reads_back(second, {"zrmTarget": 3})

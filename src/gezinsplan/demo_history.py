@@ -518,7 +518,8 @@ def _evaluate(
     for goal, outcome in outcomes:
         if outcome in {"achieved", "partly_achieved", "not_achieved"}:
             update = GoalUpdate.model_validate({"status": outcome})
-            plans.update_goal(session, system, plan, goal, update, None)
+            target = plans_repository.GoalTarget(plan, goal, snapshot=None)
+            plans.update_goal(session, system, target, update, None)
 
 
 def _close(session: Session, system: Actor, family: _Family, reason: str) -> None:

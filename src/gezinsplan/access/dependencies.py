@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Path
+from sqlalchemy.orm import Session
 
 from gezinsplan.access import grounds, policy, predicates, repository
 from gezinsplan.access.guard import access_rule
@@ -66,23 +67,31 @@ async def household_reader(actor: CurrentActor, session: DbSession) -> Actor:
     return actor
 
 
+def admit(session: Session, actor: Actor, household: Household | None, scope: Scope) -> Household:
+    """After a household lookup: 404 when it was not found (or is not the actor's to see),
+    else the grounds the actor reaches it on go into the request's audit record.
+
+    Call ``audit(session, actor)`` before the lookup, so a refused attempt is recorded too.
+    """
+    if household is None:
+        raise NotFound(HOUSEHOLD_NOT_FOUND)
+    found = grounds.grounds_for(session, actor, household, scope)
+    audit(
+        session,
+        actor,
+        household_id=household.id,
+        basis=found.basis,
+        basis_id=found.basis_id,
+        purpose=found.purpose,
+    )
+    return household
+
+
 def _household_rule(scope: Scope, *, write: bool) -> Callable[..., Household]:
     def rule(household_id: HouseholdId, actor: CurrentActor, session: DbSession) -> Household:
-        # Marked before the lookup, so a refused attempt is recorded as well.
         audit(session, actor)
         household = repository.load_household(session, actor, household_id, scope, write=write)
-        if household is None:
-            raise NotFound(HOUSEHOLD_NOT_FOUND)
-        found = grounds.grounds_for(session, actor, household, scope)
-        audit(
-            session,
-            actor,
-            household_id=household.id,
-            basis=found.basis,
-            basis_id=found.basis_id,
-            purpose=found.purpose,
-        )
-        return household
+        return admit(session, actor, household, scope)
 
     rule.__name__ = f"{'writable' if write else 'readable'}_{scope}"
     rule.__doc__ = f"The household, when the actor may {'change' if write else 'read'} its {scope}."

@@ -38,27 +38,49 @@ _OWN = aliased(RoleAssignment, name="own_assignment")
 _HELD = aliased(Consent, name="reader_consent")
 _HELD_CATEGORY = aliased(ConsentCategory, name="reader_category")
 _HELD_DOMAIN = aliased(ConsentDomain, name="reader_domain")
+_HELD_COLUMNS = (
+    col(_HELD.id),
+    col(_HELD.created_at),
+    col(_HELD.purpose),
+    col(_HELD_CATEGORY.category),
+    col(_HELD_DOMAIN.life_domain),
+)
 
 
 def load_household(
     session: Session, actor: Actor, household_id: uuid.UUID, scope: Scope, *, write: bool
 ) -> Household | None:
-    """The household, when the actor may read (or change) this part of its file.
+    """The household, when the actor may read (or change) this part of its file."""
+    statement = household_statement(actor, scope, write=write)
+    return admitted(
+        session, actor, scope, session.execute(statement, {"household_id": household_id}).all()
+    )
 
-    The grounds ask next whether the actor is its regisseur and, for a care provider, which
-    consents its organization holds; both answers come back in the same statement and are
-    kept on the session, which lives as long as the request.
-    """
-    today = clock.today()
-    statement = _household_statement(actor, scope, write, today)
-    rows = session.execute(statement, {"household_id": household_id}).all()
+
+def household_statement(actor: Actor, scope: Scope, *, write: bool) -> Any:
+    """The household ``:household_id`` when the actor may read (or change) this part, with
+    what its grounds ask next: whether the actor is its regisseur and, for a care provider,
+    which consents its organization holds. A loader may add columns and outer joins (its own
+    rows then start at ``extra_at``) and hands the rows to ``admitted``."""
+    return _household_statement(actor, scope, write, clock.today())
+
+
+def extra_at(actor: Actor, scope: Scope) -> int:
+    """Where the columns a loader added to ``household_statement`` begin in its rows."""
+    return 2 + (len(_HELD_COLUMNS) if _reads_consents(actor, scope) else 0)
+
+
+def admitted(session: Session, actor: Actor, scope: Scope, rows: Sequence[Any]) -> Household | None:
+    """The household of ``household_statement``'s rows, its grounds' answers kept on the
+    session, which lives as long as the request."""
     if not rows:
         return None
     household = cast(Household, rows[0][0])
     session.info.setdefault(REGISSEUR_KEY, {})[household.id] = rows[0][1]
     if _reads_consents(actor, scope):
-        held = [HeldConsent(*row[2:]) for row in rows if row[2] is not None]
-        session.info.setdefault(HELD_KEY, {})[household.id, scope] = held
+        held = {HeldConsent(*row[2 : extra_at(actor, scope)]) for row in rows if row[2] is not None}
+        ordered = sorted(held, key=lambda c: (c.created_at, str(c.consent_id)))
+        session.info.setdefault(HELD_KEY, {})[household.id, scope] = ordered
     return household
 
 
@@ -76,13 +98,7 @@ def _household_statement(actor: Actor, scope: Scope, write: bool, today: date) -
     if _reads_consents(actor, scope):
         consent, covered, limit = _HELD, _HELD_CATEGORY, _HELD_DOMAIN
         statement = (
-            statement.add_columns(
-                col(consent.id),
-                col(consent.created_at),
-                col(consent.purpose),
-                col(covered.category),
-                col(limit.life_domain),
-            )
+            statement.add_columns(*_HELD_COLUMNS)
             .outerjoin(
                 consent,
                 and_(
@@ -93,7 +109,6 @@ def _household_statement(actor: Actor, scope: Scope, write: bool, today: date) -
             )
             .outerjoin(covered, col(covered.consent_id) == col(consent.id))
             .outerjoin(limit, col(limit.consent_id) == col(consent.id))
-            .order_by(col(consent.created_at), col(consent.id))
         )
     return statement.where(col(Household.id) == bindparam("household_id"), allowed)
 

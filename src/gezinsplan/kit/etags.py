@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Header, Response
 from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gezinsplan.errors import PreconditionFailed, PreconditionRequired
 
@@ -44,8 +45,11 @@ def expected_version(if_match: str | None, *, required: bool = True) -> int | No
     return versions.pop()
 
 
-def claim_version(session: Session, model: Any, id_: uuid.UUID, expected: int | None) -> int:
-    """Raise the row's version if it is still ``expected``; otherwise 412.
+def claim_version(
+    session: Session, model: Any, id_: uuid.UUID, expected: int | None, **values: Any
+) -> int:
+    """Raise the row's version if it is still ``expected``, writing ``values`` with it;
+    otherwise 412.
 
     The check and the increment are one conditional UPDATE, so of many concurrent writers
     with the same ETag exactly one wins, on either engine.
@@ -56,7 +60,7 @@ def claim_version(session: Session, model: Any, id_: uuid.UUID, expected: int | 
     result = session.execute(
         update(model)
         .where(*condition)
-        .values(version=model.version + 1)
+        .values(version=model.version + 1, **values)
         .returning(model.version)
         .execution_options(synchronize_session=False)
     )
@@ -64,3 +68,11 @@ def claim_version(session: Session, model: Any, id_: uuid.UUID, expected: int | 
     if new_version is None:
         raise PreconditionFailed("The resource changed since you read it; read it again.")
     return int(new_version)
+
+
+def claim(session: Session, row: Any, expected: int | None, **values: Any) -> None:
+    """``claim_version`` for a loaded row: the new version and ``values`` are set on it as
+    the database now holds them, so the session sends no second UPDATE for them."""
+    version = claim_version(session, type(row), row.id, expected, **values)
+    for name, value in {"version": version, **values}.items():
+        set_committed_value(row, name, value)

@@ -17,6 +17,7 @@ from gezinsplan.kit.clock import new_id, utcnow
 from gezinsplan.kit.etags import claim_version
 from gezinsplan.members.models import Member
 from gezinsplan.members.schemas import MemberCreate, MemberUpdate
+from gezinsplan.plans import service as plans
 
 ADULT_AGE = 18
 
@@ -118,6 +119,7 @@ def remove_member(session: Session, actor: Actor, member: Member, expected: int 
     claim_version(session, Member, member.id, expected)
     _record(session, actor, EventType.MEMBER_REMOVED, member)
     indications.unlink_member(session, member)
+    plans.performer_removed(session, actor, member)
     session.delete(member)
     try:
         with session.begin_nested():

@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
+from gezinsplan.access import repository as access
 from gezinsplan.access.predicates import (
     KEPT,
     editable_households,
@@ -36,6 +37,7 @@ from gezinsplan.plans.models import (
     PlanApproval,
     PlanVersion,
 )
+from gezinsplan.plans.schemas import PlanSnapshot
 
 SCOPE = Scope.PLAN
 _NEWER = aliased(PlanApproval, name="newer_approval")
@@ -154,13 +156,67 @@ def _read_statement(actor: Actor, today: date) -> Any:  # noqa: ARG001 (the key:
     )
 
 
-def get_goal(
-    session: Session, actor: Actor, plan_id: uuid.UUID, goal_id: uuid.UUID, *, editable: bool
-) -> Goal | None:
+@dataclass(frozen=True)
+class GoalTarget:
+    """A goal to change, with its plan and the snapshot kept at the plan's version, if any."""
+
+    plan: Plan
+    goal: Goal
+    snapshot: PlanSnapshot | None
+
+
+@dataclass(frozen=True)
+class GoalLookup:
+    """What one statement found: the household (None when the actor may not change its
+    plan), its plan and the goal when they exist."""
+
+    household: Household | None
+    target: GoalTarget | None = None
+    plan: Plan | None = None
+
+
+def goal_to_change(
+    session: Session, actor: Actor, household_id: uuid.UUID, goal_id: uuid.UUID
+) -> GoalLookup:
+    """The household, its plan, the goal and the plan's kept snapshot, in one statement: a
+    goal edit waits on every round trip."""
+    statement = _goal_to_change_statement(actor, clock.today())
+    rows = session.execute(statement, {"household_id": household_id, "goal_id": goal_id}).all()
+    household = access.admitted(session, actor, SCOPE, rows)
+    if household is None:
+        return GoalLookup(None)
+    plan, goal, kept = rows[0][access.extra_at(actor, SCOPE) :]
+    if plan is None or goal is None:
+        return GoalLookup(household, plan=plan)
+    snapshot = None if kept is None else PlanSnapshot.model_validate(kept)
+    return GoalLookup(household, GoalTarget(plan, goal, snapshot), plan)
+
+
+@lru_cache(maxsize=KEPT)
+def _goal_to_change_statement(actor: Actor, today: date) -> Any:  # noqa: ARG001 (a new day)
+    return (
+        access.household_statement(actor, SCOPE, write=True)
+        .add_columns(Plan, Goal, col(PlanVersion.snapshot))
+        .outerjoin(Plan, col(Plan.household_id) == col(Household.id))
+        .outerjoin(
+            Goal, and_(col(Goal.plan_id) == col(Plan.id), col(Goal.id) == bindparam("goal_id"))
+        )
+        .outerjoin(
+            PlanVersion,
+            and_(
+                col(PlanVersion.plan_id) == col(Plan.id),
+                col(PlanVersion.version) == col(Plan.version),
+            ),
+        )
+    )
+
+
+def get_goal(session: Session, actor: Actor, plan_id: uuid.UUID, goal_id: uuid.UUID) -> Goal | None:
+    """A goal the actor may read: in a life domain its consent names, for a care provider."""
     statement = _through_plan(select(Goal), col(Goal.plan_id)).where(
         col(Goal.id) == goal_id,
         col(Goal.plan_id) == plan_id,
-        editable_households(actor, SCOPE) if editable else visible_households(actor, SCOPE),
+        visible_households(actor, SCOPE),
         _goal_visible(actor),
     )
     return session.scalars(statement).one_or_none()
@@ -185,6 +241,14 @@ def actions(session: Session, actor: Actor, goal_ids: Sequence[uuid.UUID]) -> Se
         )
         .order_by(col(Action.created_at), col(Action.id))
     )
+    return session.scalars(statement).all()
+
+
+def performed_by(session: Session, actor: Actor, member_id: uuid.UUID) -> Sequence[Action]:
+    """The actions a member performs, in plans the actor may change."""
+    statement = _through_plan(
+        select(Action).join(Goal, col(Goal.id) == col(Action.goal_id)), col(Goal.plan_id)
+    ).where(col(Action.performer_member_id) == member_id, editable_households(actor, SCOPE))
     return session.scalars(statement).all()
 
 
@@ -330,16 +394,6 @@ def list_versions(
         statement = statement.where(col(PlanVersion.version) < before)
     ordered = statement.order_by(col(PlanVersion.version).desc()).limit(limit + 1)
     return session.scalars(ordered).all()
-
-
-def latest_approval(session: Session, actor: Actor, plan_id: uuid.UUID) -> PlanApproval | None:
-    statement = (
-        _through_plan(select(PlanApproval), col(PlanApproval.plan_id))
-        .where(col(PlanApproval.plan_id) == plan_id, visible_households(actor, Scope.APPROVALS))
-        .order_by(col(PlanApproval.created_at).desc(), col(PlanApproval.id).desc())
-        .limit(1)
-    )
-    return session.scalars(statement).first()
 
 
 def list_approvals(

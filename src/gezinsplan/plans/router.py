@@ -9,15 +9,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
-from gezinsplan.access.dependencies import HouseholdReader, readable, writable
-from gezinsplan.access.scopes import Scope
+from gezinsplan.access.dependencies import HouseholdReader
 from gezinsplan.db import DbSession
 from gezinsplan.errors import NotFound
-from gezinsplan.households.models import Household
 from gezinsplan.kit.etags import IfMatch, expected_version, set_etag
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
 from gezinsplan.kit.responses import ETAG_HEADER, LOCATION_HEADER, WRITE, problems
 from gezinsplan.plans import repository, service
+from gezinsplan.plans.dependencies import (
+    PLAN_NOT_FOUND,
+    EditableGoal,
+    EditableHousehold,
+    EditablePlan,
+    VisibleGoal,
+    VisibleHousehold,
+    VisiblePlan,
+)
 from gezinsplan.plans.models import Action, Goal, Plan
 from gezinsplan.plans.schemas import (
     ActionCreate,
@@ -34,64 +41,11 @@ from gezinsplan.plans.schemas import (
 
 router = APIRouter(prefix="/households/{household_id}/plan", tags=["plan"])
 
-VisibleHousehold = Annotated[Household, readable(Scope.PLAN)]
-EditableHousehold = Annotated[Household, writable(Scope.PLAN)]
-
-GoalId = Annotated[uuid.UUID, Path(description="The goal's id.")]
 ActionId = Annotated[uuid.UUID, Path(description="The action's id.")]
 EvaluationId = Annotated[uuid.UUID, Path(description="The evaluation's id.")]
 Responses = dict[int | str, dict[str, Any]]
 CREATED: Responses = {201: {"headers": ETAG_HEADER | LOCATION_HEADER}}
 READ: Responses = {200: {"headers": ETAG_HEADER}}
-PLAN_NOT_FOUND = "Plan not found."
-
-
-def _plan(
-    household_id: uuid.UUID, actor: HouseholdReader, session: DbSession, editable: bool
-) -> Plan:
-    plan = repository.get_plan(session, actor, household_id, editable=editable)
-    if plan is None:
-        raise NotFound(PLAN_NOT_FOUND)
-    return plan
-
-
-def _visible_plan(household: VisibleHousehold, actor: HouseholdReader, session: DbSession) -> Plan:
-    return _plan(household.id, actor, session, editable=False)
-
-
-def _editable_plan(
-    household: EditableHousehold, actor: HouseholdReader, session: DbSession
-) -> Plan:
-    return _plan(household.id, actor, session, editable=True)
-
-
-VisiblePlan = Annotated[Plan, Depends(_visible_plan)]
-EditablePlan = Annotated[Plan, Depends(_editable_plan)]
-
-
-def _goal(
-    plan: Plan, goal_id: uuid.UUID, actor: HouseholdReader, session: DbSession, editable: bool
-) -> Goal:
-    goal = repository.get_goal(session, actor, plan.id, goal_id, editable=editable)
-    if goal is None:
-        raise NotFound("Goal not found.")
-    return goal
-
-
-def _visible_goal(
-    plan: VisiblePlan, goal_id: GoalId, actor: HouseholdReader, session: DbSession
-) -> Goal:
-    return _goal(plan, goal_id, actor, session, editable=False)
-
-
-def _editable_goal(
-    plan: EditablePlan, goal_id: GoalId, actor: HouseholdReader, session: DbSession
-) -> Goal:
-    return _goal(plan, goal_id, actor, session, editable=True)
-
-
-VisibleGoal = Annotated[Goal, Depends(_visible_goal)]
-EditableGoal = Annotated[Goal, Depends(_editable_goal)]
 
 
 def _base(plan: Plan) -> str:
@@ -175,16 +129,15 @@ def read_goal(
 )
 def update_goal(
     data: GoalUpdate,
-    plan: EditablePlan,
-    goal: EditableGoal,
+    target: EditableGoal,
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
     if_match: IfMatch = None,
 ) -> GoalRead:
-    service.update_goal(session, actor, plan, goal, data, expected_version(if_match))
-    set_etag(response, plan.version)
-    return _goal_read(session, actor, goal)
+    goal = service.update_goal(session, actor, target, data, expected_version(if_match))
+    set_etag(response, target.plan.version)
+    return goal
 
 
 @router.delete(
@@ -194,8 +147,7 @@ def update_goal(
     responses={204: {"headers": ETAG_HEADER}, **problems(*WRITE, 404, 409, 412, 428)},
 )
 def remove_goal(
-    plan: EditablePlan,
-    goal: EditableGoal,
+    target: EditableGoal,
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
@@ -203,7 +155,8 @@ def remove_goal(
 ) -> None:
     """Remove a goal and its actions; a goal an evaluation or a progress update names is
     cancelled instead (409)."""
-    service.remove_goal(session, actor, plan, goal, expected_version(if_match))
+    plan = target.plan
+    service.remove_goal(session, actor, plan, target.goal, expected_version(if_match))
     set_etag(response, plan.version)
 
 
@@ -215,14 +168,14 @@ def remove_goal(
 )
 def add_action(
     data: ActionCreate,
-    plan: EditablePlan,
-    goal: EditableGoal,
+    target: EditableGoal,
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
     if_match: IfMatch = None,
 ) -> ActionRead:
     expected = expected_version(if_match, required=False)
+    plan, goal = target.plan, target.goal
     action = service.add_action(session, actor, plan, goal, data, expected)
     set_etag(response, plan.version)
     response.headers["Location"] = f"{_base(plan)}/goals/{goal.id}/actions/{action.id}"
@@ -263,8 +216,7 @@ def read_action(
 )
 def update_action(
     data: ActionUpdate,
-    plan: EditablePlan,
-    goal: EditableGoal,
+    target: EditableGoal,
     action_id: ActionId,
     actor: HouseholdReader,
     session: DbSession,
@@ -272,7 +224,8 @@ def update_action(
     if_match: IfMatch = None,
 ) -> ActionRead:
     """Change what, by whom, by when, or mark it done."""
-    action = _action(goal, action_id, actor, session, editable=True)
+    plan = target.plan
+    action = _action(target.goal, action_id, actor, session, editable=True)
     service.update_action(session, actor, plan, action, data, expected_version(if_match))
     set_etag(response, plan.version)
     return ActionRead.model_validate(action)

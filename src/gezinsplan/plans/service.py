@@ -3,8 +3,10 @@ plan as it then is."""
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError
@@ -16,8 +18,9 @@ from gezinsplan.errors import Conflict, Unprocessable
 from gezinsplan.events.service import EventType, record_event
 from gezinsplan.households.models import Household
 from gezinsplan.kit.clock import utcnow
-from gezinsplan.kit.etags import claim_version
+from gezinsplan.kit.etags import claim
 from gezinsplan.members import repository as members
+from gezinsplan.members.models import Member
 from gezinsplan.organizations import service as organizations
 from gezinsplan.plans import repository
 from gezinsplan.plans.models import (
@@ -31,7 +34,7 @@ from gezinsplan.plans.models import (
     PlanStatus,
     PlanVersion,
 )
-from gezinsplan.plans.repository import SCOPE, PlanRows, PlanView
+from gezinsplan.plans.repository import SCOPE, GoalTarget, PlanRows, PlanView
 from gezinsplan.plans.schemas import (
     ActionCreate,
     ActionRead,
@@ -80,6 +83,21 @@ def _record(
 NO_ROWS = PlanRows(goals=(), actions=(), evaluations=(), outcomes=(), scores=())
 
 
+@dataclass
+class NewVersion:
+    """The plan's new version, once the change is made: the snapshot kept of it."""
+
+    snapshot: PlanSnapshot | None = None
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The snapshot kept at the version a change was made on, and how the change alters it."""
+
+    before: PlanSnapshot
+    derive: Callable[[PlanSnapshot, Plan], PlanSnapshot]
+
+
 @contextmanager
 def _new_version(
     session: Session,
@@ -89,34 +107,56 @@ def _new_version(
     change: tuple[EventType, str, uuid.UUID],
     *,
     content: bool = True,
-) -> Iterator[None]:
+    kept: Kept | None = None,
+) -> Iterator[NewVersion]:
     """The one way to change the plan: claim its next version (412 when stale), let the
     caller change it, then keep the plan as it now is and record the event, all in the
-    change's transaction. A closed plan's content is not changed."""
+    change's transaction. A closed plan's content is not changed.
+
+    ``kept`` derives the new snapshot from the one kept at the version the change was made
+    on, instead of reading the whole plan again; it applies only when the claim followed
+    that version directly. The snapshot kept is set on the yielded ``NewVersion``.
+    """
     if content and plan.status == PlanStatus.CLOSED:
         raise Conflict("The plan is closed; set its status to active to change it.")
-    plan.version = claim_version(session, Plan, plan.id, expected)
-    plan.updated_at = utcnow()
-    yield
-    session.flush()
-    _keep(session, actor, plan, repository.whole_plan(session, actor, plan.id))
+    claim(session, plan, expected, updated_at=utcnow())
+    result = NewVersion()
+    yield result
+    if kept is not None and kept.before.version == plan.version - 1:
+        snapshot = kept.derive(kept.before, plan)
+    else:
+        session.flush()
+        snapshot = _snapshot(plan, repository.whole_plan(session, actor, plan.id))
+    _keep(session, actor, plan, snapshot)
+    result.snapshot = snapshot
     type_, resource_type, resource_id = change
     _record(session, actor, type_, plan, resource_type, resource_id)
 
 
-def _keep(session: Session, actor: Actor, plan: Plan, rows: PlanRows) -> None:
+def _keep(session: Session, actor: Actor, plan: Plan, snapshot: PlanSnapshot) -> None:
     """Store the plan at its current version, whole, with who changed it."""
     session.add(
         PlanVersion(
             plan_id=plan.id,
             version=plan.version,
-            snapshot=_snapshot(plan, rows).model_dump(mode="json"),
+            snapshot=snapshot.model_dump(mode="json"),
             changed_at=plan.updated_at,
             changed_by_sub=actor.sub,
             changed_by_name=actor.name,
             changed_by_organization_id=actor.org,
         )
     )
+
+
+def _with_plan(snapshot: PlanSnapshot, plan: Plan, **changes: Any) -> PlanSnapshot:
+    """The snapshot with the plan's own fields as they now are, and ``changes``."""
+    own = {
+        "status": plan.status,
+        "family_wishes": plan.family_wishes,
+        "version": plan.version,
+        "updated_at": plan.updated_at,
+    }
+    return snapshot.model_copy(update=own | changes)
 
 
 def _snapshot(plan: Plan, rows: PlanRows) -> PlanSnapshot:
@@ -170,7 +210,7 @@ def create_plan(session: Session, actor: Actor, household: Household) -> Plan:
     """The household's one plan, opened with it in the same transaction."""
     plan = Plan(household_id=household.id)
     session.add(plan)
-    _keep(session, actor, plan, NO_ROWS)
+    _keep(session, actor, plan, _snapshot(plan, NO_ROWS))
     _record(session, actor, EventType.PLAN_CREATED, plan, "plan", plan.id)
     return plan
 
@@ -183,6 +223,20 @@ def close_plan(session: Session, actor: Actor, household: Household) -> None:
     change = (EventType.PLAN_UPDATED, "plan", plan.id)
     with _new_version(session, actor, plan, None, change, content=False):
         plan.status = PlanStatus.CLOSED
+
+
+def performer_removed(session: Session, actor: Actor, member: Member) -> None:
+    """A member leaves the household: the actions it performed lose their performer, which
+    changes the plan, so the plan keeps a new version (its snapshots stay the plan as it was)."""
+    actions = repository.performed_by(session, actor, member.id)
+    plan = repository.get_plan(session, actor, member.household_id, editable=True)
+    if not actions or plan is None:
+        return
+    change = (EventType.PLAN_UPDATED, "plan", plan.id)
+    with _new_version(session, actor, plan, None, change, content=False):
+        for action in actions:
+            action.performer_member_id = None
+            action.updated_at = plan.updated_at
 
 
 def to_read(session: Session, actor: Actor, household: Household, view: PlanView) -> PlanRead:
@@ -234,19 +288,32 @@ def add_goal(
 def update_goal(
     session: Session,
     actor: Actor,
-    plan: Plan,
-    goal: Goal,
+    target: GoalTarget,
     data: GoalUpdate,
     expected: int | None,
-) -> Goal:
+) -> GoalRead:
+    """Change the goal; the plan's new snapshot is the one kept at the version before with
+    this goal replaced, when that was kept (a goal's change leaves the rest of the plan as
+    it was), and the goal is answered from it, actions included."""
+    plan, goal = target.plan, target.goal
     changes = data.model_dump(exclude_unset=True)
     _refuse_nulls(changes, GOAL_FIELDS_REQUIRED)
     _check_organization(session, changes.get("organization_id"), "organizationId")
-    with _new_version(session, actor, plan, expected, (EventType.GOAL_UPDATED, "goal", goal.id)):
+
+    def derive(before: PlanSnapshot, plan: Plan) -> PlanSnapshot:
+        goals = [
+            goal_read(goal, kept.actions) if kept.id == goal.id else kept for kept in before.goals
+        ]
+        return _with_plan(before, plan, goals=goals)
+
+    kept = None if target.snapshot is None else Kept(target.snapshot, derive)
+    change = (EventType.GOAL_UPDATED, "goal", goal.id)
+    with _new_version(session, actor, plan, expected, change, kept=kept) as version:
         for field, value in changes.items():
             setattr(goal, field, value)
         goal.updated_at = plan.updated_at
-    return goal
+    assert version.snapshot is not None
+    return next(entry for entry in version.snapshot.goals if entry.id == goal.id)
 
 
 def remove_goal(

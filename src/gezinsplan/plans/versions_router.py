@@ -21,7 +21,8 @@ from gezinsplan.kit.pagination import (
 )
 from gezinsplan.kit.responses import problems
 from gezinsplan.plans import versions
-from gezinsplan.plans.router import READ, VisiblePlan
+from gezinsplan.plans.dependencies import VisiblePlan
+from gezinsplan.plans.router import READ
 from gezinsplan.plans.schemas import PlanDiff, PlanVersionEntry, PlanVersionRead
 
 router = APIRouter(prefix="/households/{household_id}/plan/versions", tags=["plan"])
