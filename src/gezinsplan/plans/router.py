@@ -113,7 +113,7 @@ def read_plan(
         raise NotFound(PLAN_NOT_FOUND)
     plan, approval = found
     set_etag(response, plan.version)
-    return service.to_read(session, actor, plan, approval)
+    return service.to_read(session, actor, household, plan, approval)
 
 
 @router.patch(
@@ -122,6 +122,7 @@ def read_plan(
 def update_plan(
     data: PlanUpdate,
     plan: EditablePlan,
+    household: EditableHousehold,
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
@@ -131,7 +132,7 @@ def update_plan(
     service.update_plan(session, actor, plan, data, expected_version(if_match))
     set_etag(response, plan.version)
     approval = repository.latest_approval(session, actor, plan.id)
-    return service.to_read(session, actor, plan, approval)
+    return service.to_read(session, actor, household, plan, approval)
 
 
 @router.post(
@@ -279,6 +280,7 @@ def update_action(
 @router.get("/evaluations", summary="List evaluations", responses=problems(401, 404))
 def list_evaluations(
     plan: VisiblePlan,
+    household: VisibleHousehold,
     actor: HouseholdReader,
     session: DbSession,
     page: Annotated[PageRequest, Depends(page_request)],
@@ -286,7 +288,7 @@ def list_evaluations(
     """The plan's reviews, oldest first, each with outcomes per goal and ZRM scores."""
     rows = repository.list_evaluations(session, actor, plan.id, page)
     return Page[EvaluationRead](
-        items=service.evaluation_reads(session, actor, plan, rows[: page.limit]),
+        items=service.evaluation_reads(session, actor, household, rows[: page.limit]),
         next_cursor=next_cursor(rows, page),
     )
 
@@ -300,6 +302,7 @@ def list_evaluations(
 def add_evaluation(
     data: EvaluationCreate,
     plan: EditablePlan,
+    household: EditableHousehold,
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
@@ -309,7 +312,7 @@ def add_evaluation(
     evaluation = service.add_evaluation(session, actor, plan, data, expected)
     set_etag(response, plan.version)
     response.headers["Location"] = f"{_base(plan)}/evaluations/{evaluation.id}"
-    return service.evaluation_reads(session, actor, plan, [evaluation])[0]
+    return service.evaluation_reads(session, actor, household, [evaluation])[0]
 
 
 @router.get(
@@ -319,6 +322,7 @@ def add_evaluation(
 )
 def read_evaluation(
     plan: VisiblePlan,
+    household: VisibleHousehold,
     evaluation_id: EvaluationId,
     actor: HouseholdReader,
     session: DbSession,
@@ -328,4 +332,4 @@ def read_evaluation(
     if evaluation is None:
         raise NotFound("Evaluation not found.")
     set_etag(response, plan.version)
-    return service.evaluation_reads(session, actor, plan, [evaluation])[0]
+    return service.evaluation_reads(session, actor, household, [evaluation])[0]

@@ -187,8 +187,14 @@ def close_plan(session: Session, actor: Actor, household: Household) -> None:
         plan.status = PlanStatus.CLOSED
 
 
-def to_read(session: Session, actor: Actor, plan: Plan, approval: PlanApproval | None) -> PlanRead:
-    """The whole plan: goals in order of creation, each with its actions.
+def to_read(
+    session: Session,
+    actor: Actor,
+    household: Household,
+    plan: Plan,
+    approval: PlanApproval | None,
+) -> PlanRead:
+    """The household's whole plan: goals in order of creation, each with its actions.
 
     ``approval`` is the plan's latest the actor may see (read with the plan by a plan read).
     """
@@ -203,7 +209,7 @@ def to_read(session: Session, actor: Actor, plan: Plan, approval: PlanApproval |
         family_wishes=plan.family_wishes,
         version=plan.version,
         goals=goals,
-        visibility=visibility(session, actor, plan.household_id, SCOPE),
+        visibility=visibility(session, actor, household, SCOPE),
         created_at=plan.created_at,
         updated_at=plan.updated_at,
         approval=_approval_state(plan, approval),
@@ -377,9 +383,10 @@ def add_evaluation(
 
 
 def evaluation_reads(
-    session: Session, actor: Actor, plan: Plan, evaluations: Sequence[Evaluation]
+    session: Session, actor: Actor, household: Household, evaluations: Sequence[Evaluation]
 ) -> list[EvaluationRead]:
-    """Evaluations with the outcomes and scores the caller may see, and what that is."""
+    """The household's evaluations with the outcomes and scores the caller may see, and what
+    that is."""
     ids = [evaluation.id for evaluation in evaluations]
     outcomes: dict[uuid.UUID, list[OutcomeRead]] = defaultdict(list)
     for outcome in repository.outcomes(session, actor, ids):
@@ -387,7 +394,7 @@ def evaluation_reads(
     scores: dict[uuid.UUID, list[ScoreRead]] = defaultdict(list)
     for score in repository.scores(session, actor, ids):
         scores[score.evaluation_id].append(ScoreRead.model_validate(score))
-    seen = visibility(session, actor, plan.household_id, SCOPE)
+    seen = visibility(session, actor, household, SCOPE)
     return [
         EvaluationRead(
             id=evaluation.id,

@@ -111,7 +111,7 @@ def list_progress(
         organization_id=organization,
         since=since,
     )
-    return service.page(session, actor, household.id, rows, page)
+    return service.page(session, actor, household, rows, page)
 
 
 @router.get(
