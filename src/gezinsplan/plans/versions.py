@@ -1,6 +1,6 @@
 """Reading the kept versions of a plan: each one, a page of them, and what changed.
 
-Every snapshot is cut to what the caller sees today (``access.snapshots``) before it is
+Every snapshot is cut to what the caller sees today (``plans.visible``) before it is
 shown or compared, with the same visibility the plan read reports.
 """
 
@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from gezinsplan.access.snapshots import visible_snapshot
 from gezinsplan.access.visibility import Visibility, visibility
 from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import NotFound
@@ -26,6 +25,7 @@ from gezinsplan.plans.schemas import (
     PlanVersionEntry,
     PlanVersionRead,
 )
+from gezinsplan.plans.visible import visible_snapshot
 
 
 def _get(session: Session, actor: Actor, plan: Plan, version: int) -> PlanVersion:
