@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from gezinsplan.access.tables import LIFE_DOMAIN, PATHS
+from gezinsplan.households.models import Household
+
 SRC = Path(__file__).resolve().parent.parent / "src" / "gezinsplan"
 STATEMENTS = {"select", "insert", "update", "delete", "text"}
 CASE_TABLES = {
@@ -274,6 +277,21 @@ def test_the_lint_lets_a_correlated_subquery_and_the_access_statements_pass() ->
         "    return session.execute(statement.where(col(Plan.id) == 1)).all()\n"
     )
     assert case_queries_bypassing_access(Path("fine.py"), source) == []
+
+
+def test_every_case_table_declares_its_way_up_to_the_household() -> None:
+    assert {table.__name__ for table in PATHS} == CASE_TABLES
+    for table, path in PATHS.items():
+        reached = {table.__table__}
+        for join in path:
+            # Each join starts from a table already in the statement.
+            below = {column.table for column in join.on.get_children()} - {join.table.__table__}
+            assert below, f"{table.__name__}: {join.table.__name__} joins to nothing below"
+            assert below <= reached, f"{table.__name__}: {join.table.__name__} out of order"
+            reached.add(join.table.__table__)
+        assert path == () or path[-1].table is Household, f"{table.__name__} ends elsewhere"
+        if table in LIFE_DOMAIN:
+            assert LIFE_DOMAIN[table].table in reached, f"{table.__name__}: life domain"
 
 
 # access/ decides who sees what; the domains' rules live in their own packages. It reads the
