@@ -96,7 +96,7 @@ PREDICATES = {"progress_writers", "works_on", "linkable_households"}
 AGGREGATES = {"reportable_households", "reportable_episodes"}
 # The audit chain seals and verifies the hashes of every record, reads no case content, and
 # is checked by the privacy officer alone (the ``privacy_officer`` rule).
-EXCEPTIONS = {"audit/chain.py:_head", "audit/chain.py:_unsealed"}
+EXCEPTIONS = {"audit/chain.py:_head", "audit/chain.py:_unsealed", "audit/chain.py:_count_unsealed"}
 # Being rewritten by others; the lead converts them to the access statements and then
 # removes them here. Each still applies the access predicates by hand.
 PENDING = {
@@ -131,8 +131,8 @@ def names_case_table(node: ast.AST) -> bool:
     return any(isinstance(n, ast.Name) and n.id in CASE_TABLES for n in ast.walk(node))
 
 
-def correlated_selects(tree: ast.AST) -> set[int]:
-    """The ``select`` calls at the root of a chain that ends in ``.correlate(...)``."""
+def correlated_subqueries(tree: ast.AST) -> set[int]:
+    """The calls along a chain that ends in ``.correlate(...)`` (not their arguments)."""
     found = set()
     for call in ast.walk(tree):
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
@@ -141,24 +141,24 @@ def correlated_selects(tree: ast.AST) -> set[int]:
             continue
         node: ast.AST = call.func.value
         while isinstance(node, ast.Call | ast.Attribute):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "select":
+            if isinstance(node, ast.Call):
                 found.add(id(node))
-                break
             node = node.func if isinstance(node, ast.Call) else node.value
     return found
 
 
 def bypasses(function: ast.AST) -> list[str]:
     """The queries in ``function`` on case tables that do not start from the access module."""
-    correlated = correlated_selects(function)
+    correlated = correlated_subqueries(function)
     found = []
     for call in ast.walk(function):
         if not isinstance(call, ast.Call):
             continue
         func = call.func
-        if isinstance(func, ast.Name) and func.id == "select" and id(call) not in correlated:
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name in {"select", "select_from"} and id(call) not in correlated:
             if any(names_case_table(arg) for arg in call.args):
-                found.append(f"line {call.lineno}: select of a case table")
+                found.append(f"line {call.lineno}: {name} of a case table")
         elif isinstance(func, ast.Attribute) and func.attr == "get" and call.args:
             first = call.args[0]
             if isinstance(first, ast.Name) and first.id in CASE_TABLES:
@@ -254,11 +254,22 @@ def test_pending_functions_still_bypass_the_access_statements() -> None:
             "select of a case table",
         ),
         (
+            "def leak(session):\n"
+            "    return session.scalar(select(func.count()).select_from(Member))\n",
+            "select_from of a case table",
+        ),
+        (
             "def leak(session):\n    return session.scalars(reachable(Goal, true())).all()\n",
             "reachable without an access predicate",
         ),
     ],
-    ids=["session.get", "select-join", "select-column", "reachable-without-predicate"],
+    ids=[
+        "session.get",
+        "select-join",
+        "select-column",
+        "select-from",
+        "reachable-without-predicate",
+    ],
 )
 def test_the_lint_sees_a_query_that_bypasses_the_access_statements(
     tmp_path: Path, planted: str, seen: str
