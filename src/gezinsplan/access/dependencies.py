@@ -24,14 +24,10 @@ from gezinsplan.auth.dependencies import CurrentActor
 from gezinsplan.db import DbSession
 from gezinsplan.errors import Forbidden, NotFound
 from gezinsplan.households.models import Household
-from gezinsplan.progress import repository as progress
-from gezinsplan.progress.service import GOAL_NOT_FOUND, Target
-from gezinsplan.steering.catalogue import BY_ID, TEAM_FIGURES, Indicator
 
 HOUSEHOLD_NOT_FOUND = "Household not found."
 
 HouseholdId = Annotated[uuid.UUID, Path(description="The household's id.")]
-GoalId = Annotated[uuid.UUID, Path(description="The goal's id.")]
 
 
 @access_rule
@@ -116,29 +112,6 @@ def writable(scope: Scope) -> Any:
 
 
 @access_rule
-def progress_reporter(
-    household_id: HouseholdId, goal_id: GoalId, actor: CurrentActor, session: DbSession
-) -> Target:
-    """The goal, when the actor may report on it: the whole file's professionals, or the care
-    provider it is assigned to while that works on the household. Else 404, whatever hides it."""
-    audit(session, actor)
-    found = progress.reportable_goal(session, actor, household_id, goal_id)
-    if found is None:
-        raise NotFound(GOAL_NOT_FOUND)
-    goal, household = found
-    reason = grounds.report_grounds(session, actor, household)
-    audit(
-        session,
-        actor,
-        household_id=household.id,
-        basis=reason.basis,
-        basis_id=reason.basis_id,
-        purpose=reason.purpose,
-    )
-    return Target.of(goal, household.id)
-
-
-@access_rule
 async def progress_pusher(actor: CurrentActor, session: DbSession) -> Actor:
     """A partner system pushing for its own organization; each item is checked in the query."""
     if not policy.may_push_progress(actor):
@@ -199,35 +172,6 @@ async def access_team_lead(actor: CurrentActor, session: DbSession) -> Actor:
     return actor
 
 
-IndicatorId = Annotated[
-    str, Path(max_length=60, description="The indicator's id.", examples=["inflow"])
-]
-
-
-@access_rule
-def figures_reader(
-    indicator_id: IndicatorId, actor: CurrentActor, session: DbSession
-) -> tuple[Actor, Indicator]:
-    """Steering figures: aggregates for policy staff, and an access team's own team figures,
-    recorded like any access to case data.
-
-    The catalogue is public to every role, so an unknown indicator is simply not found.
-    """
-    audit(session, actor, basis=LegalBasis.MUNICIPAL_TASK, purpose=grounds.STEERING)
-    indicator = BY_ID.get(indicator_id)
-    if indicator is None:
-        raise NotFound("No such indicator.")
-    if not policy.may_read_figures(actor):
-        raise Forbidden(
-            "Only policy staff, of their own municipalities, and an access team, of its own "
-            "team, read steering figures."
-        )
-    if policy.reads_team_figures_only(actor) and indicator.id not in TEAM_FIGURES:
-        raise Forbidden(f"The indicator {indicator.id} has no figures per team.")
-    return actor, indicator
-
-
-ProgressReporter = Annotated[Target, Depends(progress_reporter)]
 ProgressPusher = Annotated[Actor, Depends(progress_pusher)]
 VisibleHousehold = Annotated[Household, readable(Scope.BASIC)]
 EditableHousehold = Annotated[Household, writable(Scope.BASIC)]
@@ -240,6 +184,4 @@ TariffSystem = Annotated[Actor, Depends(tariff_system)]
 Coordinator = Annotated[Actor, Depends(coordinator)]
 AccessTeamLead = Annotated[Actor, Depends(access_team_lead)]
 
-
-FiguresReader = Annotated[tuple[Actor, Indicator], Depends(figures_reader)]
 Public = Depends(public)

@@ -15,13 +15,12 @@ from sqlalchemy import and_, bindparam, null, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
+from gezinsplan.access import statements
 from gezinsplan.access.predicates import (
     KEPT,
-    editable_households,
     may_coordinate,
     regisseur_conditions,
     valid_on,
-    visible_households,
     works_on,
 )
 from gezinsplan.access.scopes import CONSENT_CATEGORY, Scope
@@ -93,8 +92,12 @@ def _reads_consents(actor: Actor, scope: Scope) -> bool:
 def _household_statement(actor: Actor, scope: Scope, write: bool, today: date) -> Any:
     """Built once per actor, part and day: the statement's cache key is then computed once,
     not on every request (it cost more than the lookup it asks for)."""
-    allowed = editable_households(actor, scope) if write else visible_households(actor, scope)
-    statement = select(Household, _own_assignment(actor))
+    own = _own_assignment(actor)
+    statement = (
+        statements.editable(Household, actor, scope, Household, own)
+        if write
+        else statements.readable(Household, actor, scope, Household, own)
+    )
     if _reads_consents(actor, scope):
         consent, covered, limit = _HELD, _HELD_CATEGORY, _HELD_DOMAIN
         statement = (
@@ -110,7 +113,7 @@ def _household_statement(actor: Actor, scope: Scope, write: bool, today: date) -
             .outerjoin(covered, col(covered.consent_id) == col(consent.id))
             .outerjoin(limit, col(limit.consent_id) == col(consent.id))
         )
-    return statement.where(col(Household.id) == bindparam("household_id"), allowed)
+    return statement.where(col(Household.id) == bindparam("household_id"))
 
 
 def _own_assignment(actor: Actor) -> Any:
@@ -127,15 +130,9 @@ def regisseur_assignment(
     """The actor's active regisseur assignment to the household, if any."""
     memo: dict[uuid.UUID, uuid.UUID | None] = session.info.setdefault(REGISSEUR_KEY, {})
     if household_id not in memo:
-        statement = (
-            select(col(RoleAssignment.id))
-            .join(Household, col(Household.id) == col(RoleAssignment.household_id))
-            .where(
-                col(Household.id) == household_id,
-                *regisseur_conditions(RoleAssignment, actor),
-                visible_households(actor, Scope.ROLES),
-            )
-        )
+        statement = statements.readable(
+            RoleAssignment, actor, Scope.ROLES, col(RoleAssignment.id)
+        ).where(col(Household.id) == household_id, *regisseur_conditions(RoleAssignment, actor))
         memo[household_id] = session.scalars(statement).first()
     return memo[household_id]
 
@@ -164,22 +161,21 @@ def held_consents(
     """
     memo: dict[tuple[uuid.UUID, Scope], list[HeldConsent]] = session.info.setdefault(HELD_KEY, {})
     if (household_id, scope) not in memo:
+        columns = (
+            col(Consent.id),
+            col(Consent.created_at),
+            col(Consent.purpose),
+            col(ConsentCategory.category),
+            col(ConsentDomain.life_domain),
+        )
         statement = (
-            select(
-                col(Consent.id),
-                col(Consent.created_at),
-                col(Consent.purpose),
-                col(ConsentCategory.category),
-                col(ConsentDomain.life_domain),
-            )
-            .join(Household, col(Household.id) == col(Consent.household_id))
+            statements.readable(Consent, actor, scope, *columns)
             .join(ConsentCategory, col(ConsentCategory.consent_id) == col(Consent.id))
             .outerjoin(ConsentDomain, col(ConsentDomain.consent_id) == col(Consent.id))
             .where(
                 col(Consent.household_id) == household_id,
                 col(Consent.grantee_organization_id) == actor.org,
                 *valid_on(Consent, clock.today()),
-                visible_households(actor, scope),
             )
             .order_by(col(Consent.created_at), col(Consent.id))
         )
@@ -191,15 +187,11 @@ def care_assignments(
     session: Session, actor: Actor, household_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, uuid.UUID]:
     """The active care-provider assignment of the actor's organization, by household."""
-    statement = (
-        select(col(RoleAssignment.household_id), col(RoleAssignment.id))
-        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
-        .where(
-            col(RoleAssignment.household_id).in_(household_ids),
-            col(RoleAssignment.organization_id) == actor.org,
-            col(RoleAssignment.role_type) == RoleType.CARE_PROVIDER,
-            col(RoleAssignment.ended_at).is_(None),
-            works_on(actor),
-        )
+    columns = (col(RoleAssignment.household_id), col(RoleAssignment.id))
+    statement = statements.reachable(RoleAssignment, works_on(actor), *columns).where(
+        col(RoleAssignment.household_id).in_(household_ids),
+        col(RoleAssignment.organization_id) == actor.org,
+        col(RoleAssignment.role_type) == RoleType.CARE_PROVIDER,
+        col(RoleAssignment.ended_at).is_(None),
     )
     return {row[0]: row[1] for row in session.execute(statement).all()}

@@ -37,15 +37,14 @@ class Visibility(ApiModel):
     )
 
 
-def visibility(session: Session, actor: Actor, household_id: uuid.UUID, scope: Scope) -> Visibility:
-    """The caller's view of one part of a household it has already been let into."""
-    household = session.get(Household, household_id)  # in the session since the access rule
-    basis = grounds_for(session, actor, household, scope).basis if household else None
+def visibility(session: Session, actor: Actor, household: Household, scope: Scope) -> Visibility:
+    """The caller's view of one part of a household the access rule has let it into."""
+    basis = grounds_for(session, actor, household, scope).basis
     if basis in WHOLE_FILE:
         return Visibility(restricted=False, categories=list(CONSENT_CATEGORIES), life_domains=None)
     if basis is LegalBasis.OWN_DATA:
         return Visibility(restricted=False, categories=RESIDENT_CATEGORIES, life_domains=None)
-    held = repository.held_consents(session, actor, household_id, scope)
+    held = repository.held_consents(session, actor, household.id, scope)
     category = CONSENT_CATEGORY[scope]
     domains_by_consent: dict[uuid.UUID, set[str]] = {}
     for consent in held:

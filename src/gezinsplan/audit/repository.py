@@ -5,15 +5,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from gezinsplan.access.predicates import visible_households
 from gezinsplan.access.scopes import Scope
+from gezinsplan.access.statements import readable
 from gezinsplan.audit.models import AuditRecord
 from gezinsplan.auth.actor import Actor
-from gezinsplan.households.models import Household
 from gezinsplan.kit.bulk import execute_many, insert_rows
 from gezinsplan.organizations.models import Organization
 
@@ -30,13 +29,9 @@ def access_log(
 ) -> Sequence[Any]:
     """Records about the household in the order they were written, with the actor's org name."""
     statement = (
-        select(AuditRecord, col(Organization.name))
-        .join(Household, col(Household.id) == col(AuditRecord.household_id))
+        readable(AuditRecord, actor, Scope.ACCESS_LOG, AuditRecord, col(Organization.name))
         .outerjoin(Organization, col(Organization.id) == col(AuditRecord.actor_organization_id))
-        .where(
-            col(AuditRecord.household_id) == household_id,
-            visible_households(actor, Scope.ACCESS_LOG),
-        )
+        .where(col(AuditRecord.household_id) == household_id)
     )
     if since is not None:
         statement = statement.where(col(AuditRecord.started_at) >= since)

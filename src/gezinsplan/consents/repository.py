@@ -1,22 +1,19 @@
-"""Queries on consents, always through the households the actor may see."""
+"""Queries on consents, each starting from the access statements; a care provider sees only
+the consents given to its own organization (``visible_consents``)."""
 
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from gezinsplan.access.predicates import (
-    editable_households,
-    visible_consents,
-    visible_households,
-)
+from gezinsplan.access import statements
+from gezinsplan.access.predicates import visible_consents
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
-from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import PageRequest, paginate
 
 SCOPE = Scope.CONSENTS
@@ -25,14 +22,8 @@ SCOPE = Scope.CONSENTS
 def list_visible(
     session: Session, actor: Actor, household_id: uuid.UUID, page: PageRequest
 ) -> Sequence[Consent]:
-    statement = (
-        select(Consent)
-        .join(Household, col(Household.id) == col(Consent.household_id))
-        .where(
-            col(Consent.household_id) == household_id,
-            visible_households(actor, SCOPE),
-            visible_consents(actor),
-        )
+    statement = statements.readable(Consent, actor, SCOPE).where(
+        col(Consent.household_id) == household_id, visible_consents(actor)
     )
     ordered = paginate(statement, col(Consent.created_at), col(Consent.id), page)
     return session.scalars(ordered).all()
@@ -46,15 +37,14 @@ def get(
     *,
     editable: bool,
 ) -> Consent | None:
-    statement = (
-        select(Consent)
-        .join(Household, col(Household.id) == col(Consent.household_id))
-        .where(
-            col(Consent.id) == consent_id,
-            col(Consent.household_id) == household_id,
-            editable_households(actor, SCOPE) if editable else visible_households(actor, SCOPE),
-            visible_consents(actor),
-        )
+    if editable:
+        start = statements.editable(Consent, actor, SCOPE)
+    else:
+        start = statements.readable(Consent, actor, SCOPE)
+    statement = start.where(
+        col(Consent.id) == consent_id,
+        col(Consent.household_id) == household_id,
+        visible_consents(actor),
     )
     return session.scalars(statement).one_or_none()
 
@@ -63,14 +53,8 @@ def categories(
     session: Session, actor: Actor, consent_ids: Sequence[uuid.UUID]
 ) -> Sequence[ConsentCategory]:
     statement = (
-        select(ConsentCategory)
-        .join(Consent, col(Consent.id) == col(ConsentCategory.consent_id))
-        .join(Household, col(Household.id) == col(Consent.household_id))
-        .where(
-            col(ConsentCategory.consent_id).in_(consent_ids),
-            visible_households(actor, SCOPE),
-            visible_consents(actor),
-        )
+        statements.readable(ConsentCategory, actor, SCOPE)
+        .where(col(ConsentCategory.consent_id).in_(consent_ids), visible_consents(actor))
         .order_by(col(ConsentCategory.category))
     )
     return session.scalars(statement).all()
@@ -80,14 +64,8 @@ def domains(
     session: Session, actor: Actor, consent_ids: Sequence[uuid.UUID]
 ) -> Sequence[ConsentDomain]:
     statement = (
-        select(ConsentDomain)
-        .join(Consent, col(Consent.id) == col(ConsentDomain.consent_id))
-        .join(Household, col(Household.id) == col(Consent.household_id))
-        .where(
-            col(ConsentDomain.consent_id).in_(consent_ids),
-            visible_households(actor, SCOPE),
-            visible_consents(actor),
-        )
+        statements.readable(ConsentDomain, actor, SCOPE)
+        .where(col(ConsentDomain.consent_id).in_(consent_ids), visible_consents(actor))
         .order_by(col(ConsentDomain.life_domain))
     )
     return session.scalars(statement).all()

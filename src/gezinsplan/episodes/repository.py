@@ -1,18 +1,17 @@
-"""Queries on episodes, always through the households the actor may see."""
+"""Queries on episodes, each starting from the access statements."""
 
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from gezinsplan.access.predicates import visible_households
 from gezinsplan.access.scopes import Scope
+from gezinsplan.access.statements import editable, readable
 from gezinsplan.auth.actor import Actor
 from gezinsplan.episodes.models import Episode
-from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import PageRequest, paginate
 
 SCOPE = Scope.BASIC
@@ -22,18 +21,16 @@ def list_visible(
     session: Session, actor: Actor, household_id: uuid.UUID, page: PageRequest
 ) -> Sequence[Episode]:
     """The household's episodes, oldest first."""
-    statement = (
-        select(Episode)
-        .join(Household, col(Household.id) == col(Episode.household_id))
-        .where(col(Episode.household_id) == household_id, visible_households(actor, SCOPE))
-    )
+    statement = readable(Episode, actor, SCOPE).where(col(Episode.household_id) == household_id)
     ordered = paginate(statement, col(Episode.opened_at), col(Episode.id), page)
     return session.scalars(ordered).all()
 
 
-def closings_since(session: Session, household_id: uuid.UUID, since: datetime) -> list[datetime]:
-    """When the household's episodes closed, from ``since`` on."""
-    statement = select(col(Episode.closed_at)).where(
+def closings_since(
+    session: Session, actor: Actor, household_id: uuid.UUID, since: datetime
+) -> list[datetime]:
+    """When the household's episodes closed, from ``since`` on: read by whoever opens it."""
+    statement = editable(Episode, actor, SCOPE, col(Episode.closed_at)).where(
         col(Episode.household_id) == household_id, col(Episode.closed_at) >= since
     )
     return [closed_at for closed_at in session.scalars(statement) if closed_at is not None]

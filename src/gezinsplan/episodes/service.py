@@ -15,7 +15,7 @@ def start(
     session: Session, actor: Actor, household: Household, referral_source: str, at: datetime
 ) -> Episode:
     """A new episode; the open-episode index refuses a second one for the same household."""
-    earlier = repository.closings_since(session, household.id, at - repeat.LOOK_BACK)
+    earlier = repository.closings_since(session, actor, household.id, at - repeat.LOOK_BACK)
     episode = Episode(
         household_id=household.id,
         opened_at=at,

@@ -1,16 +1,14 @@
-"""Queries on members, always through the households the actor may see."""
+"""Queries on members, each starting from the access statements."""
 
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from gezinsplan.access.predicates import editable_households, visible_households
 from gezinsplan.access.scopes import Scope
+from gezinsplan.access.statements import editable, readable
 from gezinsplan.auth.actor import Actor
-from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.members.models import Member
 
@@ -20,11 +18,7 @@ SCOPE = Scope.BASIC
 def list_visible(
     session: Session, actor: Actor, household_id: uuid.UUID, page: PageRequest
 ) -> Sequence[Member]:
-    statement = (
-        select(Member)
-        .join(Household, col(Household.id) == col(Member.household_id))
-        .where(col(Member.household_id) == household_id, visible_households(actor, SCOPE))
-    )
+    statement = readable(Member, actor, SCOPE).where(col(Member.household_id) == household_id)
     return session.scalars(paginate(statement, col(Member.created_at), col(Member.id), page)).all()
 
 
@@ -37,14 +31,8 @@ def get_visible(
     scope: Scope = SCOPE,
 ) -> Member | None:
     """A member, seen for the given part of the file (a consent's giver is seen with it)."""
-    statement = (
-        select(Member)
-        .join(Household, col(Household.id) == col(Member.household_id))
-        .where(
-            col(Member.id) == member_id,
-            col(Member.household_id) == household_id,
-            visible_households(actor, scope),
-        )
+    statement = readable(Member, actor, scope).where(
+        col(Member.id) == member_id, col(Member.household_id) == household_id
     )
     return session.scalars(statement).one_or_none()
 
@@ -52,13 +40,7 @@ def get_visible(
 def get_editable(
     session: Session, actor: Actor, household_id: uuid.UUID, member_id: uuid.UUID
 ) -> Member | None:
-    statement = (
-        select(Member)
-        .join(Household, col(Household.id) == col(Member.household_id))
-        .where(
-            col(Member.id) == member_id,
-            col(Member.household_id) == household_id,
-            editable_households(actor, SCOPE),
-        )
+    statement = editable(Member, actor, SCOPE).where(
+        col(Member.id) == member_id, col(Member.household_id) == household_id
     )
     return session.scalars(statement).one_or_none()

@@ -103,13 +103,15 @@ def read_member(member: VisibleMember, response: Response) -> MemberRead:
 def update_member(
     data: MemberUpdate,
     member: EditableMember,
+    household: EditableHousehold,
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
     if_match: IfMatch = None,
 ) -> MemberRead:
     expected = expected_version(if_match)
-    return _single(response, service.update_member(session, actor, member, data, expected))
+    updated = service.update_member(session, actor, household, member, data, expected)
+    return _single(response, updated)
 
 
 @router.delete(

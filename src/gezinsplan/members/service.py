@@ -88,8 +88,14 @@ def add_member(
 
 
 def update_member(
-    session: Session, actor: Actor, member: Member, data: MemberUpdate, expected: int | None
+    session: Session,
+    actor: Actor,
+    household: Household,
+    member: Member,
+    data: MemberUpdate,
+    expected: int | None,
 ) -> Member:
+    """Change the household's member; a new BSN moves its indications along."""
     changes = data.model_dump(exclude_unset=True)
     for field in ("given_name", "family_name", "birth_date", "relation", "is_guardian"):
         if field in changes and changes[field] is None:
@@ -109,9 +115,7 @@ def update_member(
     if new_bsn:
         # The indications follow the BSN: the old one's wait, the new one's link.
         indications.unlink_member(session, member)
-        household = session.get(Household, member.household_id)
-        if household is not None:
-            indications.link_member(session, actor, member, household.municipality_code)
+        indications.link_member(session, actor, member, household.municipality_code)
     return member
 
 

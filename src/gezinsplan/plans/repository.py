@@ -11,11 +11,12 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from gezinsplan.access import repository as access
+from gezinsplan.access import statements
 from gezinsplan.access.predicates import (
     KEPT,
     editable_households,
@@ -49,12 +50,6 @@ def _goal_visible(actor: Actor) -> Any:
     return in_consented_domains(actor, SCOPE, col(Goal.life_domain))
 
 
-def _through_plan(statement: Select[*_Ts], plan_column: Any) -> Select[*_Ts]:
-    return statement.join(Plan, col(Plan.id) == plan_column).join(
-        Household, col(Household.id) == col(Plan.household_id)
-    )
-
-
 def get_plan(
     session: Session,
     actor: Actor,
@@ -64,15 +59,12 @@ def get_plan(
     scope: Scope = SCOPE,
 ) -> Plan | None:
     """The plan, for reading or changing the given part of it (the plan, or its approvals)."""
-    statement = (
-        select(Plan)
-        .join(Household, col(Household.id) == col(Plan.household_id))
-        .where(
-            col(Plan.household_id) == household_id,
-            editable_households(actor, scope) if editable else visible_households(actor, scope),
-        )
+    start = (
+        statements.editable(Plan, actor, scope)
+        if editable
+        else statements.readable(Plan, actor, scope)
     )
-    return session.scalars(statement).one_or_none()
+    return session.scalars(start.where(col(Plan.household_id) == household_id)).one_or_none()
 
 
 # The plan read's columns, in the order its rows carry them.
@@ -139,19 +131,16 @@ def _read_statement(actor: Actor, today: date) -> Any:  # noqa: ARG001 (the key:
         .correlate(Plan)
         .scalar_subquery()
     )
+    columns = (*PLAN_COLUMNS, *APPROVAL_COLUMNS, *GOAL_COLUMNS, *ACTION_COLUMNS)
     return (
-        select(*PLAN_COLUMNS, *APPROVAL_COLUMNS, *GOAL_COLUMNS, *ACTION_COLUMNS)
-        .select_from(Plan)
-        .join(Household, col(Household.id) == col(Plan.household_id))
+        statements.readable(Plan, actor, SCOPE, *columns)
         .outerjoin(
             PlanApproval,
             and_(col(PlanApproval.id) == newest, visible_households(actor, Scope.APPROVALS)),
         )
         .outerjoin(Goal, and_(col(Goal.plan_id) == col(Plan.id), _goal_visible(actor)))
         .outerjoin(Action, col(Action.goal_id) == col(Goal.id))
-        .where(
-            col(Plan.household_id) == bindparam("household_id"), visible_households(actor, SCOPE)
-        )
+        .where(col(Plan.household_id) == bindparam("household_id"))
         .order_by(col(Goal.created_at), col(Goal.id), col(Action.created_at), col(Action.id))
     )
 
@@ -213,32 +202,23 @@ def _goal_to_change_statement(actor: Actor, today: date) -> Any:  # noqa: ARG001
 
 def get_goal(session: Session, actor: Actor, plan_id: uuid.UUID, goal_id: uuid.UUID) -> Goal | None:
     """A goal the actor may read: in a life domain its consent names, for a care provider."""
-    statement = _through_plan(select(Goal), col(Goal.plan_id)).where(
-        col(Goal.id) == goal_id,
-        col(Goal.plan_id) == plan_id,
-        visible_households(actor, SCOPE),
-        _goal_visible(actor),
+    statement = statements.readable(Goal, actor, SCOPE).where(
+        col(Goal.id) == goal_id, col(Goal.plan_id) == plan_id
     )
     return session.scalars(statement).one_or_none()
 
 
 def goal_ids(session: Session, actor: Actor, plan_id: uuid.UUID) -> set[uuid.UUID]:
-    statement = _through_plan(select(col(Goal.id)), col(Goal.plan_id)).where(
-        col(Goal.plan_id) == plan_id, visible_households(actor, SCOPE), _goal_visible(actor)
+    statement = statements.readable(Goal, actor, SCOPE, col(Goal.id)).where(
+        col(Goal.plan_id) == plan_id
     )
     return set(session.scalars(statement).all())
 
 
 def actions(session: Session, actor: Actor, goal_ids: Sequence[uuid.UUID]) -> Sequence[Action]:
     statement = (
-        _through_plan(
-            select(Action).join(Goal, col(Goal.id) == col(Action.goal_id)), col(Goal.plan_id)
-        )
-        .where(
-            col(Action.goal_id).in_(goal_ids),
-            visible_households(actor, SCOPE),
-            _goal_visible(actor),
-        )
+        statements.readable(Action, actor, SCOPE)
+        .where(col(Action.goal_id).in_(goal_ids))
         .order_by(col(Action.created_at), col(Action.id))
     )
     return session.scalars(statement).all()
@@ -246,31 +226,28 @@ def actions(session: Session, actor: Actor, goal_ids: Sequence[uuid.UUID]) -> Se
 
 def performed_by(session: Session, actor: Actor, member_id: uuid.UUID) -> Sequence[Action]:
     """The actions a member performs, in plans the actor may change."""
-    statement = _through_plan(
-        select(Action).join(Goal, col(Goal.id) == col(Action.goal_id)), col(Goal.plan_id)
-    ).where(col(Action.performer_member_id) == member_id, editable_households(actor, SCOPE))
+    statement = statements.editable(Action, actor, SCOPE).where(
+        col(Action.performer_member_id) == member_id
+    )
     return session.scalars(statement).all()
 
 
 def get_action(
     session: Session, actor: Actor, goal_id: uuid.UUID, action_id: uuid.UUID, *, editable: bool
 ) -> Action | None:
-    statement = _through_plan(
-        select(Action).join(Goal, col(Goal.id) == col(Action.goal_id)), col(Goal.plan_id)
-    ).where(
-        col(Action.id) == action_id,
-        col(Action.goal_id) == goal_id,
-        editable_households(actor, SCOPE) if editable else visible_households(actor, SCOPE),
-        _goal_visible(actor),
-    )
+    # Who may change the plan sees all of it, so the readable goal is the editable one.
+    start = statements.readable(Action, actor, SCOPE)
+    if editable:
+        start = start.where(editable_households(actor, SCOPE))
+    statement = start.where(col(Action.id) == action_id, col(Action.goal_id) == goal_id)
     return session.scalars(statement).one_or_none()
 
 
 def list_evaluations(
     session: Session, actor: Actor, plan_id: uuid.UUID, page: PageRequest
 ) -> Sequence[Evaluation]:
-    statement = _through_plan(select(Evaluation), col(Evaluation.plan_id)).where(
-        col(Evaluation.plan_id) == plan_id, visible_households(actor, SCOPE)
+    statement = statements.readable(Evaluation, actor, SCOPE).where(
+        col(Evaluation.plan_id) == plan_id
     )
     ordered = paginate(statement, col(Evaluation.created_at), col(Evaluation.id), page)
     return session.scalars(ordered).all()
@@ -279,10 +256,8 @@ def list_evaluations(
 def get_evaluation(
     session: Session, actor: Actor, plan_id: uuid.UUID, evaluation_id: uuid.UUID
 ) -> Evaluation | None:
-    statement = _through_plan(select(Evaluation), col(Evaluation.plan_id)).where(
-        col(Evaluation.id) == evaluation_id,
-        col(Evaluation.plan_id) == plan_id,
-        visible_households(actor, SCOPE),
+    statement = statements.readable(Evaluation, actor, SCOPE).where(
+        col(Evaluation.id) == evaluation_id, col(Evaluation.plan_id) == plan_id
     )
     return session.scalars(statement).one_or_none()
 
@@ -291,17 +266,8 @@ def outcomes(
     session: Session, actor: Actor, evaluation_ids: Sequence[uuid.UUID]
 ) -> Sequence[EvaluationOutcome]:
     statement = (
-        _through_plan(
-            select(EvaluationOutcome)
-            .join(Evaluation, col(Evaluation.id) == col(EvaluationOutcome.evaluation_id))
-            .join(Goal, col(Goal.id) == col(EvaluationOutcome.goal_id)),
-            col(Evaluation.plan_id),
-        )
-        .where(
-            col(EvaluationOutcome.evaluation_id).in_(evaluation_ids),
-            visible_households(actor, SCOPE),
-            _goal_visible(actor),
-        )
+        statements.readable(EvaluationOutcome, actor, SCOPE)
+        .where(col(EvaluationOutcome.evaluation_id).in_(evaluation_ids))
         .order_by(col(EvaluationOutcome.goal_id))
     )
     return session.scalars(statement).all()
@@ -311,17 +277,8 @@ def scores(
     session: Session, actor: Actor, evaluation_ids: Sequence[uuid.UUID]
 ) -> Sequence[EvaluationScore]:
     statement = (
-        _through_plan(
-            select(EvaluationScore).join(
-                Evaluation, col(Evaluation.id) == col(EvaluationScore.evaluation_id)
-            ),
-            col(Evaluation.plan_id),
-        )
-        .where(
-            col(EvaluationScore.evaluation_id).in_(evaluation_ids),
-            visible_households(actor, SCOPE),
-            in_consented_domains(actor, SCOPE, col(EvaluationScore.life_domain)),
-        )
+        statements.readable(EvaluationScore, actor, SCOPE)
+        .where(col(EvaluationScore.evaluation_id).in_(evaluation_ids))
         .order_by(col(EvaluationScore.life_domain))
     )
     return session.scalars(statement).all()
@@ -339,28 +296,12 @@ class PlanRows:
 def whole_plan(session: Session, actor: Actor, plan_id: uuid.UUID) -> PlanRows:
     """Everything in the plan, for the snapshot its writer keeps: who may change the plan
     changes all of it, so no life domain is left out."""
-    editable = editable_households(actor, SCOPE)
-    goals = _through_plan(select(Goal), col(Goal.plan_id)).where(
-        col(Goal.plan_id) == plan_id, editable
-    )
-    actions = _through_plan(
-        select(Action).join(Goal, col(Goal.id) == col(Action.goal_id)), col(Goal.plan_id)
-    ).where(col(Goal.plan_id) == plan_id, editable)
-    evaluations = _through_plan(select(Evaluation), col(Evaluation.plan_id)).where(
-        col(Evaluation.plan_id) == plan_id, editable
-    )
-    outcomes = _through_plan(
-        select(EvaluationOutcome).join(
-            Evaluation, col(Evaluation.id) == col(EvaluationOutcome.evaluation_id)
-        ),
-        col(Evaluation.plan_id),
-    ).where(col(Evaluation.plan_id) == plan_id, editable)
-    scores = _through_plan(
-        select(EvaluationScore).join(
-            Evaluation, col(Evaluation.id) == col(EvaluationScore.evaluation_id)
-        ),
-        col(Evaluation.plan_id),
-    ).where(col(Evaluation.plan_id) == plan_id, editable)
+    of_plan = col(Plan.id) == plan_id
+    goals = statements.editable(Goal, actor, SCOPE).where(of_plan)
+    actions = statements.editable(Action, actor, SCOPE).where(of_plan)
+    evaluations = statements.editable(Evaluation, actor, SCOPE).where(of_plan)
+    outcomes = statements.editable(EvaluationOutcome, actor, SCOPE).where(of_plan)
+    scores = statements.editable(EvaluationScore, actor, SCOPE).where(of_plan)
     return PlanRows(
         goals=session.scalars(goals.order_by(col(Goal.created_at), col(Goal.id))).all(),
         actions=session.scalars(actions.order_by(col(Action.created_at), col(Action.id))).all(),
@@ -375,10 +316,8 @@ def whole_plan(session: Session, actor: Actor, plan_id: uuid.UUID) -> PlanRows:
 def get_version(
     session: Session, actor: Actor, plan_id: uuid.UUID, version: int
 ) -> PlanVersion | None:
-    statement = _through_plan(select(PlanVersion), col(PlanVersion.plan_id)).where(
-        col(PlanVersion.plan_id) == plan_id,
-        col(PlanVersion.version) == version,
-        visible_households(actor, SCOPE),
+    statement = statements.readable(PlanVersion, actor, SCOPE).where(
+        col(PlanVersion.plan_id) == plan_id, col(PlanVersion.version) == version
     )
     return session.scalars(statement).one_or_none()
 
@@ -387,8 +326,8 @@ def list_versions(
     session: Session, actor: Actor, plan_id: uuid.UUID, *, before: int | None, limit: int
 ) -> Sequence[PlanVersion]:
     """Newest first, below ``before``; ``limit`` rows and the one before them, if any."""
-    statement = _through_plan(select(PlanVersion), col(PlanVersion.plan_id)).where(
-        col(PlanVersion.plan_id) == plan_id, visible_households(actor, SCOPE)
+    statement = statements.readable(PlanVersion, actor, SCOPE).where(
+        col(PlanVersion.plan_id) == plan_id
     )
     if before is not None:
         statement = statement.where(col(PlanVersion.version) < before)
@@ -399,8 +338,8 @@ def list_versions(
 def list_approvals(
     session: Session, actor: Actor, plan_id: uuid.UUID, page: PageRequest
 ) -> Sequence[PlanApproval]:
-    statement = _through_plan(select(PlanApproval), col(PlanApproval.plan_id)).where(
-        col(PlanApproval.plan_id) == plan_id, visible_households(actor, Scope.APPROVALS)
+    statement = statements.readable(PlanApproval, actor, Scope.APPROVALS).where(
+        col(PlanApproval.plan_id) == plan_id
     )
     ordered = paginate(statement, col(PlanApproval.created_at), col(PlanApproval.id), page)
     return session.scalars(ordered).all()

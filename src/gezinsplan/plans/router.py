@@ -234,6 +234,7 @@ def update_action(
 @router.get("/evaluations", summary="List evaluations", responses=problems(401, 404))
 def list_evaluations(
     plan: VisiblePlan,
+    household: VisibleHousehold,
     actor: HouseholdReader,
     session: DbSession,
     page: Annotated[PageRequest, Depends(page_request)],
@@ -241,7 +242,7 @@ def list_evaluations(
     """The plan's reviews, oldest first, each with outcomes per goal and ZRM scores."""
     rows = repository.list_evaluations(session, actor, plan.id, page)
     return Page[EvaluationRead](
-        items=service.evaluation_reads(session, actor, plan, rows[: page.limit]),
+        items=service.evaluation_reads(session, actor, household, rows[: page.limit]),
         next_cursor=next_cursor(rows, page),
     )
 
@@ -255,6 +256,7 @@ def list_evaluations(
 def add_evaluation(
     data: EvaluationCreate,
     plan: EditablePlan,
+    household: EditableHousehold,
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
@@ -264,7 +266,7 @@ def add_evaluation(
     evaluation = service.add_evaluation(session, actor, plan, data, expected)
     set_etag(response, plan.version)
     response.headers["Location"] = f"{_base(plan)}/evaluations/{evaluation.id}"
-    return service.evaluation_reads(session, actor, plan, [evaluation])[0]
+    return service.evaluation_reads(session, actor, household, [evaluation])[0]
 
 
 @router.get(
@@ -274,6 +276,7 @@ def add_evaluation(
 )
 def read_evaluation(
     plan: VisiblePlan,
+    household: VisibleHousehold,
     evaluation_id: EvaluationId,
     actor: HouseholdReader,
     session: DbSession,
@@ -283,4 +286,4 @@ def read_evaluation(
     if evaluation is None:
         raise NotFound("Evaluation not found.")
     set_etag(response, plan.version)
-    return service.evaluation_reads(session, actor, plan, [evaluation])[0]
+    return service.evaluation_reads(session, actor, household, [evaluation])[0]

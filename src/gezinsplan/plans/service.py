@@ -247,7 +247,7 @@ def to_read(session: Session, actor: Actor, household: Household, view: PlanView
         {
             **plan,
             "goals": [{**goal, "actions": actions} for goal, actions in view.goals],
-            "visibility": visibility(session, actor, household.id, SCOPE),
+            "visibility": visibility(session, actor, household, SCOPE),
             "approval": approval
             and {**approval, "current": approval["plan_version"] == plan["version"]},
         }
@@ -423,9 +423,10 @@ def add_evaluation(
 
 
 def evaluation_reads(
-    session: Session, actor: Actor, plan: Plan, evaluations: Sequence[Evaluation]
+    session: Session, actor: Actor, household: Household, evaluations: Sequence[Evaluation]
 ) -> list[EvaluationRead]:
-    """Evaluations with the outcomes and scores the caller may see, and what that is."""
+    """The household's evaluations with the outcomes and scores the caller may see, and what
+    that is."""
     ids = [evaluation.id for evaluation in evaluations]
     outcomes: dict[uuid.UUID, list[OutcomeRead]] = defaultdict(list)
     for outcome in repository.outcomes(session, actor, ids):
@@ -433,7 +434,7 @@ def evaluation_reads(
     scores: dict[uuid.UUID, list[ScoreRead]] = defaultdict(list)
     for score in repository.scores(session, actor, ids):
         scores[score.evaluation_id].append(ScoreRead.model_validate(score))
-    seen = visibility(session, actor, plan.household_id, SCOPE)
+    seen = visibility(session, actor, household, SCOPE)
     return [
         EvaluationRead(
             id=evaluation.id,

@@ -1,6 +1,6 @@
 """Reading the kept versions of a plan: each one, a page of them, and what changed.
 
-Every snapshot is cut to what the caller sees today (``access.snapshots``) before it is
+Every snapshot is cut to what the caller sees today (``plans.visible``) before it is
 shown or compared, with the same visibility the plan read reports.
 """
 
@@ -9,10 +9,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from gezinsplan.access.snapshots import visible_snapshot
 from gezinsplan.access.visibility import Visibility, visibility
 from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import NotFound
+from gezinsplan.households.models import Household
 from gezinsplan.plans import diff, repository
 from gezinsplan.plans.models import Plan, PlanVersion
 from gezinsplan.plans.repository import SCOPE
@@ -25,6 +25,7 @@ from gezinsplan.plans.schemas import (
     PlanVersionEntry,
     PlanVersionRead,
 )
+from gezinsplan.plans.visible import visible_snapshot
 
 
 def _get(session: Session, actor: Actor, plan: Plan, version: int) -> PlanVersion:
@@ -42,9 +43,11 @@ def _author(row: PlanVersion) -> Author:
     return Author(name=row.changed_by_name, organization_id=row.changed_by_organization_id)
 
 
-def read_version(session: Session, actor: Actor, plan: Plan, version: int) -> PlanVersionRead:
+def read_version(
+    session: Session, actor: Actor, household: Household, plan: Plan, version: int
+) -> PlanVersionRead:
     row = _get(session, actor, plan, version)
-    seen = visibility(session, actor, plan.household_id, SCOPE)
+    seen = visibility(session, actor, household, SCOPE)
     snapshot = _seen(row, seen)
     return PlanVersionRead(
         id=snapshot.id,
@@ -65,10 +68,12 @@ def read_version(session: Session, actor: Actor, plan: Plan, version: int) -> Pl
     )
 
 
-def compare(session: Session, actor: Actor, plan: Plan, version: int, against: int) -> PlanDiff:
+def compare(
+    session: Session, actor: Actor, household: Household, plan: Plan, version: int, against: int
+) -> PlanDiff:
     """What changed from ``against`` to ``version``; ``against`` may be the later one."""
     newer, older = _get(session, actor, plan, version), _get(session, actor, plan, against)
-    seen = visibility(session, actor, plan.household_id, SCOPE)
+    seen = visibility(session, actor, household, SCOPE)
     comparison = diff.compare(_seen(older, seen), _seen(newer, seen))
     return PlanDiff(
         version=version,
@@ -82,14 +87,20 @@ def compare(session: Session, actor: Actor, plan: Plan, version: int, against: i
 
 
 def entries(
-    session: Session, actor: Actor, plan: Plan, *, before: int | None, limit: int
+    session: Session,
+    actor: Actor,
+    household: Household,
+    plan: Plan,
+    *,
+    before: int | None,
+    limit: int,
 ) -> tuple[list[PlanVersionEntry], bool]:
     """A page of versions, newest first, and whether older ones follow.
 
     Each entry says what it changed against the version before it, as the caller sees both.
     """
     rows = repository.list_versions(session, actor, plan.id, before=before, limit=limit)
-    seen = visibility(session, actor, plan.household_id, SCOPE)
+    seen = visibility(session, actor, household, SCOPE)
     snapshots = [_seen(row, seen) for row in rows]
     found = [
         PlanVersionEntry(

@@ -21,7 +21,7 @@ from gezinsplan.kit.pagination import (
 )
 from gezinsplan.kit.responses import problems
 from gezinsplan.plans import versions
-from gezinsplan.plans.dependencies import VisiblePlan
+from gezinsplan.plans.dependencies import VisibleHousehold, VisiblePlan
 from gezinsplan.plans.router import READ
 from gezinsplan.plans.schemas import PlanDiff, PlanVersionEntry, PlanVersionRead
 
@@ -35,6 +35,7 @@ CURSOR_TAG = "v"
 @router.get("", summary="List the plan's versions", responses=problems(401, 404))
 def list_versions(
     plan: VisiblePlan,
+    household: VisibleHousehold,
     actor: HouseholdReader,
     session: DbSession,
     limit: PageSize = DEFAULT_PAGE_SIZE,
@@ -45,7 +46,7 @@ def list_versions(
     Plans that existed before versions were kept start at the version they had then.
     """
     before = decode_number(CURSOR_TAG, cursor) if cursor else None
-    items, more = versions.entries(session, actor, plan, before=before, limit=limit)
+    items, more = versions.entries(session, actor, household, plan, before=before, limit=limit)
     last = encode_number(CURSOR_TAG, items[-1].version) if more else None
     return Page[PlanVersionEntry](items=items, next_cursor=last)
 
@@ -55,13 +56,14 @@ def list_versions(
 )
 def read_version(
     plan: VisiblePlan,
+    household: VisibleHousehold,
     version: Version,
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
 ) -> PlanVersionRead:
     """The plan right after the change that made this version, with its evaluations then."""
-    read = versions.read_version(session, actor, plan, version)
+    read = versions.read_version(session, actor, household, plan, version)
     set_etag(response, plan.version)
     return read
 
@@ -73,6 +75,7 @@ def read_version(
 )
 def diff_versions(
     plan: VisiblePlan,
+    household: VisibleHousehold,
     version: Version,
     actor: HouseholdReader,
     session: DbSession,
@@ -94,6 +97,6 @@ def diff_versions(
             "Compare two different versions.",
             invalid_params=[{"name": "query:against", "reason": "must differ from the version"}],
         )
-    compared = versions.compare(session, actor, plan, version, against)
+    compared = versions.compare(session, actor, household, plan, version, against)
     set_etag(response, plan.version)
     return compared

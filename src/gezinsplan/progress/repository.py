@@ -1,25 +1,21 @@
-"""Queries on progress updates: every one joins up to the household and applies the access
-predicate there; reads also filter by the life domains the family's consent names."""
+"""Queries on progress updates, each starting from the access statements: reads by what the
+actor may read (in the life domains the family's consent names), writes by ``progress_writers``."""
 
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
-from gezinsplan.access.predicates import (
-    in_consented_domains,
-    progress_writers,
-    visible_households,
-)
+from gezinsplan.access.predicates import progress_writers
 from gezinsplan.access.scopes import Scope
+from gezinsplan.access.statements import reachable, readable
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import PageRequest, paginate
-from gezinsplan.plans.models import Goal, Plan
+from gezinsplan.plans.models import Goal
 from gezinsplan.progress.models import ProgressUpdate
 
 SCOPE = Scope.PROGRESS
@@ -30,15 +26,8 @@ def reportable_goal(
     session: Session, actor: Actor, household_id: uuid.UUID, goal_id: uuid.UUID
 ) -> tuple[Goal, Household] | None:
     """The goal, with its household, when the actor may report progress on it."""
-    statement = (
-        select(Goal, Household)
-        .join(Plan, col(Plan.id) == col(Goal.plan_id))
-        .join(Household, col(Household.id) == col(Plan.household_id))
-        .where(
-            col(Goal.id) == goal_id,
-            col(Household.id) == household_id,
-            progress_writers(actor),
-        )
+    statement = reachable(Goal, progress_writers(actor), Goal, Household).where(
+        col(Goal.id) == goal_id, col(Household.id) == household_id
     )
     row = session.execute(statement).one_or_none()
     return None if row is None else (row[0], row[1])
@@ -49,12 +38,9 @@ def reportable_goals(
 ) -> Sequence[Any]:
     """(goal id, household id, assigned organization) of the goals the actor may report on,
     in one query for a whole push."""
-    statement = (
-        select(col(Goal.id), col(Household.id), col(Goal.organization_id))
-        .join(Plan, col(Plan.id) == col(Goal.plan_id))
-        .join(Household, col(Household.id) == col(Plan.household_id))
-        .where(col(Goal.id).in_(goal_ids), progress_writers(actor))
-    )
+    statement = reachable(
+        Goal, progress_writers(actor), col(Goal.id), col(Household.id), col(Goal.organization_id)
+    ).where(col(Goal.id).in_(goal_ids))
     return session.execute(statement).all()
 
 
@@ -62,15 +48,8 @@ def reported(
     session: Session, actor: Actor, goal_id: uuid.UUID, update_id: uuid.UUID
 ) -> ProgressUpdate | None:
     """An update of a goal the actor reports on, to be corrected."""
-    statement = (
-        select(ProgressUpdate)
-        .join(Household, col(Household.id) == col(ProgressUpdate.household_id))
-        .join(Goal, col(Goal.id) == col(ProgressUpdate.goal_id))
-        .where(
-            col(ProgressUpdate.id) == update_id,
-            col(ProgressUpdate.goal_id) == goal_id,
-            progress_writers(actor),
-        )
+    statement = reachable(ProgressUpdate, progress_writers(actor)).where(
+        col(ProgressUpdate.id) == update_id, col(ProgressUpdate.goal_id) == goal_id
     )
     return session.scalars(statement).one_or_none()
 
@@ -79,42 +58,27 @@ def by_external_ids(
     session: Session, actor: Actor, external_ids: Collection[str]
 ) -> dict[str, ProgressUpdate]:
     """The actor's organization's updates with these external ids, on goals it reports on."""
-    statement = (
-        select(ProgressUpdate)
-        .join(Household, col(Household.id) == col(ProgressUpdate.household_id))
-        .join(Goal, col(Goal.id) == col(ProgressUpdate.goal_id))
-        .where(
-            col(ProgressUpdate.organization_id) == actor.org,
-            col(ProgressUpdate.external_id).in_(external_ids),
-            progress_writers(actor),
-        )
+    statement = reachable(ProgressUpdate, progress_writers(actor)).where(
+        col(ProgressUpdate.organization_id) == actor.org,
+        col(ProgressUpdate.external_id).in_(external_ids),
     )
     return {update.external_id or "": update for update in session.scalars(statement).all()}
 
 
 def corrected_ids(session: Session, actor: Actor, update_ids: Collection[uuid.UUID]) -> set[Any]:
     """Which of these updates a correction already names."""
-    statement = (
-        select(col(ProgressUpdate.corrects_id))
-        .join(Household, col(Household.id) == col(ProgressUpdate.household_id))
-        .join(Goal, col(Goal.id) == col(ProgressUpdate.goal_id))
-        .where(col(ProgressUpdate.corrects_id).in_(update_ids), progress_writers(actor))
-    )
+    statement = reachable(
+        ProgressUpdate, progress_writers(actor), col(ProgressUpdate.corrects_id)
+    ).where(col(ProgressUpdate.corrects_id).in_(update_ids))
     return set(session.scalars(statement).all())
 
 
 def _visible(actor: Actor, household_id: uuid.UUID) -> Any:
     """(update, id of its correction) of the household, in the life domains the actor sees."""
     return (
-        select(ProgressUpdate, col(_CORRECTION.id))
-        .join(Household, col(Household.id) == col(ProgressUpdate.household_id))
-        .join(Goal, col(Goal.id) == col(ProgressUpdate.goal_id))
+        readable(ProgressUpdate, actor, SCOPE, ProgressUpdate, col(_CORRECTION.id))
         .outerjoin(_CORRECTION, col(_CORRECTION.corrects_id) == col(ProgressUpdate.id))
-        .where(
-            col(ProgressUpdate.household_id) == household_id,
-            visible_households(actor, SCOPE),
-            in_consented_domains(actor, SCOPE, col(Goal.life_domain)),
-        )
+        .where(col(ProgressUpdate.household_id) == household_id)
     )
 
 

@@ -10,12 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from gezinsplan.access.dependencies import (
-    HouseholdReader,
-    ProgressPusher,
-    ProgressReporter,
-    readable,
-)
+from gezinsplan.access.dependencies import HouseholdReader, ProgressPusher, readable
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.dependencies import CurrentActor
 from gezinsplan.db import DbSession
@@ -26,6 +21,7 @@ from gezinsplan.kit.pagination import PageRequest, page_request
 from gezinsplan.kit.responses import LOCATION_HEADER, WRITE, problems
 from gezinsplan.kit.schemas import IsoDateTime
 from gezinsplan.progress import repository, service
+from gezinsplan.progress.dependencies import ProgressReporter
 from gezinsplan.progress.schemas import (
     ProgressCreate,
     ProgressPage,
@@ -111,7 +107,7 @@ def list_progress(
         organization_id=organization,
         since=since,
     )
-    return service.page(session, actor, household.id, rows, page)
+    return service.page(session, actor, household, rows, page)
 
 
 @router.get(

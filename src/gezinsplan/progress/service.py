@@ -25,6 +25,7 @@ from gezinsplan.errors import (
     validation_params,
 )
 from gezinsplan.events.service import EventType, record_event, record_events
+from gezinsplan.households.models import Household
 from gezinsplan.kit.bulk import execute_many, insert_rows
 from gezinsplan.kit.clock import new_id, utcnow
 from gezinsplan.kit.pagination import Cursor, PageRequest
@@ -153,7 +154,7 @@ def to_read(update: ProgressUpdate, corrected_by: uuid.UUID | None = None) -> Pr
 def page(
     session: Session,
     actor: Actor,
-    household_id: uuid.UUID,
+    household: Household,
     rows: Sequence[Any],
     request: PageRequest,
 ) -> ProgressPage:
@@ -163,7 +164,7 @@ def page(
     return ProgressPage(
         items=[to_read(update, corrected_by) for update, corrected_by in shown],
         next_cursor=Cursor(last.created_at, last.id).encode() if more and last else None,
-        visibility=visibility(session, actor, household_id, SCOPE),
+        visibility=visibility(session, actor, household, SCOPE),
     )
 
 

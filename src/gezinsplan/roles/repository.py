@@ -1,17 +1,16 @@
-"""Queries on role assignments, always through the households the actor may see."""
+"""Queries on role assignments, each starting from the access statements."""
 
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from gezinsplan.access.predicates import editable_households, visible_households
 from gezinsplan.access.scopes import Scope
+from gezinsplan.access.statements import editable, readable
 from gezinsplan.auth.actor import Actor
-from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.roles.models import RoleAssignment, RoleType
 
@@ -26,10 +25,8 @@ def list_visible(
     *,
     active: bool | None = None,
 ) -> Sequence[RoleAssignment]:
-    statement = (
-        select(RoleAssignment)
-        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
-        .where(col(RoleAssignment.household_id) == household_id, visible_households(actor, SCOPE))
+    statement = readable(RoleAssignment, actor, SCOPE).where(
+        col(RoleAssignment.household_id) == household_id
     )
     if active is not None:
         ended = col(RoleAssignment.ended_at)
@@ -41,14 +38,8 @@ def list_visible(
 def get_visible(
     session: Session, actor: Actor, household_id: uuid.UUID, role_id: uuid.UUID
 ) -> RoleAssignment | None:
-    statement = (
-        select(RoleAssignment)
-        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
-        .where(
-            col(RoleAssignment.id) == role_id,
-            col(RoleAssignment.household_id) == household_id,
-            visible_households(actor, SCOPE),
-        )
+    statement = readable(RoleAssignment, actor, SCOPE).where(
+        col(RoleAssignment.id) == role_id, col(RoleAssignment.household_id) == household_id
     )
     return session.scalars(statement).one_or_none()
 
@@ -56,14 +47,8 @@ def get_visible(
 def get_editable(
     session: Session, actor: Actor, household_id: uuid.UUID, role_id: uuid.UUID
 ) -> RoleAssignment | None:
-    statement = (
-        select(RoleAssignment)
-        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
-        .where(
-            col(RoleAssignment.id) == role_id,
-            col(RoleAssignment.household_id) == household_id,
-            editable_households(actor, SCOPE),
-        )
+    statement = editable(RoleAssignment, actor, SCOPE).where(
+        col(RoleAssignment.id) == role_id, col(RoleAssignment.household_id) == household_id
     )
     return session.scalars(statement).one_or_none()
 
@@ -71,15 +56,10 @@ def get_editable(
 def active_regisseur(
     session: Session, actor: Actor, household_id: uuid.UUID
 ) -> RoleAssignment | None:
-    statement = (
-        select(RoleAssignment)
-        .join(Household, col(Household.id) == col(RoleAssignment.household_id))
-        .where(
-            col(RoleAssignment.household_id) == household_id,
-            col(RoleAssignment.role_type) == RoleType.REGISSEUR,
-            col(RoleAssignment.ended_at).is_(None),
-            editable_households(actor, SCOPE),
-        )
+    statement = editable(RoleAssignment, actor, SCOPE).where(
+        col(RoleAssignment.household_id) == household_id,
+        col(RoleAssignment.role_type) == RoleType.REGISSEUR,
+        col(RoleAssignment.ended_at).is_(None),
     )
     return session.scalars(statement).one_or_none()
 

@@ -4,13 +4,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 
-from gezinsplan.access.dependencies import DirectoryReader, FiguresReader
+from gezinsplan.access.dependencies import DirectoryReader
 from gezinsplan.db import DbSession
 from gezinsplan.errors import NotAcceptable
 from gezinsplan.kit.responses import ProblemDetails, problems
 from gezinsplan.kit.schemas import MunicipalityCode
 from gezinsplan.steering import formats, service
 from gezinsplan.steering.catalogue import INDICATORS
+from gezinsplan.steering.dependencies import FiguresReader
 from gezinsplan.steering.schemas import (
     AreaRead,
     FigureRead,

@@ -4,7 +4,7 @@ A caseload is the set of open households with an active regisseur assignment, ei
 caller's own (``team=False``) or any professional's of the caller's organization
 (``team=True``). Each query below reads one kind of signal for the whole caseload at once,
 grouped per household, so a worklist costs the same fixed number of statements whatever the
-caseload's size. Every query also applies ``visible_households`` for the part of the file it
+caseload's size. Every query starts from the access statement for the part of the file it
 reads, so a worklist can never show more than the household's own endpoints would.
 """
 
@@ -18,8 +18,9 @@ from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
-from gezinsplan.access.predicates import regisseur_of, visible_households
+from gezinsplan.access.predicates import regisseur_of
 from gezinsplan.access.scopes import Scope
+from gezinsplan.access.statements import readable
 from gezinsplan.auth.actor import Actor
 from gezinsplan.consents.models import Consent
 from gezinsplan.episodes.models import Episode
@@ -87,7 +88,10 @@ def caseload(session: Session, actor: Actor, *, team: bool = False) -> list[Case
         .scalar_subquery()
     )
     statement = (
-        select(
+        readable(
+            Household,
+            actor,
+            Scope.PLAN,
             col(Household.id),
             col(Household.name),
             col(Household.municipality_code),
@@ -100,7 +104,6 @@ def caseload(session: Session, actor: Actor, *, team: bool = False) -> list[Case
             col(_ACTIVE.professional_sub),
             col(_ACTIVE.professional_name),
         )
-        .select_from(Household)
         .join(_ACTIVE, and_(*_assigned(actor, team=team)))
         .outerjoin(
             Episode,
@@ -114,10 +117,7 @@ def caseload(session: Session, actor: Actor, *, team: bool = False) -> list[Case
                 col(PlanVersion.version) == col(Plan.version),
             ),
         )
-        .where(
-            col(Household.status) == HouseholdStatus.OPEN,
-            visible_households(actor, Scope.PLAN),
-        )
+        .where(col(Household.status) == HouseholdStatus.OPEN)
     )
     if not team:
         statement = statement.where(regisseur_of(actor))
@@ -142,15 +142,18 @@ def _signal_rows(session: Session, statement: Any) -> list[SignalRow]:
 def overdue_goals(session: Session, actor: Actor, today: date, *, team: bool) -> list[SignalRow]:
     """Open goals past their target date, per household: how many, the earliest target."""
     statement = (
-        select(col(Plan.household_id), func.count(), func.min(col(Goal.target_date)))
-        .select_from(Goal)
-        .join(Plan, col(Plan.id) == col(Goal.plan_id))
-        .join(Household, col(Household.id) == col(Plan.household_id))
+        readable(
+            Goal,
+            actor,
+            Scope.PLAN,
+            col(Plan.household_id),
+            func.count(),
+            func.min(col(Goal.target_date)),
+        )
         .where(
             col(Goal.status) == GoalStatus.OPEN,
             col(Goal.target_date) < today,
             _caseload(actor, team=team),
-            visible_households(actor, Scope.PLAN),
         )
         .group_by(col(Plan.household_id))
     )
@@ -162,16 +165,20 @@ def expiring_consents(
 ) -> list[SignalRow]:
     """Consents valid today that end on or before ``last_day``: how many, the first end."""
     statement = (
-        select(col(Consent.household_id), func.count(), func.min(col(Consent.valid_until)))
-        .select_from(Consent)
-        .join(Household, col(Household.id) == col(Consent.household_id))
+        readable(
+            Consent,
+            actor,
+            Scope.CONSENTS,
+            col(Consent.household_id),
+            func.count(),
+            func.min(col(Consent.valid_until)),
+        )
         .where(
             col(Consent.withdrawn_at).is_(None),
             col(Consent.valid_from) <= today,
             col(Consent.valid_until) >= today,
             col(Consent.valid_until) <= last_day,
             _caseload(actor, team=team),
-            visible_households(actor, Scope.CONSENTS),
         )
         .group_by(col(Consent.household_id))
     )
@@ -183,16 +190,20 @@ def ending_indications(
 ) -> list[SignalRow]:
     """Active indications of members that end on or before ``last_day``: how many, the first."""
     statement = (
-        select(col(Indication.household_id), func.count(), func.min(col(Indication.end_date)))
-        .select_from(Indication)
-        .join(Household, col(Household.id) == col(Indication.household_id))
+        readable(
+            Indication,
+            actor,
+            Scope.INDICATIONS,
+            col(Indication.household_id),
+            func.count(),
+            func.min(col(Indication.end_date)),
+        )
         .where(
             col(Indication.status) == IndicationStatus.ACTIVE,
             col(Indication.member_id).is_not(None),
             col(Indication.end_date) >= today,
             col(Indication.end_date) <= last_day,
             _caseload(actor, team=team),
-            visible_households(actor, Scope.INDICATIONS),
         )
         .group_by(col(Indication.household_id))
     )
@@ -211,17 +222,17 @@ def progress_since_evaluation(session: Session, actor: Actor, *, team: bool) -> 
         .scalar_subquery()
     )
     statement = (
-        select(
+        readable(
+            ProgressUpdate,
+            actor,
+            Scope.PROGRESS,
             col(ProgressUpdate.household_id),
             func.count(),
             func.min(col(ProgressUpdate.reported_on)),
         )
-        .select_from(ProgressUpdate)
-        .join(Household, col(Household.id) == col(ProgressUpdate.household_id))
         .where(
             or_(last_evaluation.is_(None), col(ProgressUpdate.reported_on) > last_evaluation),
             _caseload(actor, team=team),
-            visible_households(actor, Scope.PROGRESS),
         )
         .group_by(col(ProgressUpdate.household_id))
     )
@@ -253,14 +264,16 @@ def waiting_for_regisseur(
         .correlate(Household)
     )
     statement = (
-        select(
+        readable(
+            Household,
+            actor,
+            Scope.ROLES,
             col(Household.id),
             col(Household.name),
             col(Household.municipality_code),
             opened_at.label("created_at"),
             col(Household.status),
         )
-        .select_from(Household)
         .outerjoin(
             Episode,
             and_(col(Episode.household_id) == col(Household.id), col(Episode.closed_at).is_(None)),
@@ -269,7 +282,6 @@ def waiting_for_regisseur(
             col(Household.status) == HouseholdStatus.OPEN,
             col(Household.municipality_code).in_(sorted(actor.municipalities)),
             no_regisseur,
-            visible_households(actor, Scope.ROLES),
         )
     )
     paged: Any = paginate(cast(Any, statement), opened_at, col(Household.id), page)

@@ -3,6 +3,7 @@
 Today's plan is filtered in SQL (``in_consented_domains``); a version is a stored snapshot,
 so the same rule is applied here in Python, from the caller's ``Visibility``: goals, their
 actions and evaluation outcomes in the life domains it sees, and scores in those domains.
+It cuts a plan schema, so it lives with the plans; ``access`` only says what is seen.
 """
 
 from gezinsplan.access.visibility import Visibility
