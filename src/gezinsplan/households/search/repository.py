@@ -81,10 +81,14 @@ def name_matches(dialect: str, search: str) -> ColumnElement[bool] | TextClause:
     if not terms:
         return false()
     if dialect == "postgresql":
+        # An IN, not the bare condition on the listed row: the bare one let the planner
+        # (which estimates every prefix query alike) join all role assignments and plans
+        # by hash; with the IN it walks the page order and stops at a full page.
         query = " & ".join(f"{term}:*" for term in terms)
-        return text("households.name_words @@ to_tsquery('simple', :name_words)").bindparams(
-            name_words=query
-        )
+        return text(
+            "households.id IN (SELECT named.id FROM households AS named "
+            "WHERE named.name_words @@ to_tsquery('simple', :name_words))"
+        ).bindparams(name_words=query)
     query = "words : (" + " ".join(f'"{term}"*' for term in terms) + ")"
     return text(
         "households.id IN (SELECT household_id FROM household_names "
