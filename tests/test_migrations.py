@@ -503,18 +503,7 @@ def test_households_from_before_the_stored_name_words_are_found_by_their_members
     config = alembic_config(empty_url)
     command.upgrade(config, "0014")
     with engine.begin() as connection:
-        now = datetime.now(UTC)
-        connection.execute(
-            insert(organizations).values(
-                id=uuid.uuid4(),
-                kind="municipality",
-                name="Gemeente Zwolle",
-                municipality_code="0193",
-                version=1,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        add_zwolle(connection)
         with_members = add_household(connection, "Gezin Jansen")
         add_member(connection, with_members, None, given_name="Çiğdem", family_name="Özdemir")
         add_member(connection, with_members, None)
@@ -645,8 +634,7 @@ def fails_integrity(connection: Connection, action: Callable[[], None]) -> bool:
     return False
 
 
-@pytest.fixture
-def zwolle(connection: Connection) -> None:
+def add_zwolle(connection: Connection) -> None:
     now = datetime.now(UTC)
     connection.execute(
         insert(organizations).values(
@@ -659,6 +647,11 @@ def zwolle(connection: Connection) -> None:
             updated_at=now,
         )
     )
+
+
+@pytest.fixture
+def zwolle(connection: Connection) -> None:
+    add_zwolle(connection)
 
 
 def test_database_keeps_a_bsn_in_one_open_household(connection: Connection, zwolle: None) -> None:

@@ -28,6 +28,7 @@ def _accented_latin() -> tuple[str, str]:
 ACCENTED, PLAIN = _accented_latin()
 _UNACCENT = str.maketrans(ACCENTED, PLAIN)
 
+_LOCK_POSTGRESQL = "SELECT 1 FROM households WHERE households.id IN :ids FOR NO KEY UPDATE"
 # The words of the household's name and of its members' names (PostgreSQL's 'simple'
 # configuration and SQLite's unicode61 tokenizer both split them at spaces and hyphens).
 _REFRESH_POSTGRESQL = """
@@ -61,6 +62,10 @@ def refresh_name_words(
     ids = bindparam("ids", list(household_ids), expanding=True, type_=Uuid())
     bind = connection.get_bind() if isinstance(connection, Session) else connection
     if bind.dialect.name == "postgresql":
+        # Lock first, read next: a transaction changing the same household's names at the
+        # same time commits before this statement takes its snapshot, so neither change is
+        # lost. (NO KEY UPDATE: the members' foreign key checks only share the key.)
+        connection.execute(text(_LOCK_POSTGRESQL).bindparams(ids))
         refresh = text(_REFRESH_POSTGRESQL).bindparams(ids, accented=ACCENTED, plain=PLAIN)
         connection.execute(refresh)
         return
