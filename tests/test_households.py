@@ -110,8 +110,8 @@ def test_list_filters_by_status_municipality_and_name(
 def test_the_name_search_matches_words_by_their_beginning(
     client: TestClient, toegang: dict[str, str], municipalities: list[str]
 ) -> None:
-    """Every word searched for must begin a word of the household's name or of one member's
-    names; the index behind it on PostgreSQL does not find the middle of a word."""
+    """Every word searched for must begin a word of the household's names (its own and its
+    members'); the indexes behind it do not find the middle of a word."""
     jansen = open_household(client, toegang, "Gezin Jansen-Bakker")
     open_household(client, toegang, "Gezin Smit")
     add_member(client, jansen["id"], toegang, familyName="Willems")

@@ -21,6 +21,7 @@ from gezinsplan.db import make_engine
 from gezinsplan.episodes.models import Episode
 from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
+from gezinsplan.households.search.repository import name_matches
 from gezinsplan.members.models import Member
 from gezinsplan.models import compared, metadata
 from gezinsplan.organizations.models import Organization
@@ -65,6 +66,12 @@ APP_TABLES = {
     "tariffs",
 }
 
+# SQLite only: the name search's FTS5 table and the tables it keeps its index in (0015).
+SEARCH_TABLES = {
+    "household_names",
+    *(f"household_names_{part}" for part in ("config", "content", "data", "docsize", "idx")),
+}
+
 households = Household.__table__  # type: ignore[attr-defined]
 members = Member.__table__  # type: ignore[attr-defined]
 organizations = Organization.__table__  # type: ignore[attr-defined]
@@ -96,14 +103,17 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def test_upgrade_check_downgrade_upgrade(empty_url: str, engine: Engine) -> None:
+def test_upgrade_check_downgrade_upgrade(empty_url: str, engine: Engine, engine_name: str) -> None:
     config = alembic_config(empty_url)
+    migrated = (
+        APP_TABLES | {"alembic_version"} | (SEARCH_TABLES if engine_name == "sqlite" else set())
+    )
     head = ScriptDirectory.from_config(config).get_current_head()
     assert head is not None
     assert set(inspect(engine).get_table_names()) == set()
 
     command.upgrade(config, "head")
-    assert set(inspect(engine).get_table_names()) == APP_TABLES | {"alembic_version"}
+    assert set(inspect(engine).get_table_names()) == migrated
     assert current_revision(engine) == head
     # The migrations produce exactly what the models describe, types included.
     assert schema_differences(engine) == []
@@ -120,7 +130,7 @@ def test_upgrade_check_downgrade_upgrade(empty_url: str, engine: Engine) -> None
         command.check(config)
 
     command.upgrade(config, "head")
-    assert set(inspect(engine).get_table_names()) == APP_TABLES | {"alembic_version"}
+    assert set(inspect(engine).get_table_names()) == migrated
     assert current_revision(engine) == head
     assert schema_differences(engine) == []
 
@@ -486,6 +496,32 @@ def test_existing_episodes_learn_whether_they_repeat_an_earlier_one(
     assert sum(repeat for _, repeat in rows) == 1
 
 
+def test_households_from_before_the_stored_name_words_are_found_by_their_members_names(
+    empty_url: str, engine: Engine
+) -> None:
+    """From 0014 with data: 0015 fills the words of every household, with members or not."""
+    config = alembic_config(empty_url)
+    command.upgrade(config, "0014")
+    with engine.begin() as connection:
+        add_zwolle(connection)
+        with_members = add_household(connection, "Gezin Jansen")
+        add_member(connection, with_members, None, given_name="Çiğdem", family_name="Özdemir")
+        add_member(connection, with_members, None)
+        without_members = add_household(connection, "Gezin de Vries")
+    command.upgrade(config, "0015")
+
+    def found(search: str) -> set[uuid.UUID]:
+        with engine.connect() as connection:
+            matches = name_matches(connection.dialect.name, search)
+            return set(connection.scalars(select(households.c.id).where(matches)))
+
+    assert found("ozdemir") == {with_members}
+    assert found("cig sanne jans") == {with_members}
+    assert found("vries") == {without_members}
+    assert found("gezin") == {with_members, without_members}
+    assert found("bakker") == set()
+
+
 def test_migration_files_are_date_prefixed_and_form_one_line() -> None:
     config = alembic_config("sqlite://")
     scripts = ScriptDirectory.from_config(config)
@@ -539,7 +575,12 @@ def add_household(connection: Connection, name: str) -> uuid.UUID:
 
 
 def add_member(
-    connection: Connection, household_id: uuid.UUID, bsn: str | None, status: str = "open"
+    connection: Connection,
+    household_id: uuid.UUID,
+    bsn: str | None,
+    status: str = "open",
+    given_name: str = "Sanne",
+    family_name: str = "Jansen",
 ) -> None:
     now = datetime.now(UTC)
     connection.execute(
@@ -547,8 +588,8 @@ def add_member(
             id=uuid.uuid4(),
             household_id=household_id,
             household_status=status,
-            given_name="Sanne",
-            family_name="Jansen",
+            given_name=given_name,
+            family_name=family_name,
             birth_date=date(1986, 4, 12),
             bsn=bsn,
             relation="parent",
@@ -593,8 +634,7 @@ def fails_integrity(connection: Connection, action: Callable[[], None]) -> bool:
     return False
 
 
-@pytest.fixture
-def zwolle(connection: Connection) -> None:
+def add_zwolle(connection: Connection) -> None:
     now = datetime.now(UTC)
     connection.execute(
         insert(organizations).values(
@@ -607,6 +647,11 @@ def zwolle(connection: Connection) -> None:
             updated_at=now,
         )
     )
+
+
+@pytest.fixture
+def zwolle(connection: Connection) -> None:
+    add_zwolle(connection)
 
 
 def test_database_keeps_a_bsn_in_one_open_household(connection: Connection, zwolle: None) -> None:

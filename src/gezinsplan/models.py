@@ -28,14 +28,25 @@ from gezinsplan.tariffs.models import Tariff
 
 metadata = SQLModel.metadata
 
-# Expression indexes that only a migration creates (0009, PostgreSQL): autogenerate cannot
-# compare an index on an expression, so the schema comparison leaves these out.
-MIGRATION_ONLY_INDEXES = frozenset({"ix_households_name_words", "ix_members_name_words"})
+# The name search's stored words exist only where migration 0015 made them: on PostgreSQL a
+# tsvector column and its GIN index, on SQLite an FTS5 virtual table and the tables FTS5
+# keeps its index in. The models leave them out (neither engine has the other's), so the
+# schema comparison does too.
+SEARCH_COLUMNS = frozenset({("households", "name_words")})
+SEARCH_INDEXES = frozenset({"ix_households_name_words"})
+SEARCH_TABLE = "household_names"
 
 
-def compared(_object: object, name: str | None, type_: str, *_: object) -> bool:
-    """Alembic's ``include_object``: everything but the migration-only indexes."""
-    return not (type_ == "index" and name in MIGRATION_ONLY_INDEXES)
+def compared(object_: object, name: str | None, type_: str, *_: object) -> bool:
+    """Alembic's ``include_object``: everything but the name search's stored words."""
+    if type_ == "column":
+        table = getattr(getattr(object_, "table", None), "name", None)
+        return (table, name) not in SEARCH_COLUMNS
+    if type_ == "index":
+        return name not in SEARCH_INDEXES
+    if type_ == "table" and name is not None:
+        return name != SEARCH_TABLE and not name.startswith(SEARCH_TABLE + "_")
+    return True
 
 
 __all__ = [

@@ -1,30 +1,14 @@
 """Queries on households. Every read starts from the actor's visible statement.
 
-The list's name search matches the words of household and member names by prefix. On
-PostgreSQL each name is indexed as words (GIN indexes on ``to_tsvector('simple', ...)``,
-migration 0009), so a search reads the index instead of every member of every household,
-as a substring search (``ILIKE '%x%'``) did. SQLite, the embedded default, finds the same
-words with LIKE. Every word searched for must begin a word of the household's name or of
-one member's names.
+The list's name search reads the words stored per household (``households.search``).
 """
 
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    and_,
-    bindparam,
-    case,
-    false,
-    or_,
-    select,
-    text,
-)
+from sqlalchemy import and_, case, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -36,8 +20,8 @@ from gezinsplan.access.predicates import (
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
+from gezinsplan.households.search.repository import name_matches
 from gezinsplan.kit.pagination import PageRequest, paginate
-from gezinsplan.members.models import Member
 from gezinsplan.plans.models import Plan
 from gezinsplan.roles.models import RoleAssignment, RoleType
 
@@ -47,61 +31,6 @@ SCOPE = Scope.BASIC
 def own_household_id(session: Session, actor: Actor) -> uuid.UUID | None:
     """The household a resident's member claim names, if any."""
     return session.scalars(select(col(Household.id)).where(own_household(actor))).first()
-
-
-# Letters and digits: no LIKE wildcard and no tsquery operator can get through.
-WORD = re.compile(r"[^\W_]+")
-MAX_WORDS = 8
-HOUSEHOLD_WORDS = "to_tsvector('simple', households.name)"
-MEMBER_WORDS = "to_tsvector('simple', members.given_name || ' ' || members.family_name)"
-
-
-def words(search: str) -> list[str]:
-    return [word.lower() for word in WORD.findall(search)][:MAX_WORDS]
-
-
-def name_matches(dialect: str, search: str) -> ColumnElement[bool]:
-    """Households whose name, or one of whose members' names, has every word searched for."""
-    terms = words(search)
-    if not terms:
-        return false()
-    if dialect == "postgresql":
-        query: BindParameter[str] = bindparam(
-            "name_words", " & ".join(f"{term}:*" for term in terms)
-        )
-        named = select(col(Household.id)).where(
-            text(f"{HOUSEHOLD_WORDS} @@ to_tsquery('simple', :name_words)").bindparams(query)
-        )
-        members = select(col(Member.household_id)).where(
-            text(f"{MEMBER_WORDS} @@ to_tsquery('simple', :name_words)").bindparams(query)
-        )
-        # Two INs joined by OR, not one IN over their UNION: the planner hashes each set of
-        # matches once (from its word index) and probes it while walking the page order.
-        # Over the UNION, at a million households, it compared every household walked with
-        # every match instead (5.5 s for ?q=bakker).
-        return or_(col(Household.id).in_(named), col(Household.id).in_(members))
-    household = and_(*[_starts_a_word(col(Household.name), term) for term in terms])
-    member = and_(
-        *[
-            or_(
-                _starts_a_word(col(Member.given_name), term),
-                _starts_a_word(col(Member.family_name), term),
-            )
-            for term in terms
-        ]
-    )
-    members = select(col(Member.household_id)).where(member)
-    return or_(household, col(Household.id).in_(members))
-
-
-def _starts_a_word(column: object, term: str) -> ColumnElement[bool]:
-    """SQLite: ``term`` begins the text or a word after a space or a hyphen."""
-    spaced = " " + term + "%"
-    return or_(
-        col(column).ilike(term + "%"),
-        col(column).ilike("%" + spaced),
-        col(column).ilike("%-" + term + "%"),
-    )
 
 
 # The active regisseur shown on a list item: its own alias, apart from the predicates'.

@@ -10,6 +10,7 @@ from gezinsplan.errors import Conflict, Forbidden, Unprocessable
 from gezinsplan.events.service import EventType, record_event
 from gezinsplan.households.models import Household, HouseholdStatus
 from gezinsplan.households.schemas import HouseholdCreate, HouseholdUpdate
+from gezinsplan.households.search.repository import refresh_name_words
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.kit.etags import claim_version
 from gezinsplan.organizations import repository as organizations
@@ -40,6 +41,7 @@ def open_household(session: Session, actor: Actor, data: HouseholdCreate) -> Hou
     session.add(household)
     _record(session, actor, EventType.HOUSEHOLD_OPENED, household)
     session.flush()
+    refresh_name_words(session, [household.id])
     episodes.start(session, actor, household, data.referral_source, household.opened_at)
     plans.create_plan(session, actor, household)
     session.flush()
@@ -58,6 +60,7 @@ def update_household(
     household.updated_at = utcnow()
     _record(session, actor, EventType.HOUSEHOLD_UPDATED, household)
     session.flush()
+    refresh_name_words(session, [household.id])
     return household
 
 

@@ -11,6 +11,7 @@ from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import Conflict, Unprocessable
 from gezinsplan.events.service import EventType, record_event
 from gezinsplan.households.models import Household, HouseholdStatus
+from gezinsplan.households.search.repository import refresh_name_words
 from gezinsplan.indications import service as indications
 from gezinsplan.kit import clock
 from gezinsplan.kit.clock import new_id, utcnow
@@ -20,6 +21,8 @@ from gezinsplan.members.schemas import MemberCreate, MemberUpdate
 from gezinsplan.plans import service as plans
 
 ADULT_AGE = 18
+# The fields the household list's name search reads.
+NAMES = {"given_name", "family_name"}
 
 
 def _age(birth_date: date, today: date) -> int:
@@ -83,6 +86,7 @@ def add_member(
     _flush_unique_bsn(session)
     _record(session, actor, EventType.MEMBER_ADDED, member)
     session.flush()
+    refresh_name_words(session, [household.id])
     indications.link_member(session, actor, member, household.municipality_code)
     return member
 
@@ -112,6 +116,8 @@ def update_member(
     _flush_unique_bsn(session)
     _record(session, actor, EventType.MEMBER_UPDATED, member)
     session.flush()
+    if changes.keys() & NAMES:
+        refresh_name_words(session, [member.household_id])
     if new_bsn:
         # The indications follow the BSN: the old one's wait, the new one's link.
         indications.unlink_member(session, member)
@@ -132,3 +138,4 @@ def remove_member(session: Session, actor: Actor, member: Member, expected: int 
         raise Conflict(
             "This member gave a consent that is kept as history; the member stays in the file."
         ) from exc
+    refresh_name_words(session, [member.household_id])
