@@ -27,7 +27,6 @@ from sqlalchemy.engine import Connection
 from gezinsplan.audit.chain import GENESIS, link_hash
 from gezinsplan.audit.models import AuditRecord
 from gezinsplan.db import make_engine
-from gezinsplan.households.search.repository import refresh_name_words
 from gezinsplan.models import metadata
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
@@ -581,11 +580,8 @@ def generate(
             raise SystemExit("generate: the database already holds households")
         total += write(connection, generator.directory())
     for start in _ranges(households, batch_size):
-        batch = generator.households(*start)
         with engine.begin() as connection:
-            total += write(connection, batch)
-            # The search's stored words, as the services keep them, from the rows just written.
-            refresh_name_words(connection, [row["id"] for row in batch.rows["households"]])
+            total += write(connection, generator.households(*start))
         if progress:
             elapsed = time.perf_counter() - started
             print(f"  {start[1]:>9} households, {total:>11} rows, {elapsed:7.1f} s", flush=True)

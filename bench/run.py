@@ -50,6 +50,7 @@ from bench import (
 from gezinsplan.auth.tokens import mint
 from gezinsplan.config import Settings
 from gezinsplan.db import make_engine
+from gezinsplan.households.search import repository as search
 from gezinsplan.kit import clock
 from gezinsplan.models import metadata
 from gezinsplan.steering.snapshots.models import PublishedFigures
@@ -387,6 +388,9 @@ def _generate(run: Run, url: str, var_dir: Path) -> None:
     db = make_engine(url)
     try:
         run.rows = generate.generate(db, run.households, progress=False)["rows"]
+        with db.begin() as connection:
+            # The list's search words, as the services keep them, for the rows written in bulk.
+            search.refresh_every_household(connection)
     finally:
         db.dispose()
     run.generation_seconds = time.perf_counter() - started

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import Connection
 
 from gezinsplan.db import make_engine
+from gezinsplan.households.search import repository as search
 from gezinsplan.households.search.repository import name_matches, refresh_name_words
 from tests.conftest import alembic_config
 from tests.test_consents import add_member as add_member_by_api
@@ -178,3 +179,29 @@ def _wait_for_a_lock_wait(engine: Engine) -> None:
             connection.rollback()  # a transaction sees one snapshot of pg_stat_activity
             time.sleep(0.05)
     raise AssertionError("the second transaction never waited for the first")
+
+
+@pytest.mark.parametrize("few", [0, 2, 1000])
+def test_a_search_with_few_and_with_many_matches_finds_the_same_pages(
+    client: TestClient,
+    toegang: dict[str, str],
+    household: dict[str, Any],
+    found: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    few: int,
+) -> None:
+    """Few matches are read by id, many by walking the page order: the same households, in
+    the same order and pages, whichever way a search goes."""
+    for name in ("Gezin Bakker", "Gezin de Bakker", "Gezin Smit", "Gezin Bakkerus"):
+        open_household(client, toegang, name)
+    monkeypatch.setattr(search, "FEW", few)
+    assert found("bakk") == ["Gezin Bakker", "Gezin de Bakker", "Gezin Bakkerus"]
+    assert found("gezin bakker") == ["Gezin Bakker", "Gezin de Bakker", "Gezin Bakkerus"]
+    assert found("smi") == ["Gezin Smit"]
+    assert found("zwanenburg") == []
+    first = client.get(API, params={"q": "gezin", "limit": 2}, headers=toegang).json()
+    rest = client.get(
+        API, params={"q": "gezin", "limit": 2, "cursor": first["nextCursor"]}, headers=toegang
+    ).json()
+    names = [h["name"] for h in first["items"] + rest["items"]]
+    assert names == ["Gezin Jansen", "Gezin Bakker", "Gezin de Bakker", "Gezin Smit"]

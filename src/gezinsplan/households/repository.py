@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, case
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
+from gezinsplan.access import statements
 from gezinsplan.access.predicates import (
     own_household,
     regisseur_of,
@@ -20,7 +21,8 @@ from gezinsplan.access.predicates import (
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
-from gezinsplan.households.search.repository import name_matches
+from gezinsplan.households.search.repository import few_matches, name_matches
+from gezinsplan.kit.bulk import one_of
 from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.plans.models import Plan
 from gezinsplan.roles.models import RoleAssignment, RoleType
@@ -30,7 +32,8 @@ SCOPE = Scope.BASIC
 
 def own_household_id(session: Session, actor: Actor) -> uuid.UUID | None:
     """The household a resident's member claim names, if any."""
-    return session.scalars(select(col(Household.id)).where(own_household(actor))).first()
+    statement = statements.reachable(Household, own_household(actor), col(Household.id))
+    return session.scalars(statement).first()
 
 
 # The active regisseur shown on a list item: its own alias, apart from the predicates'.
@@ -73,8 +76,7 @@ def list_visible(
     regisseur = _LISTED_REGISSEUR
     plan_status = case((visible_households(actor, Scope.PLAN), col(Plan.status)), else_=None)
     statement = (
-        select(Household, regisseur, plan_status)
-        .select_from(Household)
+        statements.readable(Household, actor, SCOPE, Household, regisseur, plan_status)
         .outerjoin(
             regisseur,
             and_(
@@ -85,7 +87,6 @@ def list_visible(
             ),
         )
         .outerjoin(Plan, col(Plan.household_id) == col(Household.id))
-        .where(visible_households(actor, SCOPE))
     )
     if own_caseload:
         statement = statement.where(regisseur_of(actor))
@@ -94,8 +95,11 @@ def list_visible(
     if status is not None:
         statement = statement.where(col(Household.status) == status)
     if search:
-        dialect = session.get_bind().dialect.name
-        statement = statement.where(name_matches(dialect, search))
+        few = few_matches(session, search)
+        if few is None:
+            statement = statement.where(name_matches(session.get_bind().dialect.name, search))
+        else:
+            statement = statement.where(one_of(session, col(Household.id), few))
     paged: Any = paginate(statement, col(Household.created_at), col(Household.id), page)
     rows: Sequence[Any] = session.execute(paged).all()
     return [HouseholdListRow(*row) for row in rows]

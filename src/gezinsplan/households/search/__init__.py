@@ -2,7 +2,7 @@
 
 Each household keeps the words of its own name and of all its members' given and family
 names, recomputed in the transaction that changes one of them (the household and member
-services, the demo data through them, the bench generator after its bulk writes). On
+services, the demo data through them, and the benchmark after its bulk writes). On
 PostgreSQL the words are a ``tsvector`` column, ``households.name_words`` ('simple'
 configuration, GIN index); on SQLite, the embedded default, a row of the FTS5 table
 ``household_names``. A search reads that one index instead of every member of every
