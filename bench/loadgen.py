@@ -20,6 +20,7 @@ class Measured:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    max_ms: float = 0.0
     statuses: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
 
@@ -99,6 +100,7 @@ def run_wrk(
         p50_ms=data["p50_us"] / 1000,
         p95_ms=data["p95_us"] / 1000,
         p99_ms=data["p99_us"] / 1000,
+        max_ms=data["max_us"] / 1000,
         statuses=data["statuses"],
         errors={k: v for k, v in data["errors"].items() if v},
     )

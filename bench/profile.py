@@ -62,6 +62,7 @@ def record(
         str(server.process.pid),
         "--subprocesses",
         "--nonblocking",
+        "--gil",  # only threads holding the GIL: where the CPU goes, not who waits
         "--rate",
         "250",
         "--duration",
