@@ -6,14 +6,17 @@ The list's name search reads the words stored per household (``households.search
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from functools import lru_cache
+from typing import Any, Literal
 
-from sqlalchemy import and_, case
+from sqlalchemy import and_, bindparam, case, or_
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from gezinsplan.access import statements
 from gezinsplan.access.predicates import (
+    KEPT,
     own_household,
     regisseur_of,
     visible_households,
@@ -21,9 +24,10 @@ from gezinsplan.access.predicates import (
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
-from gezinsplan.households.search.repository import few_matches, name_matches
-from gezinsplan.kit.bulk import one_of
-from gezinsplan.kit.pagination import PageRequest, paginate
+from gezinsplan.households.search.repository import few_matches, query_of, words_match
+from gezinsplan.kit import clock
+from gezinsplan.kit.bulk import among
+from gezinsplan.kit.pagination import PageRequest
 from gezinsplan.plans.models import Plan
 from gezinsplan.roles.models import RoleAssignment, RoleType
 
@@ -72,7 +76,47 @@ def list_visible(
     """One statement: the page of households, each outer-joined to its active regisseur and
     its plan. The regisseur is shown where the actor may read the household's roles, the plan
     status where it may read the plan: each its own predicate, so a care provider with a
-    basic consent sees who coordinates but not how the plan stands."""
+    basic consent sees who coordinates but not how the plan stands.
+
+    A search first counts its matches (``few_matches``): few are read by id, many by the
+    page order. The statement is built once per actor and shape of the request; the values
+    travel as parameters."""
+    values: dict[str, Any] = {"municipality": municipality, "status": status}
+    matching: Matching = None
+    if search:
+        few = few_matches(session, search)
+        matching = "many" if few is None else "few"
+        values |= {"name_words": query_of(session.get_bind().dialect.name, search), "ids": few}
+    if page.cursor is not None:
+        values |= {"after_created_at": page.cursor.created_at, "after_id": page.cursor.id}
+    shape = Shape(
+        municipality=municipality is not None,
+        status=status is not None,
+        matching=matching,
+        own_caseload=own_caseload,
+        after=page.cursor is not None,
+    )
+    statement = _list_statement(actor, shape, session.get_bind().dialect.name, clock.today())
+    rows: Sequence[Any] = session.execute(statement, values | {"limit": page.limit + 1}).all()
+    return [HouseholdListRow(*row) for row in rows]
+
+
+Matching = Literal["few", "many"] | None
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Which filters a list request uses: one statement per shape (and actor)."""
+
+    municipality: bool
+    status: bool
+    matching: Matching
+    own_caseload: bool
+    after: bool
+
+
+@lru_cache(maxsize=KEPT)
+def _list_statement(actor: Actor, shape: Shape, dialect: str, today: date) -> Any:  # noqa: ARG001
     regisseur = _LISTED_REGISSEUR
     plan_status = case((visible_households(actor, Scope.PLAN), col(Plan.status)), else_=None)
     statement = (
@@ -88,18 +132,24 @@ def list_visible(
         )
         .outerjoin(Plan, col(Plan.household_id) == col(Household.id))
     )
-    if own_caseload:
+    created_at: Any = col(Household.created_at)
+    id_: Any = col(Household.id)
+    if shape.own_caseload:
         statement = statement.where(regisseur_of(actor))
-    if municipality is not None:
-        statement = statement.where(col(Household.municipality_code) == municipality)
-    if status is not None:
-        statement = statement.where(col(Household.status) == status)
-    if search:
-        few = few_matches(session, search)
-        if few is None:
-            statement = statement.where(name_matches(session.get_bind().dialect.name, search))
-        else:
-            statement = statement.where(one_of(session, col(Household.id), few))
-    paged: Any = paginate(statement, col(Household.created_at), col(Household.id), page)
-    rows: Sequence[Any] = session.execute(paged).all()
-    return [HouseholdListRow(*row) for row in rows]
+    if shape.municipality:
+        statement = statement.where(col(Household.municipality_code) == bindparam("municipality"))
+    if shape.status:
+        statement = statement.where(col(Household.status) == bindparam("status"))
+    if shape.matching == "few":
+        statement = statement.where(among(dialect, id_, "ids"))
+    elif shape.matching == "many":
+        statement = statement.where(words_match(dialect))
+    if shape.after:
+        after = bindparam("after_created_at", type_=created_at.type)
+        statement = statement.where(
+            or_(
+                created_at > after,
+                and_(created_at == after, id_ > bindparam("after_id", type_=id_.type)),
+            )
+        )
+    return statement.order_by(created_at, id_).limit(bindparam("limit"))

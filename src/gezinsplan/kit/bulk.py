@@ -48,6 +48,15 @@ def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElemen
     return column.in_(values)  # type: ignore[no-any-return]
 
 
+def among(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+    """``column IN :name``, the values given at execution; on PostgreSQL ``= ANY(:name)``, one
+    array parameter, so the statement's text is the same however many values."""
+    kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(kind)))  # type: ignore[no-any-return]
+    return column.in_(bindparam(name, expanding=True, type_=kind))  # type: ignore[no-any-return]
+
+
 def _unnested(table: Table, rows: Sequence[dict[str, Any]]) -> Select[Any]:
     names = list(rows[0])
     arrays = []

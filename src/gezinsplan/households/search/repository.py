@@ -121,43 +121,48 @@ def few_matches(session: Session, search: str) -> list[uuid.UUID] | None:
     """The households whose words match, when there are at most ``FEW``; else None.
 
     Only a narrowing of the list's statement, which applies the access rules to them."""
-    terms = words(search)
-    if not terms:
+    dialect = session.get_bind().dialect.name
+    if not words(search):
         return []
-    if session.get_bind().dialect.name == "postgresql":
-        found = text(
-            "SELECT id FROM households "
-            "WHERE name_words @@ to_tsquery('simple', :name_words) LIMIT :cap"
-        )
-        query = " & ".join(f"{term}:*" for term in terms)
+    if dialect == "postgresql":
+        found = "SELECT id FROM households WHERE name_words @@ to_tsquery('simple', :name_words)"
     else:
-        found = text(
-            "SELECT household_id FROM household_names "
-            "WHERE household_names MATCH :name_words LIMIT :cap"
-        )
-        query = "words : (" + " ".join(f'"{term}"*' for term in terms) + ")"
-    ids = session.scalars(found, {"name_words": query, "cap": FEW + 1}).all()
+        found = "SELECT household_id FROM household_names WHERE household_names MATCH :name_words"
+    values = {"name_words": query_of(dialect, search), "cap": FEW + 1}
+    ids = session.scalars(text(found + " LIMIT :cap"), values).all()
     if len(ids) > FEW:
         return None
     return [value if isinstance(value, uuid.UUID) else uuid.UUID(value) for value in ids]
 
 
-def name_matches(dialect: str, search: str) -> ColumnElement[bool] | TextClause:
-    """Households with every word searched for at the start of one of their name words."""
-    terms = words(search)
-    if not terms:
-        return false()
+def query_of(dialect: str, search: str) -> str:
+    """The search as the engine's full-text query: every word as a prefix, all required.
+    Only letters and digits reach it (``words``), so no operator can."""
+    terms = words(search) or ["-"]  # "-" is no word: it matches nothing
     if dialect == "postgresql":
-        # An IN, not the bare condition on the listed row: the bare one let the planner
-        # (which estimates every prefix query alike) join all role assignments and plans
-        # by hash; with the IN it walks the page order and stops at a full page.
-        query = " & ".join(f"{term}:*" for term in terms)
+        return " & ".join(f"{term}:*" for term in terms)
+    return "words : (" + " ".join(f'"{term}"*' for term in terms) + ")"
+
+
+def words_match(dialect: str) -> TextClause:
+    """Households whose words match ``:name_words`` (``query_of``).
+
+    An IN, not the bare condition on the listed row: with the bare one the PostgreSQL planner
+    (which estimates every prefix query alike) joined all role assignments and plans by hash;
+    with the IN it walks the page order and stops at a full page."""
+    if dialect == "postgresql":
         return text(
             "households.id IN (SELECT named.id FROM households AS named "
             "WHERE named.name_words @@ to_tsquery('simple', :name_words))"
-        ).bindparams(name_words=query)
-    query = "words : (" + " ".join(f'"{term}"*' for term in terms) + ")"
+        )
     return text(
         "households.id IN (SELECT household_id FROM household_names "
         "WHERE household_names MATCH :name_words)"
-    ).bindparams(name_words=query)
+    )
+
+
+def name_matches(dialect: str, search: str) -> ColumnElement[bool] | TextClause:
+    """Households with every word searched for at the start of one of their name words."""
+    if not words(search):
+        return false()
+    return words_match(dialect).bindparams(name_words=query_of(dialect, search))
