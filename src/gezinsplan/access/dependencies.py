@@ -71,16 +71,24 @@ def admit(session: Session, actor: Actor, household: Household | None, scope: Sc
     """
     if household is None:
         raise NotFound(HOUSEHOLD_NOT_FOUND)
-    found = grounds.grounds_for(session, actor, household, scope)
+    audit_grounds(
+        session, actor, household.id, grounds.grounds_for(session, actor, household, scope)
+    )
+    return household
+
+
+def audit_grounds(
+    session: Session, actor: Actor, household_id: uuid.UUID, found: grounds.Grounds
+) -> None:
+    """The request's audit record names the household and the grounds it was reached on."""
     audit(
         session,
         actor,
-        household_id=household.id,
+        household_id=household_id,
         basis=found.basis,
         basis_id=found.basis_id,
         purpose=found.purpose,
     )
-    return household
 
 
 def _household_rule(scope: Scope, *, write: bool) -> Callable[..., Household]:

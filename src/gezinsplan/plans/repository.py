@@ -1,7 +1,8 @@
 """Queries on plans, goals, actions and evaluations.
 
-Every read joins up to the household and applies the actor's predicate there, so a goal or
-an evaluation is never reachable by id alone.
+Every read starts from the access statements (``access.statements``), so a goal or an
+evaluation is never reachable by id alone. The plan read and the goal edit's lookup, the hot
+paths, are built once per actor and day with the ids as bind parameters (decision 0023).
 """
 
 import uuid
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, TypeVarTuple
+from typing import Any
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, aliased
@@ -42,7 +43,6 @@ from gezinsplan.plans.schemas import PlanSnapshot
 
 SCOPE = Scope.PLAN
 _NEWER = aliased(PlanApproval, name="newer_approval")
-_Ts = TypeVarTuple("_Ts")
 
 
 def _goal_visible(actor: Actor) -> Any:

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from gezinsplan.access import grounds
-from gezinsplan.access.dependencies import HouseholdId
+from gezinsplan.access.dependencies import HouseholdId, audit_grounds
 from gezinsplan.access.guard import access_rule
 from gezinsplan.audit.trail import audit
 from gezinsplan.auth.dependencies import CurrentActor
@@ -34,15 +34,7 @@ def progress_reporter(
     if found is None:
         raise NotFound(GOAL_NOT_FOUND)
     goal, household = found
-    reason = grounds.report_grounds(session, actor, household)
-    audit(
-        session,
-        actor,
-        household_id=household.id,
-        basis=reason.basis,
-        basis_id=reason.basis_id,
-        purpose=reason.purpose,
-    )
+    audit_grounds(session, actor, household.id, grounds.report_grounds(session, actor, household))
     return Target.of(goal, household.id)
 
 
