@@ -4,8 +4,11 @@ A caseload is the set of open households with an active regisseur assignment, ei
 caller's own (``team=False``) or any professional's of the caller's organization
 (``team=True``). Each query below reads one kind of signal for the whole caseload at once,
 grouped per household, so a worklist costs the same fixed number of statements whatever the
-caseload's size. Every query starts from the access statement for the part of the file it
-reads, so a worklist can never show more than the household's own endpoints would.
+caseload's size. Each is given the caseload's household ids, read first: the database
+starts from those few households instead of testing every household for being in the
+caseload (on SQLite that scan took 80 to 140 ms per signal at 100,000 households). Every query
+starts from the access statement for the part of the file it reads, so a worklist can never
+show more than the household's own endpoints would.
 """
 
 import uuid
@@ -26,6 +29,7 @@ from gezinsplan.consents.models import Consent
 from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household, HouseholdStatus
 from gezinsplan.indications.models import Indication, IndicationStatus
+from gezinsplan.kit.bulk import one_of
 from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.plans.models import Evaluation, Goal, GoalStatus, Plan, PlanApproval, PlanVersion
 from gezinsplan.progress.models import ProgressUpdate
@@ -48,12 +52,6 @@ def _assigned(actor: Actor, *, team: bool) -> list[ColumnElement[bool]]:
     if not team:
         conditions.append(col(_ACTIVE.professional_sub) == actor.sub)
     return conditions
-
-
-def _caseload(actor: Actor, *, team: bool) -> ColumnElement[bool]:
-    """The open households of the caseload, as a condition on ``Household``."""
-    own = regisseur_of(actor) if not team else exists().where(*_assigned(actor, team=True))
-    return and_(col(Household.status) == HouseholdStatus.OPEN, own)
 
 
 @dataclass(frozen=True)
@@ -139,7 +137,9 @@ def _signal_rows(session: Session, statement: Any) -> list[SignalRow]:
     return [SignalRow(*row) for row in rows]
 
 
-def overdue_goals(session: Session, actor: Actor, today: date, *, team: bool) -> list[SignalRow]:
+def overdue_goals(
+    session: Session, actor: Actor, today: date, households: Sequence[uuid.UUID]
+) -> list[SignalRow]:
     """Open goals past their target date, per household: how many, the earliest target."""
     statement = (
         readable(
@@ -153,7 +153,7 @@ def overdue_goals(session: Session, actor: Actor, today: date, *, team: bool) ->
         .where(
             col(Goal.status) == GoalStatus.OPEN,
             col(Goal.target_date) < today,
-            _caseload(actor, team=team),
+            one_of(session, col(Plan.household_id), households),
         )
         .group_by(col(Plan.household_id))
     )
@@ -161,7 +161,7 @@ def overdue_goals(session: Session, actor: Actor, today: date, *, team: bool) ->
 
 
 def expiring_consents(
-    session: Session, actor: Actor, today: date, last_day: date, *, team: bool
+    session: Session, actor: Actor, today: date, last_day: date, households: Sequence[uuid.UUID]
 ) -> list[SignalRow]:
     """Consents valid today that end on or before ``last_day``: how many, the first end."""
     statement = (
@@ -178,7 +178,7 @@ def expiring_consents(
             col(Consent.valid_from) <= today,
             col(Consent.valid_until) >= today,
             col(Consent.valid_until) <= last_day,
-            _caseload(actor, team=team),
+            one_of(session, col(Consent.household_id), households),
         )
         .group_by(col(Consent.household_id))
     )
@@ -186,7 +186,7 @@ def expiring_consents(
 
 
 def ending_indications(
-    session: Session, actor: Actor, today: date, last_day: date, *, team: bool
+    session: Session, actor: Actor, today: date, last_day: date, households: Sequence[uuid.UUID]
 ) -> list[SignalRow]:
     """Active indications of members that end on or before ``last_day``: how many, the first."""
     statement = (
@@ -203,14 +203,16 @@ def ending_indications(
             col(Indication.member_id).is_not(None),
             col(Indication.end_date) >= today,
             col(Indication.end_date) <= last_day,
-            _caseload(actor, team=team),
+            one_of(session, col(Indication.household_id), households),
         )
         .group_by(col(Indication.household_id))
     )
     return _signal_rows(session, statement)
 
 
-def progress_since_evaluation(session: Session, actor: Actor, *, team: bool) -> list[SignalRow]:
+def progress_since_evaluation(
+    session: Session, actor: Actor, households: Sequence[uuid.UUID]
+) -> list[SignalRow]:
     """Progress reported on a later day than the plan's last evaluation (any, without one)."""
     evaluated = aliased(Evaluation, name="last_evaluation")
     evaluated_plan = aliased(Plan, name="evaluated_plan")
@@ -232,7 +234,7 @@ def progress_since_evaluation(session: Session, actor: Actor, *, team: bool) -> 
         )
         .where(
             or_(last_evaluation.is_(None), col(ProgressUpdate.reported_on) > last_evaluation),
-            _caseload(actor, team=team),
+            one_of(session, col(ProgressUpdate.household_id), households),
         )
         .group_by(col(ProgressUpdate.household_id))
     )

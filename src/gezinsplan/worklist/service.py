@@ -117,20 +117,21 @@ def _compute(session: Session, actor: Actor, limits: Thresholds, *, team: bool) 
                 signal = Signal(type=kind, count=item.count, since=since, until=until)
                 signals[item.household_id].append(signal)
 
-    add(GOAL_OVERDUE, repository.overdue_goals(session, actor, on, team=team))
+    households = list(signals)
+    add(GOAL_OVERDUE, repository.overdue_goals(session, actor, on, households))
     consent_end = on + timedelta(days=limits.consent_days)
     add(
         CONSENT_EXPIRING,
-        repository.expiring_consents(session, actor, on, consent_end, team=team),
+        repository.expiring_consents(session, actor, on, consent_end, households),
         ahead=True,
     )
     indication_end = on + timedelta(days=limits.indication_days)
     add(
         INDICATION_ENDING,
-        repository.ending_indications(session, actor, on, indication_end, team=team),
+        repository.ending_indications(session, actor, on, indication_end, households),
         ahead=True,
     )
-    add(PROGRESS_SINCE_EVALUATION, repository.progress_since_evaluation(session, actor, team=team))
+    add(PROGRESS_SINCE_EVALUATION, repository.progress_since_evaluation(session, actor, households))
     for found in signals.values():
         found.sort(key=lambda signal: SIGNAL_TYPES.index(signal.type))
     return _Computed(rows, signals)
