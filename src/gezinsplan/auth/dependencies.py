@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gezinsplan.auth.actor import Actor
@@ -12,13 +13,17 @@ from gezinsplan.errors import Unauthorized
 bearer = HTTPBearer(auto_error=False, description="A JWT from the identity provider.")
 
 
-def current_actor(
+async def current_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
+    """Checking a signature is quick work for the event loop; fetching a key set is I/O,
+    so a validator that may fetch one runs in a worker thread."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send a bearer token in the Authorization header.", error="missing")
     validator: TokenValidator = request.app.state.token_validator
+    if validator.fetches_keys:
+        return await run_in_threadpool(validator.validate, credentials.credentials)
     return validator.validate(credentials.credentials)
 
 

@@ -32,6 +32,11 @@ class TokenValidator:
             else None
         )
 
+    @property
+    def fetches_keys(self) -> bool:
+        """Whether validating may fetch a key set over the network (a JWKS URL is set)."""
+        return self._jwks is not None
+
     def _key(self, token: str, algorithm: str) -> Any:
         if algorithm in SYMMETRIC_ALGORITHMS:
             secret = self.settings.signing_secret
