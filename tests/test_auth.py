@@ -10,8 +10,13 @@ from typing import Any
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Connection
 
+from gezinsplan.config import Settings
+from gezinsplan.db import make_session_factory
+from gezinsplan.main import create_app
 from tests.conftest import TEST_SECRET
 
 ME = "/api/v1/me"
@@ -206,3 +211,27 @@ def test_space_separated_roles_are_understood(client: TestClient) -> None:
     response = client.get(ME, headers=bearer(token))
     assert response.status_code == 200, response.text
     assert response.json()["roles"] == ["admin", "policy"]
+
+
+def test_a_token_signed_with_a_key_from_the_key_set_is_checked_off_the_event_loop(
+    settings: Settings, connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a JWKS URL the check may fetch keys, so it runs in a worker thread; it must still
+    answer with the caller (and refuse a token signed with another key)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    found = jwt.PyJWK.from_dict(json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())))
+    monkeypatch.setattr(jwt.PyJWKClient, "get_signing_key_from_jwt", lambda _self, _token: found)
+    configured = settings.model_copy(
+        update={"jwt_algorithms": ["RS256"], "jwt_jwks_url": "https://login.example.nl/jwks"}
+    )
+    factory = make_session_factory(connection, join_transaction_mode="create_savepoint")
+    app = create_app(configured, session_factory=factory)
+    assert app.state.token_validator.fetches_keys
+    payload = claims(roles=["admin"])
+    with TestClient(app) as client:
+        me = client.get("/api/v1/me", headers=bearer(jwt.encode(payload, key, "RS256")))
+        assert me.status_code == 200, me.text
+        assert me.json()["sub"] == payload["sub"]
+        other = client.get("/api/v1/me", headers=bearer(jwt.encode(payload, stranger, "RS256")))
+        assert other.status_code == 401
