@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 from gezinsplan.audit.models import AuditRecord, AuditSeal
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.episodes.models import Episode
-from gezinsplan.events.models import Event
+from gezinsplan.events.models import Event, FeedState
 from gezinsplan.households.models import Household
 from gezinsplan.idempotency.models import IdempotencyKey
 from gezinsplan.indications.models import Indication
@@ -25,6 +25,7 @@ from gezinsplan.progress.models import ProgressUpdate
 from gezinsplan.roles.models import RoleAssignment
 from gezinsplan.steering.snapshots.models import PublishedFigures
 from gezinsplan.tariffs.models import Tariff
+from gezinsplan.webhooks.models import Delivery, DeliveryAttempt, Subscription
 
 metadata = SQLModel.metadata
 
@@ -56,11 +57,14 @@ __all__ = [
     "Consent",
     "ConsentCategory",
     "ConsentDomain",
+    "Delivery",
+    "DeliveryAttempt",
     "Episode",
     "Evaluation",
     "EvaluationOutcome",
     "EvaluationScore",
     "Event",
+    "FeedState",
     "Goal",
     "Household",
     "IdempotencyKey",
@@ -74,6 +78,7 @@ __all__ = [
     "PublishedFigures",
     "RoleAssignment",
     "ServedMunicipality",
+    "Subscription",
     "Tariff",
     "metadata",
 ]

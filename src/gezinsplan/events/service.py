@@ -6,11 +6,12 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from gezinsplan.access.scopes import Scope
 from gezinsplan.audit.trail import note_change
 from gezinsplan.auth.actor import Actor
 from gezinsplan.events import repository
 from gezinsplan.events.models import Event
-from gezinsplan.kit.clock import utcnow
+from gezinsplan.kit.clock import new_id, utcnow
 
 
 class EventType(StrEnum):
@@ -43,6 +44,31 @@ class EventType(StrEnum):
     INDICATION_LINKED = "indication.linked"
 
 
+# The part of a household's file each type of change is about: the part a reader must be
+# allowed to read to see the event (access/predicates.visible_events).
+SCOPE_OF_WORD = {
+    "household": Scope.BASIC,
+    "member": Scope.BASIC,
+    "plan": Scope.PLAN,
+    "goal": Scope.PLAN,
+    "action": Scope.PLAN,
+    "evaluation": Scope.PLAN,
+    "regisseur": Scope.ROLES,
+    "care_provider": Scope.ROLES,
+    "role": Scope.ROLES,
+    "consent": Scope.CONSENTS,
+    "progress": Scope.PROGRESS,
+    "indication": Scope.INDICATIONS,
+}
+
+
+def scope_of(type_: EventType) -> Scope | None:
+    """The scope an event of this type belongs to; ``None`` for changes outside any file."""
+    if type_ is EventType.PLAN_APPROVED:
+        return Scope.APPROVALS
+    return SCOPE_OF_WORD.get(type_.split(".", 1)[0])
+
+
 def record_event(
     session: Session,
     type_: EventType,
@@ -51,8 +77,12 @@ def record_event(
     resource_type: str,
     resource_id: uuid.UUID,
     household_id: uuid.UUID | None = None,
+    life_domain: str | None = None,
 ) -> None:
-    """Add the event to the session, so it commits or rolls back with the change itself."""
+    """Add the event to the session, so it commits or rolls back with the change itself.
+
+    ``life_domain`` is the goal's, for a change to a goal, its actions or its progress.
+    """
     session.add(
         Event(
             type=type_,
@@ -60,6 +90,8 @@ def record_event(
             resource_type=resource_type,
             resource_id=resource_id,
             organization_id=actor.org,
+            scope=scope_of(type_),
+            life_domain=life_domain,
         )
     )
     note_change(session, resource_id, household_id)
@@ -71,10 +103,12 @@ def record_events(
     *,
     actor: Actor,
     resource_type: str,
-    resources: Sequence[tuple[uuid.UUID, uuid.UUID | None]],
+    resources: Sequence[tuple[uuid.UUID, uuid.UUID | None, str | None]],
 ) -> None:
-    """Many events of one type in one executemany: a bulk change's (resource, household) ids."""
+    """Many events of one type in one executemany: a bulk change's (resource, household,
+    life domain)."""
     now = utcnow()
+    scope = scope_of(type_)
     repository.insert_many(
         session,
         [
@@ -85,7 +119,10 @@ def record_events(
                 "resource_type": resource_type,
                 "resource_id": resource_id,
                 "organization_id": actor.org,
+                "id": new_id(),
+                "scope": scope,
+                "life_domain": life_domain,
             }
-            for resource_id, household_id in resources
+            for resource_id, household_id, life_domain in resources
         ],
     )

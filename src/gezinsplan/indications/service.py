@@ -148,16 +148,16 @@ def sync(session: Session, actor: Actor, items: Sequence[Any]) -> SyncResult:
         )
     ids = repository.upsert(session, rows)
 
-    events: dict[EventType, list[tuple[uuid.UUID, uuid.UUID | None]]] = defaultdict(list)
+    events: dict[EventType, list[tuple[uuid.UUID, uuid.UUID | None, None]]] = defaultdict(list)
     for v, row in zip(writes, rows, strict=True):
         old = stored.get(v.key)
         id_ = ids[v.key]
         status = "updated" if old else "created"
         events[EventType.INDICATION_UPDATED if old else EventType.INDICATION_CREATED].append(
-            (id_, row["household_id"])
+            (id_, row["household_id"], None)
         )
         if row["member_id"] is not None and (old is None or old.member_id != row["member_id"]):
-            events[EventType.INDICATION_LINKED].append((id_, row["household_id"]))
+            events[EventType.INDICATION_LINKED].append((id_, row["household_id"], None))
         results[v.index] = RecordResult(
             index=v.index,
             indication_number=v.record.indication_number,
@@ -201,7 +201,7 @@ def link_member(session: Session, actor: Actor, member: Member, municipality_cod
         EventType.INDICATION_LINKED,
         actor=actor,
         resource_type=RESOURCE,
-        resources=[(id_, member.household_id) for id_ in linked],
+        resources=[(id_, member.household_id, None) for id_ in linked],
     )
 
 

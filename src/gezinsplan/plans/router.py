@@ -226,7 +226,9 @@ def update_action(
     """Change what, by whom, by when, or mark it done."""
     plan = target.plan
     action = _action(target.goal, action_id, actor, session, editable=True)
-    service.update_action(session, actor, plan, action, data, expected_version(if_match))
+    service.update_action(
+        session, actor, plan, target.goal, action, data, expected_version(if_match)
+    )
     set_etag(response, plan.version)
     return ActionRead.model_validate(action)
 

@@ -62,25 +62,33 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 GOAL_FIELDS_REQUIRED = ("life_domain", "description", "zrm_start", "zrm_target", "status")
 
 
-def _record(
-    session: Session,
-    actor: Actor,
-    type_: EventType,
-    plan: Plan,
-    resource_type: str,
-    resource_id: uuid.UUID,
-) -> None:
+def _record(session: Session, actor: Actor, plan: Plan, change: "Change") -> None:
     record_event(
         session,
-        type_,
+        change.type,
         actor=actor,
-        resource_type=resource_type,
-        resource_id=resource_id,
+        resource_type=change.resource_type,
+        resource_id=change.resource_id,
         household_id=plan.household_id,
+        life_domain=change.life_domain,
     )
 
 
 NO_ROWS = PlanRows(goals=(), actions=(), evaluations=(), outcomes=(), scores=())
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a new version records as its event; ``life_domain`` for goal-bound changes."""
+
+    type: EventType
+    resource_type: str
+    resource_id: uuid.UUID
+    life_domain: str | None = None
+
+    @classmethod
+    def of(cls, type_: EventType, goal: Goal) -> "Change":
+        return cls(type_, "goal", goal.id, goal.life_domain)
 
 
 @dataclass
@@ -104,7 +112,7 @@ def _new_version(
     actor: Actor,
     plan: Plan,
     expected: int | None,
-    change: tuple[EventType, str, uuid.UUID],
+    change: Change,
     *,
     content: bool = True,
     kept: Kept | None = None,
@@ -129,8 +137,7 @@ def _new_version(
         snapshot = _snapshot(plan, repository.whole_plan(session, actor, plan.id))
     _keep(session, actor, plan, snapshot)
     result.snapshot = snapshot
-    type_, resource_type, resource_id = change
-    _record(session, actor, type_, plan, resource_type, resource_id)
+    _record(session, actor, plan, change)
 
 
 def _keep(session: Session, actor: Actor, plan: Plan, snapshot: PlanSnapshot) -> None:
@@ -211,7 +218,7 @@ def create_plan(session: Session, actor: Actor, household: Household) -> Plan:
     plan = Plan(household_id=household.id)
     session.add(plan)
     _keep(session, actor, plan, _snapshot(plan, NO_ROWS))
-    _record(session, actor, EventType.PLAN_CREATED, plan, "plan", plan.id)
+    _record(session, actor, plan, Change(EventType.PLAN_CREATED, "plan", plan.id))
     return plan
 
 
@@ -220,7 +227,7 @@ def close_plan(session: Session, actor: Actor, household: Household) -> None:
     plan = repository.get_plan(session, actor, household.id, editable=True)
     if plan is None or plan.status == PlanStatus.CLOSED:
         return
-    change = (EventType.PLAN_UPDATED, "plan", plan.id)
+    change = Change(EventType.PLAN_UPDATED, "plan", plan.id)
     with _new_version(session, actor, plan, None, change, content=False):
         plan.status = PlanStatus.CLOSED
 
@@ -232,7 +239,7 @@ def performer_removed(session: Session, actor: Actor, member: Member) -> None:
     plan = repository.get_plan(session, actor, member.household_id, editable=True)
     if not actions or plan is None:
         return
-    change = (EventType.PLAN_UPDATED, "plan", plan.id)
+    change = Change(EventType.PLAN_UPDATED, "plan", plan.id)
     with _new_version(session, actor, plan, None, change, content=False):
         for action in actions:
             action.performer_member_id = None
@@ -267,7 +274,12 @@ def update_plan(
     if status != plan.status and status not in TRANSITIONS[plan.status]:
         raise Conflict(f"A plan cannot go from {plan.status} to {status}.")
     with _new_version(
-        session, actor, plan, expected, (EventType.PLAN_UPDATED, "plan", plan.id), content=False
+        session,
+        actor,
+        plan,
+        expected,
+        Change(EventType.PLAN_UPDATED, "plan", plan.id),
+        content=False,
     ):
         for field, value in changes.items():
             setattr(plan, field, value)
@@ -279,7 +291,7 @@ def add_goal(
 ) -> Goal:
     _check_organization(session, data.organization_id, "organizationId")
     goal = Goal(plan_id=plan.id, **data.model_dump())
-    with _new_version(session, actor, plan, expected, (EventType.GOAL_ADDED, "goal", goal.id)):
+    with _new_version(session, actor, plan, expected, Change.of(EventType.GOAL_ADDED, goal)):
         goal.created_at = goal.updated_at = plan.updated_at
         session.add(goal)
     return goal
@@ -307,7 +319,7 @@ def update_goal(
         return _with_plan(before, plan, goals=goals)
 
     kept = None if target.snapshot is None else Kept(target.snapshot, derive)
-    change = (EventType.GOAL_UPDATED, "goal", goal.id)
+    change = Change.of(EventType.GOAL_UPDATED, goal)
     with _new_version(session, actor, plan, expected, change, kept=kept) as version:
         for field, value in changes.items():
             setattr(goal, field, value)
@@ -320,7 +332,7 @@ def remove_goal(
     session: Session, actor: Actor, plan: Plan, goal: Goal, expected: int | None
 ) -> None:
     """Remove a goal and its actions; a goal with an evaluation or progress is kept (cancel it)."""
-    with _new_version(session, actor, plan, expected, (EventType.GOAL_REMOVED, "goal", goal.id)):
+    with _new_version(session, actor, plan, expected, Change.of(EventType.GOAL_REMOVED, goal)):
         session.delete(goal)
         try:
             with session.begin_nested():
@@ -366,7 +378,7 @@ def add_action(
 ) -> Action:
     action = Action(goal_id=goal.id, **data.model_dump())
     _check_performer(session, actor, plan.household_id, action)
-    added = (EventType.ACTION_ADDED, "action", action.id)
+    added = Change(EventType.ACTION_ADDED, "action", action.id, goal.life_domain)
     with _new_version(session, actor, plan, expected, added):
         action.created_at = action.updated_at = plan.updated_at
         if action.done:
@@ -379,6 +391,7 @@ def update_action(
     session: Session,
     actor: Actor,
     plan: Plan,
+    goal: Goal,
     action: Action,
     data: ActionUpdate,
     expected: int | None,
@@ -388,7 +401,7 @@ def update_action(
     for field, value in changes.items():
         setattr(action, field, value)
     _check_performer(session, actor, plan.household_id, action)
-    updated = (EventType.ACTION_UPDATED, "action", action.id)
+    updated = Change(EventType.ACTION_UPDATED, "action", action.id, goal.life_domain)
     with _new_version(session, actor, plan, expected, updated):
         if "done" in changes:
             action.done_at = plan.updated_at if action.done else None
@@ -406,7 +419,7 @@ def add_evaluation(
                 f"outcomes.{index}.goalId", "not a goal of this plan", "No such goal here."
             )
     evaluation = Evaluation(plan_id=plan.id, evaluated_on=data.evaluated_on, summary=data.summary)
-    added = (EventType.EVALUATION_ADDED, "evaluation", evaluation.id)
+    added = Change(EventType.EVALUATION_ADDED, "evaluation", evaluation.id)
     with _new_version(session, actor, plan, expected, added):
         evaluation.created_at = plan.updated_at
         session.add(evaluation)

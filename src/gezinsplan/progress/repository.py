@@ -36,10 +36,15 @@ def reportable_goal(
 def reportable_goals(
     session: Session, actor: Actor, goal_ids: Collection[uuid.UUID]
 ) -> Sequence[Any]:
-    """(goal id, household id, assigned organization) of the goals the actor may report on,
-    in one query for a whole push."""
+    """(goal id, household id, assigned organization, life domain) of the goals the actor may
+    report on, in one query for a whole push."""
     statement = reachable(
-        Goal, progress_writers(actor), col(Goal.id), col(Household.id), col(Goal.organization_id)
+        Goal,
+        progress_writers(actor),
+        col(Goal.id),
+        col(Household.id),
+        col(Goal.organization_id),
+        col(Goal.life_domain),
     ).where(col(Goal.id).in_(goal_ids))
     return session.execute(statement).all()
 

@@ -83,7 +83,7 @@ def _new_row(actor: Actor, target: "Target", data: ProgressContent, **extra: Any
     return row
 
 
-def _store(session: Session, actor: Actor, update: ProgressUpdate) -> None:
+def _store(session: Session, actor: Actor, update: ProgressUpdate, life_domain: str) -> None:
     """Insert in a savepoint, so a correction of a corrected update is a 409 and no more."""
     try:
         with session.begin_nested():
@@ -101,6 +101,7 @@ def _store(session: Session, actor: Actor, update: ProgressUpdate) -> None:
         resource_type="progress_update",
         resource_id=update.id,
         household_id=update.household_id,
+        life_domain=life_domain,
     )
     session.flush()
 
@@ -112,10 +113,11 @@ class Target:
     goal_id: uuid.UUID
     household_id: uuid.UUID
     organization_id: uuid.UUID | None
+    life_domain: str
 
     @classmethod
     def of(cls, goal: Goal, household_id: uuid.UUID) -> "Target":
-        return cls(goal.id, household_id, goal.organization_id)
+        return cls(goal.id, household_id, goal.organization_id, goal.life_domain)
 
 
 def report(session: Session, actor: Actor, target: Target, data: ProgressCreate) -> ProgressUpdate:
@@ -128,7 +130,7 @@ def report(session: Session, actor: Actor, target: Target, data: ProgressCreate)
                 "correctsId", "not an update of this goal", "No such update of this goal."
             )
     update = ProgressUpdate(**_new_row(actor, target, data, corrects_id=data.corrects_id))
-    _store(session, actor, update)
+    _store(session, actor, update, target.life_domain)
     return update
 
 
@@ -257,7 +259,7 @@ def _one(
         raise Conflict(ALREADY_CORRECTED)
     row = _new_row(actor, target, item, external_id=item.external_id, corrects_id=corrects)
     if push.one_by_one:
-        _store(session, actor, ProgressUpdate(**row))
+        _store(session, actor, ProgressUpdate(**row), target.life_domain)
     else:
         push.new.append(row)
     push.stored[item.external_id] = row
@@ -295,8 +297,8 @@ def _push(
             parsed.append(problem)
     items = [item for item in parsed if isinstance(item, ProgressPushItem)]
     goals = {
-        goal_id: Target(goal_id, household_id, organization_id)
-        for goal_id, household_id, organization_id in repository.reportable_goals(
+        goal_id: Target(goal_id, household_id, organization_id, life_domain)
+        for goal_id, household_id, organization_id, life_domain in repository.reportable_goals(
             session, actor, {item.goal_id for item in items}
         )
     }
@@ -328,13 +330,15 @@ def _push(
         results.append(
             PushResult(index=index, external_id=item.external_id, status=status, id=update_id)
         )
-    if not _store_together(session, actor, push_state.new):
+    if not _store_together(session, actor, push_state.new, push_state.goals):
         return None
     counts = {s: sum(r.status == s for r in results) for s in ("created", "duplicate", "rejected")}
     return PushResults(results=results, summary=PushSummary(**counts))
 
 
-def _store_together(session: Session, actor: Actor, rows: list[dict[str, Any]]) -> bool:
+def _store_together(
+    session: Session, actor: Actor, rows: list[dict[str, Any]], goals: dict[uuid.UUID, Target]
+) -> bool:
     """The updates and their events in one executemany each; False, with nothing written,
     when the database refuses one of them."""
     if not rows:
@@ -352,7 +356,7 @@ def _store_together(session: Session, actor: Actor, rows: list[dict[str, Any]]) 
                     actor=actor,
                     resource_type="progress_update",
                     resources=[
-                        (row["id"], row["household_id"])
+                        (row["id"], row["household_id"], goals[row["goal_id"]].life_domain)
                         for row in rows
                         if (row["corrects_id"] is not None) == corrections
                     ],
