@@ -107,6 +107,55 @@ class Settings(BaseSettings):
         description="Days before an indication ends that the worklist signals `indication_ending`.",
     )
 
+    event_source: str = Field(
+        "urn:nld:gezinsplan:systeem:gezinsplan",
+        min_length=1,
+        max_length=200,
+        description="The CloudEvents `source` of every event: a URN naming this installation.",
+    )
+    event_retention_days: int = Field(
+        30, ge=1, le=3650, description="Days the feed keeps an event (1-3650); older is 410."
+    )
+    public_base_url: str = Field(
+        "",
+        max_length=200,
+        description="Prefix of an event's `dataref` (e.g. https://gezinsplan.example.nl); "
+        "empty: a path on this service.",
+    )
+    webhooks_allow_loopback: bool = Field(
+        False,
+        description="Allow http:// callbacks on loopback addresses: development and tests only.",
+    )
+    webhooks_secret_grace_hours: int = Field(
+        24,
+        ge=0,
+        le=24 * 30,
+        description="Hours the previous signing secret still signs after a rotation.",
+    )
+    webhooks_timeout_seconds: float = Field(
+        10.0, gt=0, le=60, description="Seconds a callback may take to answer."
+    )
+    webhooks_disable_after_days: int = Field(
+        3,
+        ge=1,
+        le=30,
+        description="Days a subscription may fail without a success before it is disabled; "
+        "at least 1, so every delivery is retried for at least 24 hours.",
+    )
+    webhooks_lease_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a worker holds a subscription; a crashed worker's lease expires.",
+    )
+    webhooks_interval: float = Field(
+        1.0,
+        ge=0,
+        le=3600,
+        description="Seconds between delivery rounds of the worker in `gezinsplan serve`; "
+        "0: none (run `gezinsplan worker`).",
+    )
+
     @model_validator(mode="after")
     def _check_algorithms(self) -> "Settings":
         allowed = SYMMETRIC_ALGORITHMS | ASYMMETRIC_ALGORITHMS

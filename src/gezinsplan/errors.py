@@ -33,11 +33,13 @@ class Problem(Exception):  # noqa: N818 - named after RFC 9457
         *,
         invalid_params: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.invalid_params = invalid_params
         self.headers = headers or {}
+        self.extensions = extensions or {}
 
 
 class BadRequest(Problem):
@@ -97,6 +99,13 @@ class AuditUnavailable(Problem):
     slug = "audit-unavailable"
 
 
+class Gone(Problem):
+    """A feed cursor that no longer leads anywhere; the body says where to start again."""
+
+    status = 410
+    slug = "cursor-gone"
+
+
 class Unprocessable(Problem):
     status = 422
     slug = "validation-error"
@@ -113,6 +122,7 @@ def problem_body(
     *,
     slug: str | None = None,
     invalid_params: list[dict[str, str]] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The RFC 9457 object; also what a bulk push answers for each rejected item."""
     body: dict[str, Any] = {
@@ -123,7 +133,7 @@ def problem_body(
     }
     if invalid_params:
         body["invalidParams"] = invalid_params
-    return body
+    return body | (extensions or {})
 
 
 def problem_response(
@@ -133,8 +143,11 @@ def problem_response(
     slug: str | None = None,
     invalid_params: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    body = problem_body(status, detail, slug=slug, invalid_params=invalid_params)
+    body = problem_body(
+        status, detail, slug=slug, invalid_params=invalid_params, extensions=extensions
+    )
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
@@ -158,6 +171,7 @@ async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
         slug=exc.slug,
         invalid_params=exc.invalid_params,
         headers=exc.headers,
+        extensions=exc.extensions,
     )
 
 

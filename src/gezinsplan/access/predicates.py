@@ -28,6 +28,7 @@ from gezinsplan.access.scopes import (
 from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.episodes.models import Episode
+from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
 from gezinsplan.indications.models import Indication
 from gezinsplan.kit import clock
@@ -257,6 +258,83 @@ def visible_consents(actor: Actor) -> ColumnElement[bool]:
     allowed = [full_grounds(actor), own_household(actor)]
     if actor.has(Role.CARE_PROVIDER) and actor.org is not None:
         allowed.append(col(Consent.grantee_organization_id) == actor.org)
+    return _any(allowed)
+
+
+_EVENT_CONSENT = aliased(Consent, name="event_consent")
+_EVENT_INDICATION = aliased(Indication, name="event_indication")
+
+
+def visible_events(actor: Actor) -> ColumnElement[bool]:
+    """Events the actor may see, judged now: about a household whose part (the event's
+    ``scope``) the actor may read, in a life domain it may see.
+
+    Correlates to ``Event`` and to its ``Household`` (outer-joined: an unlinked indication's
+    event has none). A partner system reads with its organization's grounds as a care
+    provider; a municipal system, the events of its municipalities' indications.
+    """
+    return _visible_events(actor, clock.today())
+
+
+@lru_cache(maxsize=KEPT)
+def _visible_events(actor: Actor, today: date) -> ColumnElement[bool]:
+    reader = _as_care_provider(actor) if actor.has(Role.PARTNER_SYSTEM) else actor
+    allowed: list[ColumnElement[bool]] = []
+    for scope in Scope:
+        if scope is Scope.ACCESS_LOG:  # no change is an access-log event
+            continue
+        households = _visible_households(reader, scope, today)
+        if isinstance(households, False_):
+            continue
+        conditions = [col(Event.scope) == scope.value, households]
+        if scope is Scope.CONSENTS:
+            conditions.append(_event_consent_visible(reader))
+        if scope in CONSENT_CATEGORY:
+            domains = _in_consented_domains(
+                reader, CONSENT_CATEGORY[scope], col(Event.life_domain), today
+            )
+            conditions.append(or_(col(Event.life_domain).is_(None), domains))
+        allowed.append(and_(*conditions))
+    if actor.has(Role.MUNICIPAL_SYSTEM) and actor.municipalities:
+        indication = _EVENT_INDICATION
+        allowed.append(
+            and_(
+                col(Event.scope) == Scope.INDICATIONS.value,
+                exists()
+                .where(
+                    col(indication.id) == col(Event.resource_id),
+                    col(indication.municipality_code).in_(sorted(actor.municipalities)),
+                )
+                .correlate(Event),
+            )
+        )
+    return _any(allowed)
+
+
+def _as_care_provider(actor: Actor) -> Actor:
+    """A partner system as its organization's care provider: the grounds its events follow."""
+    return Actor(
+        sub=actor.sub,
+        name=actor.name,
+        org=actor.org,
+        roles=actor.roles - {Role.PARTNER_SYSTEM} | {Role.CARE_PROVIDER},
+        municipalities=frozenset(),
+    )
+
+
+def _event_consent_visible(actor: Actor) -> ColumnElement[bool]:
+    """A consent's event: a care provider sees those of consents given to its organization."""
+    allowed = [full_grounds(actor), own_household(actor)]
+    if actor.has(Role.CARE_PROVIDER) and actor.org is not None:
+        consent = _EVENT_CONSENT
+        allowed.append(
+            exists()
+            .where(
+                col(consent.id) == col(Event.resource_id),
+                col(consent.grantee_organization_id) == actor.org,
+            )
+            .correlate(Event)
+        )
     return _any(allowed)
 
 

@@ -9,17 +9,20 @@ tests/test_architecture.py holds every repository to it.
 from typing import Any, TypeVar, overload
 
 from sqlalchemy import ColumnElement, Select, select
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from gezinsplan.access.predicates import (
     editable_households,
     in_consented_domains,
     synced_indications,
+    visible_events,
     visible_households,
 )
 from gezinsplan.access.scopes import CONSENT_CATEGORY, Scope
 from gezinsplan.access.tables import LIFE_DOMAIN, PATHS
 from gezinsplan.auth.actor import Actor
+from gezinsplan.events.models import Event
+from gezinsplan.households.models import Household
 from gezinsplan.indications.models import Indication
 
 T = TypeVar("T", bound=SQLModel)
@@ -82,3 +85,21 @@ def synced(actor: Actor, *columns: Any) -> Any:
     municipality's decisions, and an indication waits unlinked until its person is in a file.
     """
     return select(*(columns or (Indication,))).where(synced_indications(actor))
+
+
+@overload
+def feed(actor: Actor) -> Select[Event]: ...
+@overload
+def feed(actor: Actor, *columns: Any) -> Rows: ...
+def feed(actor: Actor, *columns: Any) -> Any:
+    """Events the actor may see now (``predicates.visible_events``), with their household.
+
+    Who sees an event is decided when it is read or delivered, never when it was written:
+    after a consent is withdrawn, no event of that household reaches the organization.
+    """
+    return (
+        select(*(columns or (Event,)))
+        .select_from(Event)
+        .outerjoin(Household, col(Household.id) == col(Event.household_id))
+        .where(visible_events(actor))
+    )

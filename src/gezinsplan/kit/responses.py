@@ -29,6 +29,8 @@ _DESCRIPTIONS = {
     403: "The caller's role does not allow this.",
     404: "No such resource, or not one the caller may see (the two are indistinguishable).",
     409: "The change conflicts with the current state.",
+    410: "The feed cursor is of another epoch, expired or ahead of the feed; start again "
+    "from `oldestCursor`.",
     412: "If-Match does not match the current ETag; read again.",
     413: "The body is larger than the configured maximum.",
     415: "The body is not application/json.",
