@@ -690,6 +690,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("GET", f"{API}/households"): Op("household_list"),
     ("GET", f"{API}/worklist"): Op("worklist"),
     ("GET", f"{API}/worklist/team"): Op("team_worklist"),
+    ("GET", f"{API}/events"): Op("feed"),
     ("GET", H): read(BASIC),
     ("PATCH", H): write(BASIC, fixed({"name": "Gezin Matrix"}), "household"),
     ("POST", f"{H}/close"): write(BASIC, fixed({"closingReason": "other"})),
@@ -1175,6 +1176,8 @@ def run_other_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op) ->
             check_worklist(probe, request, actor)
         elif op.rule == "team_worklist":
             check_team_worklist(probe, request, actor)
+        elif op.rule == "feed":
+            check_feed(probe, request, actor)
         elif found is False:
             probe.expect(request, 404)
         elif allowed_elsewhere(op.rule, actor, body):
@@ -1308,6 +1311,86 @@ def check_team_worklist(probe: Probe, request: Request, actor: ActorFacts) -> No
     counted = {load["professionalSub"]: load["openHouseholds"] for load in body["regisseurs"]}
     if counted != dict(expected):
         probe.fail(request, f"regisseurs {dict(expected)}", answer)
+
+
+# The part of the file each kind of change is about, by the event type's first word.
+EVENT_SCOPES = {
+    "household": BASIC,
+    "member": BASIC,
+    "plan": PLAN,
+    "goal": PLAN,
+    "action": PLAN,
+    "evaluation": PLAN,
+    "regisseur": ROLES,
+    "care_provider": ROLES,
+    "role": ROLES,
+    "consent": CONSENTS,
+    "progress": PROGRESS,
+    "indication": INDICATIONS,
+}
+
+
+def reads_events(actor: ActorFacts) -> bool:
+    """Whether the actor has any grounds that could show it a household's changes."""
+    roles, org = actor.roles, actor.org
+    return bool(
+        ("toegang" in roles and actor.municipalities)
+        or (roles & {"toegang", "care_provider", "partner_system"} and org is not None)
+        or ("resident" in roles and actor.member is not None)
+        or syncs_indications(actor)
+    )
+
+
+def check_feed(probe: Probe, request: Request, actor: ActorFacts) -> None:
+    """Every event shown is about a part of a household the actor may read now (a partner
+    system as its organization's care provider), in a life domain it may see; the whole
+    file's readers see every household's opening."""
+    answer = probe.expect(request, 200 if reads_events(actor) else 403)
+    if answer.status != 200:
+        return
+    events = answer.json()["events"]
+    while answer.json()["more"]:
+        after = urlencode({"limit": 100, "after": answer.json()["nextCursor"]})
+        answer = probe.expect(Request(request.actor, "GET", f"{request.url}?{after}"), 200)
+        events += answer.json()["events"]
+    reader = actor
+    if "partner_system" in actor.roles:
+        reader = ActorFacts(
+            roles=actor.roles - {"partner_system"} | {"care_provider"},
+            org=actor.org,
+            sub=actor.sub,
+        )
+    seeds = {s.id: s for s in probe.world.households.values()}
+    domains = {
+        resource: domain
+        for seed in seeds.values()
+        for table in (seed.goals, seed.actions, seed.progress)
+        for domain, resource in table.items()
+    }
+    opened = set()
+    for event in events:
+        kind = event["type"].removeprefix("nl.gezinsplan.").removesuffix(".v1")
+        word = kind.split(".")[0]
+        scope = APPROVALS if kind == "plan.approved" else EVENT_SCOPES[word]
+        seed = seeds.get(event["subject"] or "")
+        if seed is None:
+            if not (scope == INDICATIONS and syncs_indications(actor)):
+                probe.fail(request, f"no event outside the world's households: {kind}", answer)
+            continue
+        category = PROGRESS if scope == PROGRESS else PLAN
+        domain = domains.get(event["data"]["resourceId"])
+        allowed = may_read(reader, seed.facts, scope, today()) or (
+            scope == INDICATIONS and syncs_indications(actor)
+        )
+        if domain is not None:
+            allowed = allowed and sees_domain(reader, seed.facts, domain, today(), category)
+        if not allowed:
+            probe.fail(request, f"not {kind} of {seed.key}", answer)
+        if kind == "household.opened":
+            opened.add(seed.id)
+    whole = {s.id for s in seeds.values() if whole_file(actor, s.facts)}
+    if not whole <= opened:
+        probe.fail(request, f"the openings of {sorted(whole)}", answer)
 
 
 def test_every_route_has_a_matrix_entry_and_an_access_rule(app: FastAPI) -> None:

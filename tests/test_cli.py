@@ -27,7 +27,7 @@ from gezinsplan.config import Settings
 from gezinsplan.db import make_engine
 from gezinsplan.demo import ACCESS_TEAM_ID, REGISSEURS, demo_id
 from gezinsplan.errors import Unauthorized
-from gezinsplan.events.models import Event
+from gezinsplan.events.models import Event, FeedState
 from gezinsplan.households.models import Household
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.main import create_app
@@ -335,3 +335,17 @@ def test_steering_publish_publishes_the_periods_passed_since(
     assert capsys.readouterr().out == f"steering publish: {len(passed)} periods published\n"
     main(["steering", "publish"])
     assert capsys.readouterr().out == "steering publish: 0 periods published\n"
+
+
+def test_events_new_epoch_starts_a_new_epoch_of_the_feed(
+    var_dir: Path, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["migrate"])
+    with Session(engine) as session:
+        before = session.scalars(select(FeedState.epoch)).one()
+    capsys.readouterr()
+    main(["events", "new-epoch"])
+    with Session(engine) as session:
+        after = session.scalars(select(FeedState.epoch)).one()
+    assert after != before
+    assert capsys.readouterr().out == f"events new-epoch: the feed's epoch is now {after}\n"

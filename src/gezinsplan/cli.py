@@ -1,4 +1,5 @@
-"""The ``gezinsplan`` command: serve, migrate, token, demo-data, openapi, audit, indications."""
+"""The ``gezinsplan`` command: serve, migrate, token, demo-data, openapi, audit, indications,
+steering, events."""
 
 import argparse
 import re
@@ -216,6 +217,22 @@ def steering_publish(settings: Settings) -> None:
     print(f"steering publish: {published} periods published")
 
 
+def events_new_epoch(settings: Settings) -> None:
+    """After restoring the database from a backup: every feed cursor handed out before
+    answers 410 with where to start again, instead of skipping what the backup lost."""
+    from gezinsplan.db import WRITE_OPTION, make_engine, make_session_factory
+    from gezinsplan.events import repository
+
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            session.connection(execution_options={WRITE_OPTION: True})
+            epoch = repository.new_epoch(session)
+    finally:
+        engine.dispose()
+    print(f"events new-epoch: the feed's epoch is now {epoch}")
+
+
 def audit(settings: Settings, args: argparse.Namespace) -> None:
     match args.audit_command:
         case "seal":
@@ -312,6 +329,11 @@ def parser() -> argparse.ArgumentParser:
         required=True,
         help="repeatable: the municipalities whose system delivers the file",
     )
+    events_cmd = commands.add_parser("events", help="the change feed")
+    events_commands = events_cmd.add_subparsers(dest="events_command", required=True)
+    events_commands.add_parser(
+        "new-epoch", help="after a restore: old feed cursors answer 410 instead of skipping"
+    )
     steering_cmd = commands.add_parser("steering", help="steering figures")
     steering_commands = steering_cmd.add_subparsers(dest="steering_command", required=True)
     steering_commands.add_parser(
@@ -340,3 +362,5 @@ def main(argv: Sequence[str] | None = None) -> None:
             indications_import(settings, args)
         case "steering":
             steering_publish(settings)
+        case "events":
+            events_new_epoch(settings)

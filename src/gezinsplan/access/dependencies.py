@@ -180,6 +180,17 @@ async def access_team_lead(actor: CurrentActor, session: DbSession) -> Actor:
     return actor
 
 
+@access_rule
+async def event_reader(actor: CurrentActor, session: DbSession) -> Actor:
+    """For the change feed: any caller that may see some household's changes; which events
+    it gets is decided per event, when read (``predicates.visible_events``)."""
+    if not predicates.reads_events(actor):
+        raise Forbidden("Your roles give no grounds to see changes to households.")
+    found = grounds.list_grounds(actor)
+    audit(session, actor, basis=found.basis, purpose=found.purpose, keep=True)
+    return actor
+
+
 ProgressPusher = Annotated[Actor, Depends(progress_pusher)]
 VisibleHousehold = Annotated[Household, readable(Scope.BASIC)]
 EditableHousehold = Annotated[Household, writable(Scope.BASIC)]
@@ -191,5 +202,6 @@ MunicipalSystem = Annotated[Actor, Depends(municipal_system)]
 TariffSystem = Annotated[Actor, Depends(tariff_system)]
 Coordinator = Annotated[Actor, Depends(coordinator)]
 AccessTeamLead = Annotated[Actor, Depends(access_team_lead)]
+EventReader = Annotated[Actor, Depends(event_reader)]
 
 Public = Depends(public)

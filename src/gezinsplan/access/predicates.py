@@ -311,6 +311,11 @@ def _visible_events(actor: Actor, today: date) -> ColumnElement[bool]:
     return _any(allowed)
 
 
+def reads_events(actor: Actor) -> bool:
+    """Whether any event could be the actor's to see: its grounds are not all ``false``."""
+    return not isinstance(visible_events(actor), False_)
+
+
 def _as_care_provider(actor: Actor) -> Actor:
     """A partner system as its organization's care provider: the grounds its events follow."""
     return Actor(

@@ -1,12 +1,31 @@
-"""Writing events in bulk: one statement instead of one ORM object per event."""
+"""Events: writing them in bulk, and reading the feed in commit order (events/feed.py)."""
 
+import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Text,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
-from gezinsplan.events.models import Event
+from gezinsplan.access.statements import feed_scan
+from gezinsplan.auth.actor import Actor
+from gezinsplan.events.feed import Position
+from gezinsplan.events.models import Event, FeedState
 from gezinsplan.kit.bulk import execute_many, insert_rows
+from gezinsplan.kit.clock import new_id, utcnow
 
 TABLE = Event.__table__  # type: ignore[attr-defined]
 
@@ -14,3 +33,102 @@ TABLE = Event.__table__  # type: ignore[attr-defined]
 def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         execute_many(session, insert_rows(session, TABLE), rows)
+
+
+def settled(session: Session) -> ColumnElement[bool]:
+    """Events whose transaction has ended (or is the reader's own, which it sees already)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return true()
+    xmin = func.pg_snapshot_xmin(func.pg_current_snapshot()).cast(Text).cast(BigInteger)
+    own = func.pg_current_xact_id_if_assigned().cast(Text).cast(BigInteger)
+    return or_(col(Event.txid) < xmin, col(Event.txid) == own)
+
+
+def after(position: Position) -> ColumnElement[bool]:
+    return tuple_(col(Event.txid), col(Event.seq)) > tuple_(position.txid, position.seq)
+
+
+IN_ORDER = (col(Event.txid), col(Event.seq))
+
+
+def state(session: Session) -> FeedState:
+    found = session.get(FeedState, 1)
+    if found is None:  # a database made without the migration's row
+        found = FeedState(id=1, epoch=new_id())
+        session.add(found)
+        session.flush()
+    return found
+
+
+def new_epoch(session: Session) -> uuid.UUID:
+    """Start a new epoch of the feed: cursors of the old one answer 410."""
+    found = state(session)
+    found.epoch = new_id()
+    session.flush()
+    return found.epoch
+
+
+def head(session: Session) -> Position:
+    """The place of the last settled event; where a new reader or subscription starts."""
+    row = session.execute(
+        select(col(Event.txid), col(Event.seq))
+        .where(settled(session))
+        .order_by(*(c.desc() for c in IN_ORDER))
+        .limit(1)
+    ).first()
+    return Position.at(*row) if row else Position()
+
+
+def committed_after(
+    session: Session, position: Position, limit: int, types: Sequence[str] = ()
+) -> list[Event]:
+    """Every settled event after ``position``, in commit order, whoever may see it.
+
+    For the webhook fan-out, which decides who sees an event when it delivers it.
+    """
+    statement = select(Event).where(settled(session), after(position))
+    if types:
+        statement = statement.where(col(Event.type).in_(types))
+    return list(session.scalars(statement.order_by(*IN_ORDER).limit(limit)))
+
+
+def purge(session: Session, retention: timedelta, keep: ColumnElement[bool] | None = None) -> int:
+    """Delete events older than ``retention``; the purge mark moves past them, so a cursor
+    from before answers 410. ``keep`` spares events still owed to a subscriber."""
+    cutoff = utcnow() - retention
+    last = session.execute(
+        select(col(Event.txid), col(Event.seq))
+        .where(col(Event.occurred_at) < cutoff, settled(session))
+        .order_by(*(c.desc() for c in IN_ORDER))
+        .limit(1)
+    ).first()
+    if last is None:
+        return 0
+    mark = Position.at(*last)
+    feed_state = state(session)
+    if mark > Position(feed_state.purged_txid, feed_state.purged_seq):
+        feed_state.purged_txid, feed_state.purged_seq = mark.txid, mark.seq
+    statement = delete(Event).where(col(Event.occurred_at) < cutoff, ~after(mark))
+    if keep is not None:
+        statement = statement.where(~keep)
+    result: Any = session.execute(statement)
+    return int(result.rowcount or 0)
+
+
+def scan(
+    session: Session, actor: Actor, position: Position, types: Sequence[str], limit: int
+) -> Sequence[Any]:
+    """(event, whether the actor may see it now) for settled events after ``position``."""
+    statement = feed_scan(actor).where(settled(session), after(position))
+    if types:
+        statement = statement.where(col(Event.type).in_(types))
+    return session.execute(statement.order_by(*IN_ORDER).limit(limit)).all()
+
+
+def reached(session: Session, position: Position) -> bool:
+    """Whether any event sits at or after ``position``."""
+    at_or_after = exists().where(
+        (col(Event.txid) > position.txid)
+        | ((col(Event.txid) == position.txid) & (col(Event.seq) >= position.seq))
+    )
+    return bool(session.scalar(select(at_or_after)))
