@@ -13,6 +13,7 @@ from gezinsplan.households.models import Household
 SRC = Path(__file__).resolve().parent.parent / "src" / "gezinsplan"
 STATEMENTS = {"select", "insert", "update", "delete", "text"}
 CASE_TABLES = {
+    "AuditNamedHousehold",
     "Action",
     "AuditRecord",
     "Consent",

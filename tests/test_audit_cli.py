@@ -149,7 +149,9 @@ def test_grant_leaves_the_application_role_insert_and_select_on_the_audit_tables
 ) -> None:
     code, out = run(capsys, "grant", app_role)
     assert code == 0, out
-    assert "only SELECT and INSERT on audit_chain and audit_records" in out
+    assert (
+        "only SELECT and INSERT on audit_chain and audit_named_households and audit_records" in out
+    )
 
     url = make_url(database_url).set(username=app_role, password="app-password-1")
     as_app = make_engine(url.render_as_string(hide_password=False))
@@ -169,6 +171,7 @@ def test_grant_leaves_the_application_role_insert_and_select_on_the_audit_tables
         assert denied(as_app, "DELETE FROM audit_chain")
         assert denied(as_app, "TRUNCATE audit_records CASCADE")
         assert denied(as_app, "TRUNCATE audit_chain")
+        assert denied(as_app, "DELETE FROM audit_named_households")
         assert denied(as_app, "UPDATE alembic_version SET version_num = version_num")
         # Case data stays writable.
         with as_app.begin() as connection:

@@ -50,6 +50,7 @@ EVENTS_0009 = table(
 APP_TABLES = {
     "actions",
     "audit_chain",
+    "audit_named_households",
     "audit_records",
     "consent_categories",
     "consent_domains",

@@ -215,6 +215,9 @@ def test_the_worklists_issue_as_many_statements_for_1_household_as_for_50(
         return client.get(f"{API}/worklist/team", headers=anna)
 
     coordinate(household["id"])
+    # One waiting household, so the team worklist shows (and its record names) one too.
+    waiting = {"municipalityCode": "0193", "name": "Gezin Wachtend", "referralSource": "self"}
+    assert client.post(f"{API}/households", json=waiting, headers=toegang).status_code == 201
     small = (_counted(counter, worklist, 200), _counted(counter, team, 200))
     for i in range(49):
         body = {"municipalityCode": "0193", "name": f"Gezin {i}", "referralSource": "self"}

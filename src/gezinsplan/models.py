@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from gezinsplan.audit.models import AuditRecord, AuditSeal
+from gezinsplan.audit.models import AuditNamedHousehold, AuditRecord, AuditSeal
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.episodes.models import Episode
 from gezinsplan.events.models import Event, FeedState
@@ -52,6 +52,7 @@ def compared(object_: object, name: str | None, type_: str, *_: object) -> bool:
 
 __all__ = [
     "Action",
+    "AuditNamedHousehold",
     "AuditRecord",
     "AuditSeal",
     "Consent",

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlmodel import SQLModel, col
 
-from gezinsplan.audit.models import AuditRecord
+from gezinsplan.audit.models import AuditNamedHousehold, AuditRecord
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
@@ -79,6 +79,8 @@ PATHS: dict[type[SQLModel], tuple[Join, ...]] = {
     Indication: (up(Household, Indication.household_id),),
     # The access log of a household; the audit chain reads every record, as hashes only.
     AuditRecord: (up(Household, AuditRecord.household_id),),
+    # The households a list, search or sync record showed, each with its access log.
+    AuditNamedHousehold: (up(Household, AuditNamedHousehold.household_id),),
 }
 
 # The life domain of a row, on the row or on a table of its path: a care provider whose

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from gezinsplan.kit.types import UTCDateTime
@@ -76,6 +76,11 @@ class AuditRecord(SQLModel, table=True):
     request_id: str = Field(max_length=100)
     traceparent: str | None = Field(default=None, max_length=100)
     client_address: str | None = Field(default=None, max_length=100)
+    # The households a request showed beside its own (a list, a search, a sync), sorted and
+    # comma-separated; sealed with the record, indexed by ``AuditNamedHousehold``.
+    named_households: str = Field(
+        default="", sa_column=Column(Text, nullable=False, server_default="")
+    )
 
 
 class AuditSeal(SQLModel, table=True):
@@ -90,3 +95,14 @@ class AuditSeal(SQLModel, table=True):
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
     hash: str = Field(sa_column=Column(String(64), nullable=False))
     sealed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuditNamedHousehold(SQLModel, table=True):
+    """A household a record names in ``named_households``: how its access log finds it."""
+
+    __tablename__ = "audit_named_households"
+
+    household_id: uuid.UUID = Field(primary_key=True)
+    record_number: int = Field(
+        sa_column=Column(NUMBER, ForeignKey("audit_records.number"), primary_key=True)
+    )

@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from gezinsplan.access.scopes import Scope
 from gezinsplan.access.statements import readable
-from gezinsplan.audit.models import AuditRecord
+from gezinsplan.audit.models import AuditNamedHousehold, AuditRecord
 from gezinsplan.auth.actor import Actor
 from gezinsplan.kit.bulk import execute_many, insert_rows
 from gezinsplan.organizations.models import Organization
@@ -27,33 +27,56 @@ def access_log(
     after: int | None,
     limit: int,
 ) -> Sequence[Any]:
-    """Records about the household in the order they were written, with the actor's org name."""
-    statement = (
-        readable(AuditRecord, actor, Scope.ACCESS_LOG, AuditRecord, col(Organization.name))
-        .outerjoin(Organization, col(Organization.id) == col(AuditRecord.actor_organization_id))
-        .where(col(AuditRecord.household_id) == household_id)
+    """Records about the household in the order they were written, with the actor's org name:
+    its own, and those of requests that showed it among others (``named_households``)."""
+    own = readable(AuditRecord, actor, Scope.ACCESS_LOG, AuditRecord, col(Organization.name))
+    own = own.where(col(AuditRecord.household_id) == household_id)
+    named = readable(
+        AuditNamedHousehold, actor, Scope.ACCESS_LOG, AuditRecord, col(Organization.name)
     )
-    if since is not None:
-        statement = statement.where(col(AuditRecord.started_at) >= since)
-    if until is not None:
-        statement = statement.where(col(AuditRecord.started_at) < until)
-    if after is not None:
-        statement = statement.where(col(AuditRecord.number) > after)
-    return session.execute(statement.order_by(col(AuditRecord.number)).limit(limit + 1)).all()
+    named = named.join(
+        AuditRecord, col(AuditRecord.number) == col(AuditNamedHousehold.record_number)
+    ).where(col(AuditNamedHousehold.household_id) == household_id)
+    found: list[Any] = []
+    for statement in (own, named):
+        statement = statement.outerjoin(
+            Organization, col(Organization.id) == col(AuditRecord.actor_organization_id)
+        )
+        if since is not None:
+            statement = statement.where(col(AuditRecord.started_at) >= since)
+        if until is not None:
+            statement = statement.where(col(AuditRecord.started_at) < until)
+        if after is not None:
+            statement = statement.where(col(AuditRecord.number) > after)
+        order = col(AuditRecord.number)
+        found += session.execute(statement.order_by(order).limit(limit + 1)).all()
+    return sorted(found, key=lambda row: row[0].number)[: limit + 1]
 
 
 RECORDS = AuditRecord.__table__  # type: ignore[attr-defined]
-# Built once: every audited request runs it, and a statement's cache key is computed once.
+NAMED = AuditNamedHousehold.__table__  # type: ignore[attr-defined]
+# Built once: every audited request runs them, and a statement's cache key is computed once.
 _INSERT_ONE = insert(RECORDS)
+_INSERT_NAMING = insert(RECORDS).returning(RECORDS.c.number)
 
 
 def add_records(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert the request's audit records as plain rows, in one statement.
+    """Insert the request's audit records as plain rows, in one statement; a record that
+    names households shown gets their index rows too (one more statement).
 
     Pending changes are flushed first, so a record may name what the request created.
     """
     session.flush()
-    if len(rows) == 1:
-        session.execute(_INSERT_ONE, rows[0])
-    else:
-        execute_many(session, insert_rows(session, RECORDS), rows)
+    naming = [row for row in rows if row["named_households"]]
+    plain = [row for row in rows if not row["named_households"]]
+    if len(plain) == 1:
+        session.execute(_INSERT_ONE, plain[0])
+    elif plain:
+        execute_many(session, insert_rows(session, RECORDS), plain)
+    for row in naming:
+        number = session.execute(_INSERT_NAMING, row).scalar_one()
+        named = [
+            {"household_id": uuid.UUID(h), "record_number": number}
+            for h in row["named_households"].split(",")
+        ]
+        execute_many(session, insert_rows(session, NAMED), named)

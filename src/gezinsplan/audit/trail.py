@@ -9,7 +9,7 @@ own after a rollback, so denied and failed attempts leave a trace too.
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from http import HTTPStatus
@@ -59,9 +59,12 @@ class AuditTrail:
     created: bool = False
     # Households a request spanning several (a bulk push) changed, each with its grounds.
     touched: dict[uuid.UUID, tuple[LegalBasis, uuid.UUID | None]] = field(default_factory=dict)
+    # Households a response showed (a list, a search, the feed): named by one record.
+    shown: set[uuid.UUID] = field(default_factory=set)
 
     def records(self, status_code: int) -> list[dict[str, Any]]:
-        """One record, or one per household touched, so each family's access log shows it."""
+        """One record, or one per household touched, so each family's access log shows it;
+        the first names the households shown that have no record of their own."""
         if not self.touched:
             return [self.record(status_code)]
         return [
@@ -72,8 +75,9 @@ class AuditTrail:
                 legal_basis_id=basis_id,
                 resource_id=None,
                 touched={},
+                shown=self.shown - set(self.touched) if index == 0 else set(),
             ).record(status_code)
-            for household_id, (basis, basis_id) in self.touched.items()
+            for index, (household_id, (basis, basis_id)) in enumerate(self.touched.items())
         ]
 
     def record(self, status_code: int) -> dict[str, Any]:
@@ -100,6 +104,9 @@ class AuditTrail:
             "request_id": self.request_id,
             "traceparent": self.traceparent,
             "client_address": self.client_address,
+            "named_households": ",".join(
+                sorted(str(h) for h in self.shown if h != self.household_id)
+            ),
         }
 
 
@@ -217,6 +224,14 @@ def note(
     if action is not None:
         trail.action = action
     trail.member_ids.extend(members)
+
+
+def show(session: Session, household_ids: Iterable[uuid.UUID | None]) -> None:
+    """The response shows these households: the request's record names them, so each
+    family's access log has the list, search, worklist, feed or sync that showed it."""
+    trail = trail_of(session)
+    if trail is not None:
+        trail.shown.update(h for h in household_ids if h is not None)
 
 
 def touch(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from gezinsplan.audit.trail import show
 from gezinsplan.auth.actor import Actor
 from gezinsplan.config import Settings
 from gezinsplan.errors import Gone, Unprocessable
@@ -54,6 +55,7 @@ def read_page(
         position = Position.of(event)
         if visible:
             shown.append(event)
+    show(session, (event.household_id for event in shown))
     return EventPage(
         events=[
             to_cloud_event(event, source=settings.event_source, base_url=settings.public_base_url)

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from gezinsplan.access.dependencies import EditableHousehold, HouseholdReader, VisibleHousehold
+from gezinsplan.audit.trail import show
 from gezinsplan.codelists.fields import HouseholdStatusCode
 from gezinsplan.db import DbSession
 from gezinsplan.households import repository, service
@@ -79,6 +80,7 @@ def list_households(
         search=q,
         own_caseload=regisseur == "me",
     )
+    show(session, (row.household.id for row in rows[: page.limit]))
     return Page[HouseholdSummary](
         items=[_summary(row) for row in rows[: page.limit]],
         next_cursor=next_cursor(rows, page),

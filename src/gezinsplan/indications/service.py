@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from gezinsplan.access import policy
-from gezinsplan.audit.trail import note
+from gezinsplan.audit.trail import note, show
 from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import Forbidden
 from gezinsplan.events.service import EventType, record_events
@@ -147,6 +147,7 @@ def sync(session: Session, actor: Actor, items: Sequence[Any]) -> SyncResult:
             }
         )
     ids = repository.upsert(session, rows)
+    show(session, (row["household_id"] for row in rows))
 
     events: dict[EventType, list[tuple[uuid.UUID, uuid.UUID | None, None]]] = defaultdict(list)
     for v, row in zip(writes, rows, strict=True):
@@ -237,6 +238,7 @@ def synced(
         IndicationSynced.model_validate({**row.model_dump(), "linked": row.member_id is not None})
         for row in rows[: page.limit]
     ]
+    show(session, (row.household_id for row in rows[: page.limit]))
     cursor = None
     if len(rows) > page.limit:
         last = rows[page.limit - 1]

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from gezinsplan.audit.trail import show
 from gezinsplan.auth.actor import Actor
 from gezinsplan.config import Settings
 from gezinsplan.errors import Unprocessable
@@ -205,6 +206,7 @@ def worklist(
     if after is not None:
         items = [item for item in items if urgency(item) > after]
     page = items[:limit]
+    show(session, (item.id for item in page))
     more = len(items) > limit
     return Worklist(items=page, next_cursor=encode_cursor(urgency(page[-1])) if more else None)
 
@@ -239,6 +241,7 @@ def team_worklist(
                 ],
             )
         )
+    show(session, (row.id for row in waiting[: page.limit]))
     return TeamWorklist(
         items=[
             WaitingHousehold(
