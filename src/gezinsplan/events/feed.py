@@ -21,7 +21,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Text, delete, func, or_, select, true, tuple_
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Text,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -119,6 +130,14 @@ def committed_after(
     if types:
         statement = statement.where(col(Event.type).in_(types))
     return list(session.scalars(statement.order_by(*IN_ORDER).limit(limit)))
+
+
+def beyond(session: Session, txid: Any, seq: Any) -> ColumnElement[bool]:
+    """Whether a settled event lies after the place held in ``txid``, ``seq`` (columns of
+    the outer statement, such as a subscription's): its reader has work."""
+    return exists().where(
+        settled(session), tuple_(col(Event.txid), col(Event.seq)) > tuple_(txid, seq)
+    )
 
 
 def purge(session: Session, retention: timedelta, keep: ColumnElement[bool] | None = None) -> int:
