@@ -9,13 +9,17 @@ against a callback on 127.0.0.1 while the test moves the pinned clock.
 import base64
 import json
 import secrets
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -23,15 +27,16 @@ from sqlmodel import col
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from gezinsplan.config import Settings
-from gezinsplan.db import SessionFactory, make_session_factory
+from gezinsplan.db import SessionFactory, make_engine, make_session_factory
 from gezinsplan.events import feed
 from gezinsplan.events.models import Event
 from gezinsplan.kit.clock import today, utcnow
+from gezinsplan.main import create_app
 from gezinsplan.webhooks import delivery_repository
-from gezinsplan.webhooks.delivery import backoff, retry_after
+from gezinsplan.webhooks.delivery import backoff, retry_after, scheme_guard
 from gezinsplan.webhooks.models import Delivery, DeliveryAttempt, Subscription
 from gezinsplan.webhooks.worker import DeliveryWorker
-from tests.conftest import Clock, Directory, Token
+from tests.conftest import TEST_SECRET, Clock, Directory, Token, alembic_config
 from tests.webhook_receiver import Received, Receiver
 
 API = "/api/v1"
@@ -648,3 +653,113 @@ def test_a_leased_subscription_is_left_to_its_worker_until_the_lease_runs_out(
             )
     finally:
         other.stop()
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"])
+def test_the_service_delivers_in_a_thread_of_its_own_while_it_serves(
+    engine_name: str,
+    create_database: Callable[[str], str],
+    tmp_path: Path,
+    token: Token,
+) -> None:
+    url = create_database("sqlite")
+    command.upgrade(alembic_config(url), "head")
+    settings = Settings(
+        var_dir=tmp_path / "var",
+        jwt_secret=TEST_SECRET,
+        database_url=url,
+        webhooks_interval=0.05,
+        webhooks_allow_loopback=True,
+    )
+    admin = token("admin")
+    with Receiver() as receiver, TestClient(create_app(settings)) as client:
+        assert "webhook-delivery" in {thread.name for thread in threading.enumerate()}
+        body = {"kind": "municipality", "name": "Gemeente Zwolle", "municipalityCode": "0193"}
+        assert client.post(f"{API}/organizations", json=body, headers=admin).status_code == 201
+        body = {"kind": "access_team", "name": "Wijkteam", "servedMunicipalities": ["0193"]}
+        team_id = client.post(f"{API}/organizations", json=body, headers=admin).json()["id"]
+        engine = make_engine(url)
+        with make_session_factory(engine).begin() as session:
+            head = feed.head(session)
+            session.add(
+                Subscription(
+                    organization_id=uuid.UUID(team_id),
+                    client_role="toegang",
+                    municipalities=["0193"],
+                    callback_url=receiver.url,
+                    secret=new_secret(),
+                    created_by="test",
+                    feed_txid=head.txid,
+                    feed_seq=head.seq,
+                )
+            )
+        engine.dispose()
+        team = token("toegang", municipalities=("0193",), org=uuid.UUID(team_id))
+        household_id = open_household(client, team, "Gezin Jansen")
+        for _ in range(200):
+            if receiver.snapshot():
+                break
+            time.sleep(0.05)
+        assert body_of_first(receiver)["subject"] == household_id
+    assert "webhook-delivery" not in {thread.name for thread in threading.enumerate()}
+
+
+def body_of_first(receiver: Receiver) -> dict[str, Any]:
+    received = receiver.snapshot()
+    assert received, "nothing was delivered"
+    return body(received[0])
+
+
+def test_a_callback_the_guard_refuses_is_not_called_and_is_retried_like_a_failure(
+    client: TestClient,
+    team: dict[str, str],
+    subscribe: Subscribe,
+    factory: SessionFactory,
+    settings: Settings,
+    receiver: Receiver,
+    clock: Clock,
+) -> None:
+    refusing = {"now": True}
+
+    def guard(url: str) -> None:
+        if refusing["now"]:
+            raise ValueError(f"{url} resolves to a private address")
+
+    subscription = subscribe()
+    open_household(client, team, "Gezin Jansen")
+    guarded = DeliveryWorker(factory, settings, guard)
+    try:
+        guarded.run_once()
+        assert receiver.received == []
+        first = deliveries(factory, subscription)[0]
+        assert (first.status, first.attempts) == ("pending", 1)
+        with factory() as session:
+            (attempt,) = session.scalars(select(DeliveryAttempt)).all()
+        assert (attempt.status_code, attempt.error) == (None, "refused by the callback guard")
+        refusing["now"] = False
+        clock.advance(timedelta(minutes=1))
+        drain(guarded)
+        assert {d.status for d in deliveries(factory, subscription)} == {"delivered"}
+    finally:
+        guarded.stop()
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback", "allowed"),
+    [
+        ("https://partner.example.nl/hook", False, True),
+        ("http://partner.example.nl/hook", True, False),
+        ("http://127.0.0.1:8080/hook", False, False),
+        ("http://127.0.0.1:8080/hook", True, True),
+        ("ftp://partner.example.nl/hook", True, False),
+    ],
+)
+def test_without_the_callback_check_only_https_or_an_allowed_loopback_is_called(
+    url: str, loopback: bool, allowed: bool
+) -> None:
+    guard = scheme_guard(Settings(jwt_secret=TEST_SECRET, webhooks_allow_loopback=loopback))
+    if allowed:
+        guard(url)
+    else:
+        with pytest.raises(ValueError, match="https"):
+            guard(url)
