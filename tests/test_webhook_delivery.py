@@ -763,3 +763,38 @@ def test_without_the_callback_check_only_https_or_an_allowed_loopback_is_called(
     else:
         with pytest.raises(ValueError, match="https"):
             guard(url)
+
+
+def test_the_purge_spares_events_still_owed_until_they_are_delivered(
+    client: TestClient,
+    team: dict[str, str],
+    subscribe: Subscribe,
+    worker: DeliveryWorker,
+    receiver: Receiver,
+    callback: Callback,
+    connection: Connection,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    def households_with_events() -> set[str]:
+        rows = connection.execute(select(col(Event.household_id)).distinct()).scalars()
+        return {str(household) for household in rows if household is not None}
+
+    before = open_household(client, team, "Gezin Eerder")
+    subscription = subscribe()
+    owed = open_household(client, team, "Gezin Verschuldigd")
+    sent = [id_ for id_, _, _ in written_after(connection, subscription)]
+    callback.status = 503
+    worker.run_once()
+    assert households_with_events() == {before, owed}
+
+    clock.advance(timedelta(days=settings.event_retention_days, minutes=1))
+    callback.status = 200
+    worker.run_once()  # purges first, then delivers what it kept
+    assert households_with_events() == {owed}
+    drain(worker)
+    assert first_arrivals(receiver.received) == sent
+
+    clock.advance(timedelta(minutes=2))
+    worker.run_once()
+    assert households_with_events() == set()
