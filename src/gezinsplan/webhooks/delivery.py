@@ -290,25 +290,20 @@ class Deliverer:
         except Exception:  # whatever the guard raises, the callback is not called
             return Answer(None, 0, "refused by the callback guard")
         started = time.monotonic()
+        headers = message.headers | {"content-type": CONTENT_TYPE}
         try:
-            response = self.http.post(
-                url,
-                content=message.body,
-                headers=message.headers | {"content-type": CONTENT_TYPE},
-            )
+            # Streamed and closed unread: only the status and headers count, and a callback
+            # cannot make the worker read a body of any size.
+            with self.http.stream("POST", url, content=message.body, headers=headers) as response:
+                status, waited = response.status_code, response.headers.get("retry-after")
         except httpx.TimeoutException:
             return Answer(None, _since(started), "timed out")
         except httpx.HTTPError as exc:
             return Answer(None, _since(started), type(exc).__name__)
         latency = _since(started)
-        if response.is_success:
-            return Answer(response.status_code, latency)
-        return Answer(
-            response.status_code,
-            latency,
-            f"HTTP {response.status_code}",
-            retry_after(response.headers.get("retry-after"), utcnow()),
-        )
+        if 200 <= status < 300:
+            return Answer(status, latency)
+        return Answer(status, latency, f"HTTP {status}", retry_after(waited, utcnow()))
 
     def _record(
         self,
