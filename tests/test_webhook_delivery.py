@@ -18,6 +18,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
@@ -798,3 +799,63 @@ def test_the_purge_spares_events_still_owed_until_they_are_delivered(
     clock.advance(timedelta(minutes=2))
     worker.run_once()
     assert households_with_events() == set()
+
+
+def redirect(_request: httpx.Request) -> httpx.Response:
+    return httpx.Response(302, headers={"location": "https://elsewhere.example.nl"})
+
+
+def throttle(_request: httpx.Request) -> httpx.Response:
+    return httpx.Response(429, headers={"retry-after": "600"})
+
+
+def time_out(request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("slow", request=request)
+
+
+def refuse(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("refused", request=request)
+
+
+@pytest.mark.parametrize(
+    ("answer", "status_code", "error"),
+    [
+        (redirect, 302, "HTTP 302"),
+        (throttle, 429, "HTTP 429"),
+        (time_out, None, "timed out"),
+        (refuse, None, "ConnectError"),
+    ],
+    ids=["redirect", "throttled", "timeout", "refused"],
+)
+def test_a_redirect_a_throttle_a_timeout_or_a_refused_connection_is_retried(
+    client: TestClient,
+    team: dict[str, str],
+    subscribe: Subscribe,
+    factory: SessionFactory,
+    settings: Settings,
+    answer: Callable[[httpx.Request], httpx.Response],
+    status_code: int | None,
+    error: str,
+) -> None:
+    requests: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return answer(request)
+
+    subscription = subscribe(callback_url="https://partner.example.nl/hook?key=QUERY-SECRET")
+    open_household(client, team, "Gezin Jansen")
+    mocked = DeliveryWorker(factory, settings, allow, transport=httpx.MockTransport(handle))
+    try:
+        started = utcnow()
+        mocked.run_once()
+    finally:
+        mocked.stop()
+    assert len(requests) == 1  # a redirect is not followed
+    first = deliveries(factory, subscription)[0]
+    assert (first.status, first.attempts) == ("pending", 1)
+    assert first.next_attempt_at >= started + timedelta(seconds=600 if status_code == 429 else 5)
+    with factory() as session:
+        (attempt,) = session.scalars(select(DeliveryAttempt)).all()
+    assert (attempt.status_code, attempt.error) == (status_code, error)
+    assert reload(factory, subscription).failing_since is not None
