@@ -54,7 +54,7 @@ def allow(_url: str) -> None:
 
 
 class Callback:
-    """The receiver's answers, switched by the test: up, down with a status, or a script."""
+    """What the receiver answers, switched by the test: up, or down with a status."""
 
     def __init__(self) -> None:
         self.status = 200
