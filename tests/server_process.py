@@ -80,3 +80,41 @@ class ServerProcess:
         _traceback: TracebackType | None,
     ) -> None:
         self.kill()
+
+
+class WorkerProcess:
+    """``gezinsplan worker`` on a database; ``kill()`` is SIGKILL, ``start()`` runs it again."""
+
+    def __init__(self, url: str, var_dir: Path, secret: str, **settings: str) -> None:
+        self.log = var_dir / f"worker-{id(self)}.log"  # what a failing test shows
+        self.env = os.environ | {
+            "GEZINSPLAN_DATABASE_URL": url,
+            "GEZINSPLAN_VAR_DIR": str(var_dir),
+            "GEZINSPLAN_JWT_SECRET": secret,
+            "GEZINSPLAN_LOG_LEVEL": "WARNING",
+        }
+        self.env |= {f"GEZINSPLAN_{name.upper()}": value for name, value in settings.items()}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gezinsplan", "worker"],
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group: no shutdown hook, no rollback, no flush."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM, then wait: the exit code of a worker that ended its round and stopped."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)

@@ -1,5 +1,5 @@
-"""The ``gezinsplan`` command: serve, migrate, token, demo-data, openapi, audit, indications,
-steering, events."""
+"""The ``gezinsplan`` command: serve, worker, migrate, token, demo-data, openapi, audit,
+indications, steering, events."""
 
 import argparse
 import re
@@ -92,6 +92,32 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         workers=settings.workers if args.workers is None else args.workers,
         log_level=settings.log_level.lower(),
     )
+
+
+def worker(settings: Settings, args: argparse.Namespace) -> None:
+    """Deliver webhooks until SIGTERM or SIGINT; the round under way ends first."""
+    import logging
+    import signal
+    import threading
+
+    from gezinsplan.db import make_engine, make_session_factory
+    from gezinsplan.webhooks.delivery import scheme_guard
+    from gezinsplan.webhooks.worker import DeliveryWorker
+
+    logging.basicConfig(level=settings.log_level)
+    interval = args.interval or settings.webhooks_interval or 1.0
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    engine = make_engine(settings.sqlalchemy_url)
+    delivery = DeliveryWorker(
+        make_session_factory(engine), settings, scheme_guard(settings), interval=interval
+    )
+    try:
+        delivery.serve(stopping)
+    finally:
+        delivery.stop()
+        engine.dispose()
 
 
 def write_openapi(path: Path) -> None:
@@ -281,6 +307,13 @@ def parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=int)
     serve_cmd.add_argument("--workers", type=_positive_int, help="default GEZINSPLAN_WORKERS (1)")
 
+    worker_cmd = commands.add_parser("worker", help="deliver webhooks until stopped")
+    worker_cmd.add_argument(
+        "--interval",
+        type=float,
+        help="seconds an idle worker waits; default GEZINSPLAN_WEBHOOKS_INTERVAL, or 1 when 0",
+    )
+
     migrate_cmd = commands.add_parser("migrate", help="upgrade the database schema")
     migrate_cmd.add_argument("revision", nargs="?", default="head")
 
@@ -348,6 +381,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     match args.command:
         case "serve":
             serve(settings, args)
+        case "worker":
+            worker(settings, args)
         case "migrate":
             migrate(settings, args.revision)
         case "token":

@@ -38,6 +38,8 @@ from gezinsplan.progress.router import router as progress_router
 from gezinsplan.roles.router import router as roles_router
 from gezinsplan.steering.router import router as steering_router
 from gezinsplan.tariffs.router import router as tariffs_router
+from gezinsplan.webhooks.delivery import scheme_guard
+from gezinsplan.webhooks.worker import DeliveryWorker
 from gezinsplan.worklist.router import router as worklist_router
 
 # Bulk endpoints whose bodies may be larger than any other's.
@@ -84,21 +86,30 @@ def create_app(
     settings = settings or Settings()
     settings.check_safe()
     logging.getLogger("gezinsplan").setLevel(settings.log_level)
-    # The service seals its own audit records; an app handed a session factory (tests, tools)
-    # shares a connection that a background thread must not touch.
+    # The service seals its own audit records and delivers its webhooks; an app handed a
+    # session factory (tests, tools) shares a connection that a background thread must not
+    # touch.
     owns_database = session_factory is None and bind is None
     if session_factory is None:
         session_factory = make_session_factory(bind or make_engine(settings.sqlalchemy_url))
     sealing = owns_database and settings.audit_seal_interval > 0
     sealer = Sealer(session_factory, interval=settings.audit_seal_interval) if sealing else None
+    delivering = owns_database and settings.webhooks_interval > 0
+    worker = (
+        DeliveryWorker(session_factory, settings, scheme_guard(settings)) if delivering else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if sealer is not None:
             sealer.start()
+        if worker is not None:
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             if sealer is not None:
                 sealer.stop()
 

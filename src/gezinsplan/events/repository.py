@@ -92,6 +92,14 @@ def committed_after(
     return list(session.scalars(statement.order_by(*IN_ORDER).limit(limit)))
 
 
+def beyond(session: Session, txid: Any, seq: Any) -> ColumnElement[bool]:
+    """Whether a settled event lies after the place held in ``txid``, ``seq`` (columns of
+    the outer statement, such as a subscription's): its reader has work."""
+    return exists().where(
+        settled(session), tuple_(col(Event.txid), col(Event.seq)) > tuple_(txid, seq)
+    )
+
+
 def purge(session: Session, retention: timedelta, keep: ColumnElement[bool] | None = None) -> int:
     """Delete events older than ``retention``; the purge mark moves past them, so a cursor
     from before answers 410. ``keep`` spares events still owed to a subscriber."""
