@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck pytest openapi migrate demo-data bench clean
+.PHONY: run test lint typecheck pytest openapi migrate demo-data bench bench-webhooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ demo-data: $(STAMP)
 ## Benchmarks (bench/run.py): PostgreSQL from PyPI, generated data, wrk; writes bench/results/.
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.webhooks
+
+## The change feed and webhook delivery alone (bench/webhooks.py).
+bench-webhooks: $(DEV_STAMP)
+	$(BIN)/python -m bench.webhooks
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
