@@ -772,6 +772,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("GET", f"{H}/consents/{{consent_id}}"): read(CONSENTS),
     ("POST", f"{H}/consents/{{consent_id}}/withdraw"): write(CONSENTS, fixed({"reason": "Matrix"})),
     ("GET", f"{H}/access-log"): read(ACCESS_LOG),
+    ("GET", f"{H}/data-report"): read(ACCESS_LOG),
     ("GET", f"{H}/indications"): read(INDICATIONS),
     ("PUT", f"{API}/indications"): Op("municipal_system", body=fixed({"indications": [SYNCED]})),
     ("GET", f"{API}/indications"): Op("municipal_system"),

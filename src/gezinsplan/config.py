@@ -156,6 +156,14 @@ class Settings(BaseSettings):
         "0: none (run `gezinsplan worker`).",
     )
 
+    retention_municipal_years: int = Field(
+        15,
+        ge=1,
+        le=100,
+        description="Years a municipal file without youth care is kept after it was closed "
+        "(the municipality's selection list; youth care is 20 years by law).",
+    )
+
     @model_validator(mode="after")
     def _check_algorithms(self) -> "Settings":
         allowed = SYMMETRIC_ALGORITHMS | ASYMMETRIC_ALGORITHMS
