@@ -39,6 +39,7 @@ from gezinsplan.webhooks.delivery import backoff, retry_after, scheme_guard
 from gezinsplan.webhooks.models import Delivery, DeliveryAttempt, Subscription
 from gezinsplan.webhooks.worker import DeliveryWorker
 from tests.conftest import TEST_SECRET, Clock, Directory, Token, alembic_config
+from tests.test_consents import add_member
 from tests.webhook_receiver import Received, Receiver
 
 API = "/api/v1"
@@ -137,21 +138,6 @@ def add_goal(
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
-
-
-def add_member(
-    client: TestClient, household_id: str, headers: dict[str, str], **changes: Any
-) -> dict[str, Any]:
-    body = {
-        "givenName": "Sanne",
-        "familyName": "Jansen",
-        "birthDate": "1986-04-12",
-        "relation": "parent",
-    } | changes
-    response = client.post(f"{API}/households/{household_id}/members", json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    member: dict[str, Any] = response.json()
-    return member
 
 
 Sent = tuple[str, str | None, str]  # an event's id, household id and type
