@@ -147,6 +147,15 @@ def create_database(
     admin.dispose()
 
 
+@pytest.fixture
+def live_url(create_database: Callable[[str], str]) -> str:
+    """A migrated PostgreSQL database of its own, for tests whose data must really commit
+    (server and worker processes): nothing is rolled back, so no other test sees it."""
+    url = create_database("postgresql")
+    command.upgrade(alembic_config(url), "head")
+    return url
+
+
 @pytest.fixture(scope="session", params=ENGINES)
 def engine_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -13,10 +13,20 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 
+from gezinsplan.auth.tokens import mint
+from gezinsplan.config import Settings
+
 READY = "/api/v1/health/ready"
+
+
+def bearer(settings: Settings, *roles: str, **claims: Any) -> dict[str, str]:
+    """Authorization headers for a process on ``settings``' secret."""
+    jwt = mint(settings, sub=claims.pop("sub", "tester"), name="Test", roles=roles, **claims)
+    return {"Authorization": f"Bearer {jwt}"}
 
 
 def free_port() -> int:

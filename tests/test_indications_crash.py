@@ -22,14 +22,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from bench.indications import bsn, records
-from gezinsplan.auth.tokens import mint
 from gezinsplan.config import Settings
 from gezinsplan.db import make_engine
 from gezinsplan.indications.schemas import IndicationRecord
 from gezinsplan.indications.service import content_hash
 from gezinsplan.main import create_app
 from tests.conftest import TEST_SECRET, alembic_config
-from tests.server_process import ServerProcess
+from tests.server_process import ServerProcess, bearer
 
 RECORDS = 10_000
 PER_REQUEST = 1_000
@@ -39,16 +38,11 @@ API = "/api/v1"
 SYNC = f"{API}/indications"
 
 
-def _token(settings: Settings, *roles: str, **claims: Any) -> dict[str, str]:
-    jwt = mint(settings, sub=claims.pop("sub", "tester"), name="Test", roles=roles, **claims)
-    return {"Authorization": f"Bearer {jwt}"}
-
-
 def _database(create_database: Callable[[str], str], settings: Settings) -> str:
     """A migrated database with Zwolle, a provider by AGB code and people to link to."""
     url = create_database("postgresql")
     command.upgrade(alembic_config(url), "head")
-    admin = _token(settings, "admin")
+    admin = bearer(settings, "admin")
     engine = make_engine(url)
     with TestClient(create_app(settings, bind=engine)) as client:
         for body in (
@@ -61,7 +55,7 @@ def _database(create_database: Callable[[str], str], settings: Settings) -> str:
             json={"kind": "access_team", "name": "Wijkteam", "servedMunicipalities": ["0193"]},
             headers=admin,
         ).json()
-        toegang = _token(settings, "toegang", municipalities=("0193",), org=uuid.UUID(team["id"]))
+        toegang = bearer(settings, "toegang", municipalities=("0193",), org=uuid.UUID(team["id"]))
         for n in range(PEOPLE):
             household = client.post(
                 f"{API}/households",
@@ -115,7 +109,7 @@ def test_a_sync_killed_at_random_moments_and_resent_ends_as_a_clean_run(
     engine_name: str, create_database: Callable[[str], str], tmp_path: Path
 ) -> None:
     settings = Settings(var_dir=tmp_path / "var", jwt_secret=TEST_SECRET)
-    system = _token(settings, "municipal_system", municipalities=("0193",), sub="zwolle")
+    system = bearer(settings, "municipal_system", municipalities=("0193",), sub="zwolle")
     requests = _requests()
 
     clean_url = _database(create_database, settings)

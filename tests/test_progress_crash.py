@@ -12,7 +12,6 @@ update has its event and each batch its one stored key.
 import random
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,17 +19,15 @@ from typing import Any
 
 import httpx
 import pytest
-from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from gezinsplan.auth.tokens import mint
 from gezinsplan.config import Settings
 from gezinsplan.db import make_engine
 from gezinsplan.kit.clock import today
 from gezinsplan.main import create_app
-from tests.conftest import TEST_SECRET, alembic_config
-from tests.server_process import ServerProcess
+from tests.conftest import TEST_SECRET
+from tests.server_process import ServerProcess, bearer
 
 KILLS = 20
 BATCHES = 400
@@ -45,18 +42,6 @@ class Seeded:
     goals: list[tuple[str, str]]  # (household id, goal id), each assigned to the provider
 
 
-@pytest.fixture
-def live_url(create_database: Callable[[str], str]) -> str:
-    url = create_database("postgresql")
-    command.upgrade(alembic_config(url), "head")
-    return url
-
-
-def _token(settings: Settings, *roles: str, **claims: Any) -> dict[str, str]:
-    jwt = mint(settings, sub=claims.pop("sub", "tester"), name="Test", roles=roles, **claims)
-    return {"Authorization": f"Bearer {jwt}"}
-
-
 def _post(client: TestClient, path: str, body: Any, headers: dict[str, str]) -> Any:
     response = client.post(API + path, json=body, headers=headers)
     assert response.status_code == 201, response.text
@@ -65,7 +50,7 @@ def _post(client: TestClient, path: str, body: Any, headers: dict[str, str]) -> 
 
 def _seed(engine: Engine, settings: Settings) -> Seeded:
     """Households with a finances goal each, assigned to a provider that works on them."""
-    admin = _token(settings, "admin")
+    admin = bearer(settings, "admin")
     with TestClient(create_app(settings, bind=engine)) as client:
         body = {"kind": "municipality", "name": "Gemeente Zwolle", "municipalityCode": "0193"}
         _post(client, "/organizations", body, admin)
@@ -81,7 +66,7 @@ def _seed(engine: Engine, settings: Settings) -> Seeded:
             {"kind": "care_provider", "name": "Schuldhulp", "agbCode": "41000002"},
             admin,
         )
-        toegang = _token(settings, "toegang", municipalities=("0193",), org=uuid.UUID(team["id"]))
+        toegang = bearer(settings, "toegang", municipalities=("0193",), org=uuid.UUID(team["id"]))
         goals = []
         for n in range(HOUSEHOLDS):
             household = _post(
@@ -140,7 +125,7 @@ def test_acknowledged_updates_exist_exactly_once_after_sigkills(
     settings = Settings(var_dir=tmp_path / "var", jwt_secret=TEST_SECRET)
     engine = make_engine(live_url)
     seeded = _seed(engine, settings)
-    partner = _token(settings, "partner_system", org=seeded.provider, sub="schuldhulp-systeem")
+    partner = bearer(settings, "partner_system", org=seeded.provider, sub="schuldhulp-systeem")
     batches = _batches(seeded)
     answered: dict[str, Any] = {}
     rng = random.Random(20261124)

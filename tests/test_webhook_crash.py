@@ -23,14 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlmodel import col
 from standardwebhooks import Webhook
 
 from gezinsplan.auth.actor import Actor, Role
-from gezinsplan.auth.tokens import mint
 from gezinsplan.config import Settings
 from gezinsplan.db import make_engine, make_session_factory
 from gezinsplan.events import feed
@@ -41,8 +39,8 @@ from gezinsplan.events.service import EventType, record_events
 from gezinsplan.kit.clock import today
 from gezinsplan.main import create_app
 from gezinsplan.webhooks.models import Subscription
-from tests.conftest import TEST_SECRET, alembic_config
-from tests.server_process import WorkerProcess
+from tests.conftest import TEST_SECRET
+from tests.server_process import WorkerProcess, bearer
 from tests.webhook_receiver import Received, Receiver
 
 KILLS = 20
@@ -70,18 +68,6 @@ class Seeded:
     households: list[Household]
 
 
-@pytest.fixture
-def live_url(create_database: Callable[[str], str]) -> str:
-    url = create_database("postgresql")
-    command.upgrade(alembic_config(url), "head")
-    return url
-
-
-def _token(settings: Settings, *roles: str, **claims: Any) -> dict[str, str]:
-    jwt = mint(settings, sub="tester", name="Test", roles=roles, **claims)
-    return {"Authorization": f"Bearer {jwt}"}
-
-
 def _post(client: TestClient, path: str, body: Any, headers: dict[str, str]) -> Any:
     response = client.post(API + path, json=body, headers=headers)
     assert response.status_code in {200, 201}, response.text
@@ -90,14 +76,14 @@ def _post(client: TestClient, path: str, body: Any, headers: dict[str, str]) -> 
 
 def _seed(client: TestClient, settings: Settings) -> Seeded:
     """Households in Zwolle, each with a goal, the care provider on it and its consent."""
-    admin = _token(settings, "admin")
+    admin = bearer(settings, "admin")
     body = {"kind": "municipality", "name": "Gemeente Zwolle", "municipalityCode": "0193"}
     _post(client, "/organizations", body, admin)
     body = {"kind": "access_team", "name": "Wijkteam", "servedMunicipalities": ["0193"]}
     team = _post(client, "/organizations", body, admin)["id"]
     body = {"kind": "care_provider", "name": "Schuldhulp", "agbCode": "41000002"}
     provider = _post(client, "/organizations", body, admin)["id"]
-    toegang = _token(settings, "toegang", municipalities=("0193",), org=uuid.UUID(team))
+    toegang = bearer(settings, "toegang", municipalities=("0193",), org=uuid.UUID(team))
     households = []
     for n in range(HOUSEHOLDS):
         body = {"municipalityCode": "0193", "name": f"Gezin {n}", "referralSource": "other"}
@@ -250,7 +236,7 @@ def test_workers_killed_at_random_deliver_every_event_in_order_and_respect_a_wit
     started = time.monotonic()
     with Receiver() as receiver, TestClient(create_app(settings, bind=engine)) as client:
         seeded = _seed(client, settings)
-        toegang = _token(settings, "toegang", municipalities=("0193",), org=uuid.UUID(seeded.team))
+        toegang = bearer(settings, "toegang", municipalities=("0193",), org=uuid.UUID(seeded.team))
         secrets_by_name, start = _subscribe(engine, seeded, receiver)
         withdrawn = seeded.households[WITHDRAWN]
 
