@@ -20,7 +20,7 @@ from gezinsplan.consents.schemas import ConsentRead
 from gezinsplan.export.schemas import FileExport
 from gezinsplan.members.schemas import MemberRead
 from gezinsplan.organizations.models import Organization
-from gezinsplan.plans.schemas import ActionRead, EvaluationRead, GoalRead
+from gezinsplan.plans.schemas import ActionRead, EvaluationRead, GoalRead, PlanRead
 from gezinsplan.progress.schemas import ProgressRead
 
 FHIR_JSON = "application/fhir+json"
@@ -87,7 +87,7 @@ def bundle(export: FileExport, organizations: Mapping[uuid.UUID, Organization]) 
         _group(export, members),
         *(_organization(id_, organizations.get(id_)) for id_ in organization_ids(export)),
         *([_care_team(export, group)] if export.roles else []),
-        *([_care_plan(export, group, members)] if export.plan else []),
+        *([_care_plan(export, export.plan, group, members)] if export.plan else []),
         *(_goal(goal, group, export.evaluations or [], observations) for goal in goals),
         *observations,
         *(
@@ -245,10 +245,8 @@ def _care_team(export: FileExport, group: dict[str, str]) -> dict[str, Any]:
 
 
 def _care_plan(
-    export: FileExport, group: dict[str, str], members: list[MemberRead]
+    export: FileExport, plan: PlanRead, group: dict[str, str], members: list[MemberRead]
 ) -> dict[str, Any]:
-    assert export.plan is not None
-    plan = export.plan
     member_ids = {member.id for member in members}
     care_plan: dict[str, Any] = {
         "resourceType": "CarePlan",
@@ -285,10 +283,11 @@ def _activity(action: ActionRead, goal: GoalRead, member_ids: set[uuid.UUID]) ->
     }
     if action.due_date is not None:
         detail["scheduledPeriod"] = {"end": action.due_date.isoformat()}
+    # Only references the Bundle resolves: every organization named is in it, members checked.
     performers = [
         _reference(id_)
         for id_ in (action.performer_organization_id, action.performer_member_id)
-        if id_ is not None and (id_ != action.performer_member_id or id_ in member_ids)
+        if id_ is not None and (id_ == action.performer_organization_id or id_ in member_ids)
     ]
     if performers:
         detail["performer"] = performers
