@@ -370,3 +370,36 @@ def test_an_evaluated_open_goal_takes_its_achievement_from_the_latest_outcome(
     codes = [c["code"] for c in goals[shared.finances["id"]]["achievementStatus"]["coding"]]
     assert codes == ["improving", "partly_achieved"]
     assert goals[shared.finances["id"]]["lifecycleStatus"] == "active"
+
+
+def test_progress_without_the_plan_exports_without_a_goal_to_point_at(
+    client: TestClient,
+    token: Token,
+    toegang: dict[str, str],
+    full: Case,
+    directory: Directory,
+) -> None:
+    role = client.post(
+        f"{full.base}/roles", json={"organizationId": directory.youth_care}, headers=toegang
+    )
+    assert role.status_code == 201, role.text
+    give(
+        client,
+        full,
+        directory,
+        toegang,
+        granteeOrganizationId=directory.youth_care,
+        categories=["basic", "progress"],
+        lifeDomains=["finances"],
+    )
+    youth = token("care_provider", org=uuid.UUID(directory.youth_care), sub="yara")
+    body = export(client, full, youth).json()
+    assert body["included"] == ["basic", "roles", "consents", "progress"]
+    assert body["plan"] is None
+    assert body["progress"] == items(client, f"{full.base}/progress", youth)
+    assert len(body["progress"]) == 2
+    resources = checked(export(client, full, youth, FHIR).json())
+    assert "Goal" not in resources
+    assert "CarePlan" not in resources
+    assert all("focus" not in o for o in resources["Observation"])
+    assert CANARY not in str(resources)
