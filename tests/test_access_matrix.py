@@ -696,6 +696,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("POST", f"{H}/close"): write(BASIC, fixed({"closingReason": "other"})),
     ("POST", f"{H}/reopen"): write(BASIC, fixed({"referralSource": "self"})),
     ("GET", f"{H}/episodes"): read(BASIC),
+    ("GET", f"{H}/export"): read(BASIC),
     ("GET", f"{H}/members"): read(BASIC),
     ("POST", f"{H}/members"): write(
         BASIC,

@@ -22,6 +22,7 @@ from gezinsplan.db import SessionFactory, make_engine, make_session_factory
 from gezinsplan.episodes.router import router as episodes_router
 from gezinsplan.errors import install_handlers
 from gezinsplan.events.router import router as events_router
+from gezinsplan.export.router import router as export_router
 from gezinsplan.health.router import router as health_router
 from gezinsplan.households.router import router as households_router
 from gezinsplan.indications.router import router as indications_router
@@ -67,6 +68,7 @@ ROUTERS = (
     steering_router,
     events_router,
     rights_router,
+    export_router,
 )
 
 

@@ -1,21 +1,25 @@
-"""Content negotiation: which of the media types an endpoint offers the Accept header prefers."""
+"""Content negotiation: which of the media types an endpoint offers the Accept header prefers.
+
+Shared by every endpoint that answers in more than one format, so they agree on q values,
+wildcards and what an absent header means.
+"""
 
 import math
 from collections.abc import Iterable, Sequence
 
 
 def negotiate(accept: str | None, offered: Sequence[str]) -> str | None:
-    """The ``offered`` media type Accept prefers (RFC 9110 12.5.1: the most specific range
-    that matches gives a type its weight, the highest weight wins, a tie goes to the first
-    offered); None if none is acceptable. No Accept: the first offered."""
+    """The offered media type Accept prefers (RFC 9110 12.5.1: the most specific range that
+    matches gives a type its weight, the highest weight wins, a tie goes to the one offered
+    first); the first offered when Accept is absent; None if none is acceptable."""
     if accept is None or not accept.strip():
         return offered[0]
     ranges = list(_media_ranges(accept))
     best: tuple[float, str] | None = None
-    for media_type in offered:
-        weight = _weight(media_type, ranges)
+    for each in offered:
+        weight = _weight(each, ranges)
         if weight > 0 and (best is None or weight > best[0]):
-            best = (weight, media_type)
+            best = (weight, each)
     return best[1] if best else None
 
 

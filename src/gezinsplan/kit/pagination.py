@@ -5,7 +5,7 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
@@ -130,3 +130,23 @@ def next_cursor(rows: Sequence[Any], page: PageRequest, order: str = "created_at
         return None
     last = rows[page.limit - 1]
     return Cursor(getattr(last, order), last.id).encode()
+
+
+R = TypeVar("R")
+
+
+def every_page(
+    fetch: Callable[[PageRequest], Sequence[R]], keyed: Callable[[R], Any] = lambda row: row
+) -> list[R]:
+    """All rows of a list paginated by (created_at, id), a full page per query: a whole-file
+    read keeps each query to the bound every list has. ``keyed``: the row's object, when
+    rows are tuples."""
+    rows: list[R] = []
+    page = PageRequest(limit=MAX_PAGE_SIZE, cursor=None)
+    while True:
+        found = fetch(page)
+        rows.extend(found[: page.limit])
+        if len(found) <= page.limit:
+            return rows
+        last = keyed(found[page.limit - 1])
+        page = PageRequest(limit=MAX_PAGE_SIZE, cursor=Cursor(last.created_at, last.id))
