@@ -36,7 +36,9 @@ CASE_TABLES = {
 # optimistic lock), and the audit chain, whose sealer and verifier read no case data.
 # Beside the repositories: the version claim, the audit chain, bulk writes (no reads), and
 # the access statements every repository starts from.
-ALLOWED = {"repository.py", "etags.py", "chain.py", "bulk.py", "statements.py"}
+# The change feed (events/feed.py) is the events' repository for reads in commit order; it
+# reads no case table, and the case-table lint below still holds it.
+ALLOWED = {"repository.py", "etags.py", "chain.py", "bulk.py", "statements.py", "feed.py"}
 
 
 def modules() -> list[Path]:
