@@ -37,6 +37,7 @@ from gezinsplan.progress.router import router as progress_router
 from gezinsplan.roles.router import router as roles_router
 from gezinsplan.steering.router import router as steering_router
 from gezinsplan.tariffs.router import router as tariffs_router
+from gezinsplan.webhooks.router import router as subscriptions_router
 from gezinsplan.worklist.router import router as worklist_router
 
 # Bulk endpoints whose bodies may be larger than any other's.
@@ -61,6 +62,7 @@ ROUTERS = (
     audit_router,
     worklist_router,
     steering_router,
+    subscriptions_router,
 )
 
 
