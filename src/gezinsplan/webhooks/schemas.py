@@ -146,9 +146,15 @@ class DeliveryAttemptRead(ApiModel):
 class RedeliveryRequest(RequestModel):
     """Exactly one of ``eventId`` and ``since``."""
 
-    event_id: uuid.UUID | None = Field(None, description="Send this event again.")
+    event_id: uuid.UUID | None = Field(
+        None,
+        description="Send this event again (the CloudEvent's `id`).",
+        examples=["0b7e7d3c-5f0a-4f55-9a55-2f2b6c1d9e21"],
+    )
     since: IsoDateTime | None = Field(
-        None, description="Send again every event of this subscription from this moment on."
+        None,
+        description="Send again every event of this subscription from this moment on.",
+        examples=["2026-11-24T09:00:00Z"],
     )
 
     @model_validator(mode="after")
