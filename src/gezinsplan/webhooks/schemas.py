@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, m
 from gezinsplan.events.cloud import type_of
 from gezinsplan.events.service import EventType
 from gezinsplan.kit.schemas import ApiModel, IsoDateTime, MunicipalityCode, RequestModel
+from gezinsplan.webhooks.models import DeliveryStatus
 
 # The CloudEvents types a subscriber names, and the event type each stands for.
 EVENT_TYPES = {type_of(event_type): event_type for event_type in EventType}
@@ -137,7 +138,7 @@ class DeliveryAttemptRead(ApiModel):
     status_code: int | None = Field(description="The callback's answer; null if none came.")
     latency_ms: int
     error: str | None
-    delivery_status: Literal["pending", "delivered", "withheld"] = Field(
+    delivery_status: DeliveryStatus = Field(
         description="Where the delivery stands now: `withheld` when the subscriber may no "
         "longer see the event."
     )

@@ -70,21 +70,29 @@ def _grounds(
     session: Session, actor: Actor, data: SubscriptionCreate
 ) -> tuple[uuid.UUID, str, list[str]]:
     """The organization, role and municipalities the subscription reads with."""
+    if actor.has(Role.ADMIN):
+        return _named_grounds(session, data)
     role = policy.subscribing_role(actor)
-    if not actor.has(Role.ADMIN) and role is not None and actor.org is not None:
-        given = sorted(data.model_fields_set & set(ADMIN_FIELDS))
-        if given:
-            raise Unprocessable(
-                "A system subscribes for its own organization, with its own role and "
-                "municipalities; only an administrator names them.",
-                invalid_params=[
-                    {"name": f"body:{to_camel(name)}", "reason": "only for an administrator"}
-                    for name in given
-                ],
-            )
-        if organizations.get(session, actor.org) is None:
-            raise Forbidden("The organization your token names is not registered.")
-        return actor.org, role, sorted(actor.municipalities)
+    if role is None or actor.org is None:
+        raise Forbidden("Only a partner or municipal system of an organization subscribes.")
+    given = sorted(data.model_fields_set & set(ADMIN_FIELDS))
+    if given:
+        raise Unprocessable(
+            "A system subscribes for its own organization, with its own role and "
+            "municipalities; only an administrator names them.",
+            invalid_params=[
+                {"name": f"body:{to_camel(name)}", "reason": "only for an administrator"}
+                for name in given
+            ],
+        )
+    if organizations.get(session, actor.org) is None:
+        raise Forbidden("The organization your token names is not registered.")
+    return actor.org, role, sorted(actor.municipalities)
+
+
+def _named_grounds(session: Session, data: SubscriptionCreate) -> tuple[uuid.UUID, str, list[str]]:
+    """An administrator's: a registered organization, a machine role, and municipalities
+    for, and only for, a municipal system."""
     missing = [name for name in ("organization_id", "client_role") if getattr(data, name) is None]
     if missing or data.organization_id is None or data.client_role is None:
         raise Unprocessable(
@@ -184,7 +192,8 @@ def delete(session: Session, subscription: Subscription, expected: int | None) -
 
 def redeliver(session: Session, subscription: Subscription, data: RedeliveryRequest) -> int:
     """Queue one event, or every event from a moment on, to be sent again now: withheld ones
-    too, since whether the subscriber may see them is judged again at delivery."""
+    too, since whether the subscriber may see them is judged again at delivery. A paused or
+    disabled subscription's queue waits until it is active again."""
     if data.event_id is not None and not repository.delivery_of_event(
         session, subscription.id, data.event_id
     ):
