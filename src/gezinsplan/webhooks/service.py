@@ -7,7 +7,8 @@ a household filter is not checked against what the caller sees (that would let i
 ids). Event types are stored as the events table names them (``goal.updated``), so the
 fan-out filters on them directly; the API shows them as CloudEvents types.
 
-The signing secret appears in two answers only: the creation's and a rotation's.
+The signing secret appears in two answers only: the creation's (replayed to a resend with
+the same Idempotency-Key) and a rotation's.
 """
 
 import uuid
