@@ -510,10 +510,13 @@ def test_rotation_keeps_the_previous_secret_for_the_grace_time(
 
 
 def test_pausing_and_re_enabling(
-    client: TestClient, partner: Headers, connection: Connection
+    client: TestClient, partner: Headers, connection: Connection, household: Json
 ) -> None:
     body = created(client, partner)
     url = f"{SUBSCRIPTIONS}/{body['id']}"
+    waiting = plant_deliveries(
+        connection, uuid.UUID(body["id"]), [("pending", [500, 500]), ("delivered", [200])]
+    )
     paused = client.patch(url, json={"active": False}, headers=partner | {"If-Match": '"1"'})
     assert paused.json()["active"] is False
     assert paused.json()["disabledReason"] == "paused by the subscriber"
@@ -536,6 +539,15 @@ def test_pausing_and_re_enabling(
         None,
         None,
     )
+    # Its waiting delivery is due now, the retry schedule started over; the rest stays.
+    assert due(connection, waiting[0]) <= utcnow()
+    assert status_of(connection, waiting) == ["pending", "delivered"]
+    attempts = connection.execute(
+        select(col(Delivery.attempts))
+        .where(col(Delivery.id).in_(waiting))
+        .order_by(col(Delivery.id))
+    ).scalars()
+    assert list(attempts) == [0, 1]
 
 
 def test_deleting_takes_the_deliveries_along(
@@ -576,7 +588,8 @@ def plant_deliveries(
     ago: timedelta = timedelta(0),
 ) -> list[int]:
     """A delivery per (status, attempts' status codes) on the stored events, oldest first;
-    each attempt an hour after the one before, counted back from ``ago``."""
+    each attempt an hour after the one before, counted back from ``ago``; the next one due
+    an hour later per attempt made."""
     stored = events(connection)
     assert len(stored) >= len(plan)
     now = utcnow()
@@ -588,6 +601,7 @@ def plant_deliveries(
                 event_seq=seq,
                 status=status,
                 attempts=len(codes),
+                next_attempt_at=now + timedelta(hours=len(codes)),  # backing off
                 created_at=now - ago - timedelta(hours=len(codes)),
             )
             session.add(delivery)

@@ -143,3 +143,17 @@ def requeue(
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)
+
+
+def resume(session: Session, subscription_id: uuid.UUID, now: datetime) -> None:
+    """A re-enabled subscription's waiting deliveries are due now, their retry schedule
+    started over: the subscriber has just fixed its end."""
+    session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.subscription_id) == subscription_id,
+            col(Delivery.status) == DeliveryStatus.PENDING,
+        )
+        .values(next_attempt_at=now, attempts=0)
+        .execution_options(synchronize_session=False)
+    )

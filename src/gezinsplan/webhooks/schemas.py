@@ -78,7 +78,7 @@ class SubscriptionUpdate(RequestModel):
     active: bool | None = Field(
         None,
         description="`false` pauses deliveries; `true` resumes a paused or disabled "
-        "subscription where it stopped (its pending deliveries are sent).",
+        "subscription where it stopped: its waiting deliveries are sent now, in order.",
     )
     rotate_secret: bool | None = Field(
         None,

@@ -163,6 +163,7 @@ def update(
         values["event_types"] = _stored_types(changes["event_types"])
     if "household_id" in changes:
         values["household_id"] = changes["household_id"]
+    resuming = changes.get("active") is True and not subscription.active
     if changes.get("active") is True:
         values |= {
             "active": True,
@@ -181,6 +182,8 @@ def update(
             "previous_secret_until": now + timedelta(hours=settings.webhooks_secret_grace_hours),
         }
     claim(session, subscription, expected, **values)
+    if resuming:
+        repository.resume(session, subscription.id, now)
     return SubscriptionUpdated.model_validate(_fields(subscription, state) | {"secret": secret})
 
 
