@@ -286,6 +286,10 @@ def test_another_organizations_subscription_is_not_found(
     assert [item["id"] for item in listed] == [mine["id"]]
     everything = client.get(SUBSCRIPTIONS, headers=admin).json()["items"]
     assert {item["id"] for item in everything} == {mine["id"], theirs["id"]}
+    for headers, expected in ((admin, [theirs["id"]]), (partner, [])):
+        only = {"organization": theirs["organizationId"]}
+        found = client.get(SUBSCRIPTIONS, params=only, headers=headers).json()["items"]
+        assert [item["id"] for item in found] == expected
     nowhere = f"{SUBSCRIPTIONS}/{uuid.uuid4()}"
     url = f"{SUBSCRIPTIONS}/{theirs['id']}"
     requests: list[tuple[str, str, Any]] = [

@@ -85,9 +85,16 @@ def get_observed(
 
 
 def list_observed(
-    session: Session, actor: Actor, page: PageRequest, now: datetime
+    session: Session,
+    actor: Actor,
+    page: PageRequest,
+    now: datetime,
+    *,
+    organization_id: uuid.UUID | None = None,
 ) -> list[tuple[Subscription, State]]:
     statement = _observed(now - FAILURE_WINDOW).where(owned(actor))
+    if organization_id is not None:
+        statement = statement.where(col(Subscription.organization_id) == organization_id)
     paged = paginate(statement, col(Subscription.created_at), col(Subscription.id), page)
     return [_state(row) for row in session.execute(paged)]
 

@@ -8,7 +8,7 @@ client that sent the key.
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from gezinsplan.access.dependencies import SubscriptionManager
 from gezinsplan.config import Settings
@@ -102,9 +102,12 @@ def list_subscriptions(
     actor: SubscriptionManager,
     session: DbSession,
     page: Annotated[PageRequest, Depends(page_request)],
+    organization: Annotated[
+        uuid.UUID | None, Query(description="Only this organization's subscriptions.")
+    ] = None,
 ) -> Page[SubscriptionRead]:
     """A system's: its organization's; an administrator's: all. Oldest first."""
-    rows = repository.list_observed(session, actor, page, utcnow())
+    rows = repository.list_observed(session, actor, page, utcnow(), organization_id=organization)
     items = rows[: page.limit]
     return Page[SubscriptionRead](
         items=[service.to_read(subscription, state) for subscription, state in items],
