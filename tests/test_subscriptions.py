@@ -401,16 +401,21 @@ def test_loopback_allowed_still_refuses_private_and_http_elsewhere() -> None:
             check_callback(url, settings)
 
 
-def test_a_host_that_does_not_resolve_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    def nothing(*_args: Any, **_kwargs: Any) -> Any:
-        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+def _unknown(*_args: Any, **_kwargs: Any) -> Any:
+    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
-    monkeypatch.setattr(socket, "getaddrinfo", nothing)
-    with pytest.raises(Unprocessable) as refused:
-        check_callback("https://hooks.example.nl/", Settings(jwt_secret=TEST_SECRET))
-    assert refused.value.invalid_params == [
-        {"name": "body:callbackUrl", "reason": "does not resolve"}
-    ]
+
+@pytest.mark.parametrize("resolver", [_unknown, lambda *_a, **_k: []], ids=["error", "nothing"])
+def test_a_host_that_does_not_resolve_is_refused(
+    monkeypatch: pytest.MonkeyPatch, resolver: Any
+) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    for url in ("https://hooks.example.nl/", "http://localhost/"):
+        with pytest.raises(Unprocessable) as refused:
+            check_callback(url, Settings(jwt_secret=TEST_SECRET, webhooks_allow_loopback=True))
+        assert refused.value.invalid_params == [
+            {"name": "body:callbackUrl", "reason": "does not resolve"}
+        ]
 
 
 def test_a_name_resolving_to_a_public_and_a_private_address_is_refused(

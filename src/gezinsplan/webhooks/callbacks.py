@@ -56,8 +56,10 @@ def _parts(url: str) -> tuple[str, str, int]:
 def _resolve(host: str, port: int) -> set[IPAddress]:
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise _refuse("does not resolve", "The callback URL's host does not resolve.") from exc
+    except (OSError, UnicodeError):
+        found = []
+    if not found:
+        raise _refuse("does not resolve", "The callback URL's host does not resolve.")
     # The scope of a link-local IPv6 address ("fe80::1%eth0") is not part of the address.
     return {ip_address(str(info[4][0]).split("%", 1)[0]) for info in found}
 
