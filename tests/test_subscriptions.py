@@ -495,6 +495,30 @@ def test_a_change_sets_and_clears_the_household_filter(
         assert response.status_code == 422, (patch, response.text)
 
 
+def test_only_an_administrator_changes_a_municipal_systems_municipalities(
+    client: TestClient, municipal: Headers, admin: Headers, partner: Headers
+) -> None:
+    """When the system's municipalities change, its standing subscription follows only
+    through the administrator; the system itself cannot widen what it reads."""
+    url = f"{SUBSCRIPTIONS}/{created(client, municipal)['id']}"
+    wider = {"municipalities": ["0193", "0148", "0363"]}
+    refused = client.patch(url, json=wider, headers=municipal | {"If-Match": '"1"'})
+    assert refused.status_code == 422
+    assert refused.json()["invalidParams"][0]["reason"] == "only for an administrator"
+    narrower = {"municipalities": ["0193"]}
+    changed = client.patch(url, json=narrower, headers=admin | {"If-Match": '"1"'})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["municipalities"] == ["0193"]
+    for empty in ([], None):
+        response = client.patch(
+            url, json={"municipalities": empty}, headers=admin | {"If-Match": '"2"'}
+        )
+        assert response.status_code == 422, empty
+    partners = f"{SUBSCRIPTIONS}/{created(client, partner)['id']}"
+    response = client.patch(partners, json=narrower, headers=admin | {"If-Match": '"1"'})
+    assert response.status_code == 422
+
+
 def test_rotation_keeps_the_previous_secret_for_the_grace_time(
     client: TestClient, partner: Headers, connection: Connection, clock: Clock
 ) -> None:

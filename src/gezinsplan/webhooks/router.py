@@ -133,6 +133,7 @@ def read_subscription(found: ManagedSubscription, response: Response) -> Subscri
 def update_subscription(
     data: SubscriptionUpdate,
     found: ManagedSubscription,
+    actor: SubscriptionManager,
     session: DbSession,
     settings: AppSettings,
     response: Response,
@@ -141,7 +142,9 @@ def update_subscription(
     """`active: true` resumes a paused or disabled subscription; `rotateSecret: true` answers
     a new secret, once, while the previous one keeps signing for a grace period."""
     expected = expected_version(if_match)
-    updated = service.update(session, found.subscription, found.state, data, expected, settings)
+    updated = service.update(
+        session, actor, found.subscription, found.state, data, expected, settings
+    )
     set_etag(response, updated.version)
     return updated
 

@@ -75,6 +75,12 @@ class SubscriptionUpdate(RequestModel):
     callback_url: CallbackUrl | None = None
     event_types: EventTypes | None = None
     household_id: HouseholdFilter = None
+    municipalities: list[MunicipalityCode] | None = Field(
+        None,
+        max_length=50,
+        description="An administrator's only, for a municipal system's subscription: the "
+        "municipalities it reads for now (when the system's own change).",
+    )
     active: bool | None = Field(
         None,
         description="`false` pauses deliveries; `true` resumes a paused or disabled "

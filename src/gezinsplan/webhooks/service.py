@@ -103,14 +103,18 @@ def _named_grounds(session: Session, data: SubscriptionCreate) -> tuple[uuid.UUI
             ],
         )
     organization = registered(session, data.organization_id, "organizationId")
-    municipalities = sorted(set(data.municipalities or ()))
-    if (Role(data.client_role) is Role.MUNICIPAL_SYSTEM) != bool(municipalities):
+    return organization.id, data.client_role, _municipalities(data.client_role, data.municipalities)
+
+
+def _municipalities(client_role: str, given: list[str] | None) -> list[str]:
+    municipalities = sorted(set(given or ()))
+    if (Role(client_role) is Role.MUNICIPAL_SYSTEM) != bool(municipalities):
         raise Unprocessable.field(
             "municipalities",
             "required for, and only for, a municipal system",
             "A municipal system's subscription names its municipalities; a partner system's none.",
         )
-    return organization.id, data.client_role, municipalities
+    return municipalities
 
 
 def create(
@@ -141,6 +145,7 @@ def create(
 
 def update(
     session: Session,
+    actor: Actor,
     subscription: Subscription,
     state: State,
     data: SubscriptionUpdate,
@@ -161,6 +166,17 @@ def update(
         values["callback_url"] = changes["callback_url"]
     if "event_types" in changes:
         values["event_types"] = _stored_types(changes["event_types"])
+    if "municipalities" in changes:
+        if not actor.has(Role.ADMIN):
+            raise Unprocessable.field(
+                "municipalities",
+                "only for an administrator",
+                "A system's subscription keeps the municipalities it was made with; an "
+                "administrator changes them.",
+            )
+        values["municipalities"] = _municipalities(
+            subscription.client_role, changes["municipalities"]
+        )
     if "household_id" in changes:
         values["household_id"] = changes["household_id"]
     resuming = changes.get("active") is True and not subscription.active
