@@ -583,6 +583,22 @@ def test_pausing_and_re_enabling(
     assert list(attempts) == [0, 1]
 
 
+def test_saying_active_again_does_not_reset_a_failing_subscriptions_clock(
+    client: TestClient, partner: Headers, connection: Connection
+) -> None:
+    body = created(client, partner)
+    failing = utcnow() - timedelta(days=2)
+    with Session(connection, join_transaction_mode="create_savepoint") as session:
+        stored = session.get(Subscription, uuid.UUID(body["id"]))
+        assert stored is not None
+        stored.failing_since = failing
+        session.commit()
+    url = f"{SUBSCRIPTIONS}/{body['id']}"
+    again = client.patch(url, json={"active": True}, headers=partner | {"If-Match": '"1"'})
+    assert again.status_code == 200, again.text
+    assert datetime.fromisoformat(again.json()["failingSince"]) == failing
+
+
 def test_deleting_takes_the_deliveries_along(
     client: TestClient,
     partner: Headers,

@@ -179,8 +179,10 @@ def update(
         )
     if "household_id" in changes:
         values["household_id"] = changes["household_id"]
+    # Only a re-enabling clears the failure clock: a failing subscriber that kept saying
+    # "active" would otherwise never be disabled.
     resuming = changes.get("active") is True and not subscription.active
-    if changes.get("active") is True:
+    if resuming:
         values |= {
             "active": True,
             "disabled_reason": None,
