@@ -38,7 +38,7 @@ from gezinsplan.events.cloud import to_cloud_event
 from gezinsplan.events.pages import read_page
 from gezinsplan.kit import clock
 from gezinsplan.main import create_app
-from gezinsplan.webhooks.delivery import scheme_guard
+from gezinsplan.webhooks.delivery import callback_guard
 from gezinsplan.webhooks.models import Delivery, DeliveryStatus, Subscription
 from gezinsplan.webhooks.worker import DeliveryWorker
 
@@ -216,7 +216,7 @@ def _deliver(
             to_cloud_event(e, source=settings.event_source).model_dump_json().encode()
             for e in events.committed_after(session, head, DELIVERIES)
         ]
-    worker = DeliveryWorker(make_session_factory(engine), settings, scheme_guard(settings))
+    worker = DeliveryWorker(make_session_factory(engine), settings, callback_guard(settings))
     before = receiver.count
     started = time.perf_counter()
     while worker.run_once():

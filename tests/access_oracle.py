@@ -140,6 +140,25 @@ def syncs_indications(actor: ActorFacts) -> bool:
     return "municipal_system" in actor.roles and bool(actor.municipalities)
 
 
+MACHINE_ROLES = frozenset({"partner_system", "municipal_system"})
+
+
+def manages_subscriptions(actor: ActorFacts) -> bool:
+    """Webhook subscriptions: an administrator's, all; a machine client's (one machine role,
+    an organization, and for a municipal system municipalities), its organization's."""
+    if "admin" in actor.roles:
+        return True
+    machine = actor.roles & MACHINE_ROLES
+    if len(machine) != 1 or actor.org is None:
+        return False
+    return "municipal_system" not in machine or bool(actor.municipalities)
+
+
+def manages_subscription_of(actor: ActorFacts, owner: str) -> bool:
+    """One subscription: another organization's is not found."""
+    return manages_subscriptions(actor) and ("admin" in actor.roles or actor.org == owner)
+
+
 def works_here(actor: ActorFacts, household: HouseholdFacts) -> bool:
     """A care provider's professional or partner system, while it holds a role here."""
     reporting = bool(actor.roles & REPORTING_ROLES)

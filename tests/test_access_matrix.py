@@ -41,6 +41,7 @@ from tests.access_oracle import (
     CATEGORIES,
     CONSENTS,
     INDICATIONS,
+    MACHINE_ROLES,
     PLAN,
     PROGRESS,
     ROLES,
@@ -49,6 +50,8 @@ from tests.access_oracle import (
     ConsentFacts,
     HouseholdFacts,
     Tag,
+    manages_subscription_of,
+    manages_subscriptions,
     may_read,
     may_report,
     may_write,
@@ -243,6 +246,7 @@ class World:
     headers: dict[str, Headers] = field(default_factory=dict)
     nowhere: str = field(default_factory=lambda: str(uuid.uuid4()))
     random: str = field(default_factory=lambda: str(uuid.uuid4()))
+    subscriptions: dict[str, str] = field(default_factory=dict)  # id -> owner organization
 
     def facts(self) -> dict[str, HouseholdFacts]:
         return {key: seed.facts for key, seed in self.households.items()}
@@ -516,6 +520,14 @@ def build_world(client: TestClient, token: Token, admin: Headers) -> World:
     seeder = Seeder(client, world, openers)
     for plan in PLANS:
         world.households[plan.key] = seeder.household(plan)
+    for owner in SUBSCRIBERS:
+        body = {
+            "callbackUrl": CALLBACK,
+            "organizationId": orgs[owner],
+            "clientRole": "partner_system",
+        }
+        created = _send(client, "POST", f"{API}/subscriptions", admin, body).json()
+        world.subscriptions[created["id"]] = orgs[owner]
     for spec in ACTORS:
         add_actor(world, token, spec)
     return world
@@ -580,7 +592,8 @@ class Op:
     ``rule`` is ``read`` or ``write`` (of ``scope`` of the household in the path), or one of
     public, any_token, directory, admin, toegang_open, household_list, privacy_officer,
     municipal_system, figures (steering figures: policy with municipalities in its token, or
-    an access team with an organization, for its own team).
+    an access team with an organization, for its own team), subscriptions and subscription
+    (webhooks: an administrator, or a machine client for its own organization).
     """
 
     rule: str
@@ -648,7 +661,10 @@ def _push(w: World, h: Seed) -> Json:
     return {"updates": [item]}
 
 
-MACHINE_ROLES = {"partner_system", "municipal_system"}
+# Webhook subscriptions: the partner system's organization's, and another's.
+SUBSCRIPTION = f"{API}/subscriptions/{{subscription_id}}"
+SUBSCRIBERS = ("consent", "other")
+CALLBACK = "https://8.8.8.8/hook"
 
 
 # The parents' BSNs: each household's indication is linked to its parent through them.
@@ -788,6 +804,15 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("GET", f"{H}/progress"): read(PROGRESS),
     ("GET", f"{H}/progress/{{progress_id}}"): read(PROGRESS),
     ("POST", f"{API}/progress-updates"): Op("partner_push", body=_push),
+    ("POST", f"{API}/subscriptions"): Op("subscriptions", body=fixed({"callbackUrl": CALLBACK})),
+    ("GET", f"{API}/subscriptions"): Op("subscriptions"),
+    ("GET", SUBSCRIPTION): Op("subscription"),
+    ("PATCH", SUBSCRIPTION): Op("subscription", body=fixed({"active": False})),
+    ("DELETE", SUBSCRIPTION): Op("subscription"),
+    ("GET", f"{SUBSCRIPTION}/deliveries"): Op("subscription"),
+    ("POST", f"{SUBSCRIPTION}/redeliveries"): Op(
+        "subscription", body=fixed({"since": "2026-01-01T00:00:00Z"})
+    ),
 }
 # Every seeded goal is named by an evaluation (so it is not removed but cancelled, 409) and
 # every household is open (so reopening is a 409): these never answer 2xx in this world.
@@ -1188,6 +1213,50 @@ def run_other_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op) ->
             probe.expect(request, 403)
 
 
+SUBSCRIPTION_RULES = frozenset({"subscriptions", "subscription"})
+
+
+def run_subscription_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op) -> None:
+    """Administrators and machine clients of an organization only (403 for everyone else,
+    whatever the id); a machine client's list holds its organization's subscriptions, and
+    another organization's answers exactly like a nonexistent one."""
+    method, path = key
+    world = probe.world
+    actor = world.actors[spec.name]
+    body = op.body(world, world.seed("A")) if op.body else None
+    headers = (("If-Match", '"1"'),) if method == "PATCH" else ()
+    targets: list[str | None] = (
+        [*world.subscriptions, None] if op.rule == "subscription" else [None]
+    )
+    for target in targets:
+        url = path.format(subscription_id=target or world.random)
+        request = Request(spec.name, method, url, body, headers)
+        if actor is None:
+            probe.expect(request, 401)
+        elif not manages_subscriptions(actor):
+            probe.expect(request, 403)
+        elif op.rule == "subscriptions":
+            answer = probe.expect_allowed(request, key)
+            if method == "GET":
+                check_subscriptions(probe, request, actor, answer)
+        elif target is not None and manages_subscription_of(actor, world.subscriptions[target]):
+            probe.expect_allowed(request, key)
+        else:
+            nowhere = path.format(subscription_id=world.random)
+            probe.expect_like(request, Request(spec.name, method, nowhere, body, headers))
+
+
+def check_subscriptions(probe: Probe, request: Request, actor: ActorFacts, answer: Answer) -> None:
+    listed = {item["id"] for item in answer.json()["items"]}
+    owned = {
+        id_
+        for id_, owner in probe.world.subscriptions.items()
+        if manages_subscription_of(actor, owner)
+    }
+    if listed != owned:
+        probe.fail(request, f"exactly {sorted(owned)}", answer)
+
+
 def allowed_elsewhere(rule: str, actor: ActorFacts, body: Any) -> bool:
     if rule in {"any_token", "directory"}:
         return bool(actor.roles)
@@ -1415,6 +1484,8 @@ def test_access_matrix(
         for key, op in MATRIX.items():
             if op.rule in HOUSEHOLD_RULES:
                 run_household_op(probe, spec, key, op)
+            elif op.rule in SUBSCRIPTION_RULES:
+                run_subscription_op(probe, spec, key, op)
             else:
                 run_other_op(probe, spec, key, op)
     seconds = time.perf_counter() - started

@@ -248,6 +248,7 @@ def test_every_post_a_machine_client_reaches_takes_the_key(
         "role_id": case.roles[case.directory.debt_help],
         "evaluation_id": str(uuid.uuid4()),
         "organization_id": case.directory.debt_help,
+        "subscription_id": str(uuid.uuid4()),
     }
     assert plan["goals"]
     reached = set()
@@ -266,6 +267,7 @@ def test_every_post_a_machine_client_reaches_takes_the_key(
     assert reached == {
         f"{API}/households/{{household_id}}/plan/goals/{{goal_id}}/progress",
         PUSH,
+        f"{API}/subscriptions",
     }
 
 

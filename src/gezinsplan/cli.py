@@ -101,7 +101,7 @@ def worker(settings: Settings, args: argparse.Namespace) -> None:
     import threading
 
     from gezinsplan.db import make_engine, make_session_factory
-    from gezinsplan.webhooks.delivery import scheme_guard
+    from gezinsplan.webhooks.delivery import callback_guard
     from gezinsplan.webhooks.worker import DeliveryWorker
 
     logging.basicConfig(level=settings.log_level)
@@ -111,7 +111,7 @@ def worker(settings: Settings, args: argparse.Namespace) -> None:
         signal.signal(signum, lambda *_: stopping.set())
     engine = make_engine(settings.sqlalchemy_url)
     delivery = DeliveryWorker(
-        make_session_factory(engine), settings, scheme_guard(settings), interval=interval
+        make_session_factory(engine), settings, callback_guard(settings), interval=interval
     )
     try:
         delivery.serve(stopping)

@@ -40,7 +40,8 @@ from gezinsplan.rights.router import router as rights_router
 from gezinsplan.roles.router import router as roles_router
 from gezinsplan.steering.router import router as steering_router
 from gezinsplan.tariffs.router import router as tariffs_router
-from gezinsplan.webhooks.delivery import scheme_guard
+from gezinsplan.webhooks.delivery import callback_guard
+from gezinsplan.webhooks.router import router as subscriptions_router
 from gezinsplan.webhooks.worker import DeliveryWorker
 from gezinsplan.worklist.router import router as worklist_router
 
@@ -69,6 +70,7 @@ ROUTERS = (
     events_router,
     rights_router,
     export_router,
+    subscriptions_router,
 )
 
 
@@ -100,7 +102,7 @@ def create_app(
     sealer = Sealer(session_factory, interval=settings.audit_seal_interval) if sealing else None
     delivering = owns_database and settings.webhooks_interval > 0
     worker = (
-        DeliveryWorker(session_factory, settings, scheme_guard(settings)) if delivering else None
+        DeliveryWorker(session_factory, settings, callback_guard(settings)) if delivering else None
     )
 
     @asynccontextmanager

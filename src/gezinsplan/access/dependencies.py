@@ -191,6 +191,18 @@ async def event_reader(actor: CurrentActor, session: DbSession) -> Actor:
     return actor
 
 
+@access_rule
+async def subscription_manager(actor: CurrentActor) -> Actor:
+    """For webhook subscriptions: no case data, so nothing is audited; which subscriptions
+    the caller reaches is decided in the query (``webhooks.repository``)."""
+    if not policy.may_manage_subscriptions(actor):
+        raise Forbidden(
+            "Only a partner or municipal system of an organization, or an administrator, "
+            "manages webhook subscriptions."
+        )
+    return actor
+
+
 ProgressPusher = Annotated[Actor, Depends(progress_pusher)]
 VisibleHousehold = Annotated[Household, readable(Scope.BASIC)]
 EditableHousehold = Annotated[Household, writable(Scope.BASIC)]
@@ -203,5 +215,6 @@ TariffSystem = Annotated[Actor, Depends(tariff_system)]
 Coordinator = Annotated[Actor, Depends(coordinator)]
 AccessTeamLead = Annotated[Actor, Depends(access_team_lead)]
 EventReader = Annotated[Actor, Depends(event_reader)]
+SubscriptionManager = Annotated[Actor, Depends(subscription_manager)]
 
 Public = Depends(public)

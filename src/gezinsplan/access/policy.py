@@ -39,6 +39,23 @@ def is_machine_client(actor: Actor) -> bool:
     return bool(actor.roles & MACHINE_ROLES)
 
 
+def subscribing_role(actor: Actor) -> Role | None:
+    """The machine role a client subscribes to webhooks with, for its own organization: one
+    machine role, an organization in the token, and for a municipal system municipalities."""
+    machine = actor.roles & MACHINE_ROLES
+    if len(machine) != 1 or actor.org is None:
+        return None
+    role = next(iter(machine))
+    if role is Role.MUNICIPAL_SYSTEM and not actor.municipalities:
+        return None
+    return role
+
+
+def may_manage_subscriptions(actor: Actor) -> bool:
+    """An administrator (any organization's), or a machine client (its own organization's)."""
+    return actor.has(Role.ADMIN) or subscribing_role(actor) is not None
+
+
 def may_sync_indications(actor: Actor) -> bool:
     """A municipal system with at least one municipality in its token."""
     return actor.has(Role.MUNICIPAL_SYSTEM) and bool(actor.municipalities)

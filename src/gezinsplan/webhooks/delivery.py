@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import Enum
+from functools import partial
 from typing import Protocol
 
 import httpx
@@ -35,6 +36,7 @@ from gezinsplan.events.models import Event
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.webhooks import delivery_repository as repository
 from gezinsplan.webhooks import signing
+from gezinsplan.webhooks.callbacks import check_callback
 from gezinsplan.webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Subscription
 from gezinsplan.webhooks.subscriber import actor_of
 
@@ -48,7 +50,6 @@ LONGEST_RETRY = timedelta(hours=1)
 # A receiver's Retry-After is honoured up to a day; longer would hide a dead callback.
 LONGEST_RETRY_AFTER = timedelta(days=1)
 PURGE_EVERY = timedelta(minutes=1)
-LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class CallbackGuard(Protocol):
@@ -56,22 +57,10 @@ class CallbackGuard(Protocol):
         """Raise when ``url`` may not be called now (a private address, a bad scheme)."""
 
 
-def scheme_guard(settings: Settings) -> CallbackGuard:
-    """Only ``https://``, or ``http://`` on loopback where the settings allow it.
-
-    The floor under ``webhooks.callbacks.check_callback``, which also resolves the host and
-    refuses private addresses; the service passes that one where it is installed.
-    """
-
-    def guard(url: str) -> None:
-        parsed = httpx.URL(url)
-        if parsed.scheme == "https":
-            return
-        if parsed.scheme == "http" and settings.webhooks_allow_loopback and parsed.host in LOOPBACK:
-            return
-        raise ValueError("a callback must be https")
-
-    return guard
+def callback_guard(settings: Settings) -> CallbackGuard:
+    """The rule a subscription's callback was accepted by (``callbacks.check_callback``),
+    checked again before every POST: the host may resolve to another address by now."""
+    return partial(check_callback, settings=settings)
 
 
 class Outcome(Enum):
