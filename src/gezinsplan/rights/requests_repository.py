@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import case, update
+from sqlalchemy import and_, case, or_, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -47,35 +47,45 @@ def get(
     return session.scalars(statement).one_or_none()
 
 
+# Where the worklist's order puts a request: (0 open or 1 decided, due date, id).
+WorklistKey = tuple[int, date, uuid.UUID]
+
+
 def worklist(
     session: Session,
     actor: Actor,
     *,
     decided: bool | None,
     overdue_on: date | None,
-    offset: int,
+    after: WorklistKey | None,
     limit: int,
 ) -> Sequence[RightsRequest]:
-    """Open requests first, soonest due first; one extra row tells whether more follow.
+    """Open requests first, soonest due first, from after the cursor's key; one extra row
+    tells whether more follow.
 
     ``overdue_on``: only requests still open and due before that day.
     """
-    statement = readable(RightsRequest, actor, SCOPE)
-    if decided is not None:
-        decided_at = col(RightsRequest.decided_at)
-        statement = statement.where(decided_at.is_not(None) if decided else decided_at.is_(None))
-    if overdue_on is not None:
-        statement = statement.where(
-            col(RightsRequest.decided_at).is_(None), col(RightsRequest.due_on) < overdue_on
-        )
-    open_first = case((col(RightsRequest.decided_at).is_(None), 0), else_=1)
-    ordered = statement.order_by(
-        open_first,
+    decided_at, due_on, id_ = (
+        col(RightsRequest.decided_at),
         col(RightsRequest.due_on),
-        col(RightsRequest.created_at),
         col(RightsRequest.id),
     )
-    return session.scalars(ordered.offset(offset).limit(limit + 1)).all()
+    statement = readable(RightsRequest, actor, SCOPE)
+    if decided is not None:
+        statement = statement.where(decided_at.is_not(None) if decided else decided_at.is_(None))
+    if overdue_on is not None:
+        statement = statement.where(decided_at.is_(None), due_on < overdue_on)
+    closed = case((decided_at.is_(None), 0), else_=1)
+    if after is not None:
+        flag, day, last = after
+        statement = statement.where(
+            or_(
+                closed > flag,
+                and_(closed == flag, or_(due_on > day, and_(due_on == day, id_ > last))),
+            )
+        )
+    ordered = statement.order_by(closed, due_on, id_).limit(limit + 1)
+    return session.scalars(ordered).all()
 
 
 def extend(

@@ -22,7 +22,7 @@ from gezinsplan.errors import NotFound
 from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import (
     DEFAULT_PAGE_SIZE,
-    NumberCursor,
+    CursorText,
     PageRequest,
     PageSize,
     next_cursor,
@@ -147,7 +147,7 @@ def worklist(
     ] = None,
     overdue: Annotated[bool, Query(description="Only open requests due before today.")] = False,
     limit: PageSize = DEFAULT_PAGE_SIZE,
-    cursor: NumberCursor = None,
+    cursor: CursorText = None,
 ) -> RightsRequestList:
     """The requests of the households of the caller's municipalities: open ones first,
     soonest due first, each with its due date, whether it is overdue and the days left."""

@@ -6,7 +6,11 @@ invoked its rights is the family's business, not that of the organizations that 
 feed. Each filing, read and decision is in the household's access log like every access.
 """
 
+import base64
+import binascii
 import calendar
+import json
+import uuid
 from collections.abc import Sequence
 from datetime import date
 
@@ -19,7 +23,7 @@ from gezinsplan.errors import Conflict, Unprocessable
 from gezinsplan.households.models import Household
 from gezinsplan.kit import clock
 from gezinsplan.kit.clock import utcnow
-from gezinsplan.kit.pagination import decode_number, encode_number
+from gezinsplan.kit.pagination import BAD_CURSOR
 from gezinsplan.rights import repository as file_repository
 from gezinsplan.rights import requests_repository as repository
 from gezinsplan.rights.models import RequestKind, RightsRequest
@@ -35,7 +39,6 @@ from gezinsplan.rights.retention import retention_of
 # AVG art. 12(3): one month; Jeugdwet art. 7.3.9: a youth-care file within three months.
 TERM_MONTHS = 1
 YOUTH_CARE_ERASURE_MONTHS = 3
-CURSOR_TAG = "rights-requests:"
 
 
 def add_months(day: date, months: int) -> date:
@@ -167,19 +170,33 @@ def worklist(
 ) -> RightsRequestList:
     """The privacy officer's requests: open ones first, soonest due first. Each household
     shown gets the worklist in its access log."""
-    offset = decode_number(CURSOR_TAG, cursor) if cursor else 0
     rows = repository.worklist(
         session,
         actor,
         decided=decided,
         overdue_on=clock.today() if overdue else None,
-        offset=offset,
+        after=_decode(cursor) if cursor else None,
         limit=limit,
     )
     page = rows[:limit]
     show(session, (request.household_id for request in page))
     more = len(rows) > limit
-    return RightsRequestList(
-        items=reads(page),
-        next_cursor=encode_number(CURSOR_TAG, offset + limit) if more else None,
-    )
+    return RightsRequestList(items=reads(page), next_cursor=_encode(page[-1]) if more else None)
+
+
+def _encode(last: RightsRequest) -> str:
+    key = [0 if last.decided_at is None else 1, last.due_on.isoformat(), str(last.id)]
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> repository.WorklistKey:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        flag, due_on, id_ = json.loads(raw)
+        if flag not in (0, 1) or isinstance(flag, bool):
+            raise ValueError(flag)
+        return (flag, date.fromisoformat(due_on), uuid.UUID(id_))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise Unprocessable(
+            BAD_CURSOR, invalid_params=[{"name": "query:cursor", "reason": "invalid cursor"}]
+        ) from exc
