@@ -56,6 +56,7 @@ from tests.access_oracle import (
     may_report,
     may_write,
     regisseur_here,
+    resident_of,
     sees_consent_of,
     sees_domain,
     syncs_indications,
@@ -117,6 +118,7 @@ class Seed:
     regisseur: str  # the active regisseur assignment
     consents: list[str]
     etags: dict[str, str]
+    request: str = ""  # the family's rights request, filed once the household is seeded
 
     @property
     def plan_version(self) -> int:
@@ -477,6 +479,17 @@ class Seeder:
             )
         return ids, tuple(facts)
 
+    def rights_request(self, seed: Seed, resident: Headers) -> None:
+        """The family's request under the AVG, filed by its parent; its explanation is a
+        canary of the access log's scope (the family's and its privacy officer's)."""
+        body = {
+            "kind": "rectification",
+            "explanation": self.canary(seed.key, ACCESS_LOG, "request"),
+        }
+        url = f"{API}/households/{seed.id}/rights-requests"
+        seed.request = _send(self.client, "POST", url, resident, body).json()["id"]
+        self.world.things[seed.request] = Thing("rights_request", seed.key)
+
     def register(self, seed: Seed, plan: HouseholdPlan) -> None:
         things = self.world.things
         key = seed.key
@@ -520,6 +533,9 @@ def build_world(client: TestClient, token: Token, admin: Headers) -> World:
     seeder = Seeder(client, world, openers)
     for plan in PLANS:
         world.households[plan.key] = seeder.household(plan)
+        seed = world.households[plan.key]
+        family = token("resident", member=uuid.UUID(seed.parent), sub=f"family-{plan.key}")
+        seeder.rights_request(seed, family)
     for owner in SUBSCRIBERS:
         body = {
             "callbackUrl": CALLBACK,
@@ -589,7 +605,9 @@ class BodyId:
 class Op:
     """An operation's access rule, and how to make a valid request for it.
 
-    ``rule`` is ``read`` or ``write`` (of ``scope`` of the household in the path), or one of
+    ``rule`` is ``read`` or ``write`` (of ``scope`` of the household in the path),
+    ``file_request`` (a rights request: its resident) or ``decide_request`` (its
+    municipality's privacy officer), or one of
     public, any_token, directory, admin, toegang_open, household_list, privacy_officer,
     municipal_system, figures (steering figures: policy with municipalities in its token, or
     an access team with an organization, for its own team), subscriptions and subscription
@@ -790,6 +808,17 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("POST", f"{H}/consents/{{consent_id}}/withdraw"): write(CONSENTS, fixed({"reason": "Matrix"})),
     ("GET", f"{H}/access-log"): read(ACCESS_LOG),
     ("GET", f"{H}/data-report"): read(ACCESS_LOG),
+    ("POST", f"{H}/rights-requests"): Op(
+        "file_request", ACCESS_LOG, fixed({"kind": "access", "explanation": "Matrix"})
+    ),
+    ("GET", f"{H}/rights-requests"): read(ACCESS_LOG),
+    ("POST", f"{H}/rights-requests/{{request_id}}/extension"): Op(
+        "decide_request", ACCESS_LOG, fixed({"months": 2, "reason": "Matrix"})
+    ),
+    ("POST", f"{H}/rights-requests/{{request_id}}/decision"): Op(
+        "decide_request", ACCESS_LOG, fixed({"outcome": "granted", "reason": "Matrix"})
+    ),
+    ("GET", f"{API}/rights-requests"): Op("privacy_officer"),
     ("GET", f"{H}/indications"): read(INDICATIONS),
     ("PUT", f"{API}/indications"): Op("municipal_system", body=fixed({"indications": [SYNCED]})),
     ("GET", f"{API}/indications"): Op("municipal_system"),
@@ -829,6 +858,7 @@ SUB_KINDS = {
     "role_id": "role",
     "consent_id": "consent",
     "progress_id": "progress",
+    "request_id": "rights_request",
 }
 
 
@@ -1063,6 +1093,7 @@ def sub_variants(path: str, world: World, key: str) -> list[dict[str, str]]:
         "consent_id": [*h.consents, o.consents[0], r],
         "version": ["2", "5", str(h.plan_version), MISSING_VERSION],
         "progress_id": [h.progress[FINANCES], h.progress[PARENTING], o.progress[FINANCES], r],
+        "request_id": [h.request, o.request, r],
     }
     for name, ids in choices.items():
         if f"{{{name}}}" in path:
@@ -1107,7 +1138,7 @@ def variants(op: Op, world: World, key: str) -> list[tuple[Any, tuple[tuple[str,
     body = op.body(world, seed) if op.body else None
     current = (("If-Match", seed.etags[op.etag]),) if op.etag else ()
     found = [(body, current)]
-    if op.rule in {"write", "report"} and op.body is not None:
+    if op.rule in {"write", "report", *REQUEST_RULES} and op.body is not None:
         found.append((INVALID_BODY, current))
     if op.etag:
         found.append((body, (("If-Match", STALE),)))
@@ -1118,7 +1149,10 @@ def household_url(path: str, household: str, params: dict[str, str]) -> str:
     return path.format(household_id=household, **params)
 
 
-HOUSEHOLD_RULES = frozenset({"read", "write", "report"})
+# Rights requests: the rule's own actor acts; who else may read the household's requests
+# (the access log's scope) is refused with 403, anyone else as if the household did not exist.
+REQUEST_RULES = frozenset({"file_request", "decide_request"})
+HOUSEHOLD_RULES = frozenset({"read", "write", "report", *REQUEST_RULES})
 
 
 def granted_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
@@ -1128,7 +1162,16 @@ def granted_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
         return whole_file(actor, facts) or works_here(actor, facts)
     if op.rule == "write":
         return may_write(actor, facts, op.scope)
+    if op.rule == "file_request":
+        return resident_of(actor, facts)
+    if op.rule == "decide_request":
+        return "privacy_officer" in actor.roles and facts.municipality in actor.municipalities
     return may_read(actor, facts, op.scope, today())
+
+
+def refused_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
+    """Not granted, yet the household is no secret to the actor: a 403, not a 404."""
+    return op.rule in REQUEST_RULES and may_read(actor, facts, ACCESS_LOG, today())
 
 
 def run_household_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op) -> None:
@@ -1148,6 +1191,9 @@ def run_household_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op
                     probe.expect(request, 401)
                     continue
                 granted = seed is not None and granted_on(actor, seed.facts, op)
+                if not granted and seed is not None and refused_on(actor, seed.facts, op):
+                    probe.expect(request, 403)
+                    continue
                 if not granted:
                     nowhere = household_url(path, world.nowhere, nothing(world, params))
                     probe.expect_like(request, Request(spec.name, method, nowhere, body, headers))

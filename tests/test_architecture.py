@@ -29,6 +29,7 @@ CASE_TABLES = {
     "Member",
     "ProgressUpdate",
     "Plan",
+    "RightsRequest",
     "PlanApproval",
     "PlanVersion",
     "RoleAssignment",

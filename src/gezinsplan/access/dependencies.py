@@ -203,6 +203,51 @@ async def subscription_manager(actor: CurrentActor) -> Actor:
     return actor
 
 
+def _rights_household(household_id: uuid.UUID, actor: Actor, session: Session) -> Household:
+    """The household when the actor may read its access log (the family, its municipality's
+    privacy officer): the scope its rights requests are read in. Else the 404 of no household."""
+    audit(session, actor)
+    household = repository.load_household(
+        session, actor, household_id, Scope.ACCESS_LOG, write=False
+    )
+    return admit(session, actor, household, Scope.ACCESS_LOG)
+
+
+@access_rule
+def request_filer(household_id: HouseholdId, actor: CurrentActor, session: DbSession) -> Household:
+    """For filing a rights request: a resident, for their own household. The privacy officer,
+    who sees the household's requests, gets 403; anyone else the 404 of no household."""
+    household = _rights_household(household_id, actor, session)
+    if not (
+        policy.files_rights_requests(actor)
+        and repository.is_own_household(session, actor, household.id)
+    ):
+        raise Forbidden("Only a resident of the household files a request about its data.")
+    return household
+
+
+@access_rule
+def request_decider(
+    household_id: HouseholdId, actor: CurrentActor, session: DbSession
+) -> Household:
+    """For extending and deciding a rights request: the privacy officer of the household's
+    municipality. The family, who sees its requests, gets 403; anyone else the 404."""
+    household = _rights_household(household_id, actor, session)
+    if not policy.may_decide_rights_requests(actor, household.municipality_code):
+        raise Forbidden("Only the privacy officer of the household's municipality handles it.")
+    return household
+
+
+@access_rule
+async def rights_officer(actor: CurrentActor, session: DbSession) -> Actor:
+    """For the worklist of rights requests: the privacy officer; the query keeps to the
+    municipalities in the token, and each household shown gets its access-log line."""
+    if not policy.may_handle_rights_requests(actor):
+        raise Forbidden("Only a privacy officer keeps the worklist of rights requests.")
+    audit(session, actor, basis=LegalBasis.SUPERVISION, purpose=grounds.RIGHTS_REQUESTS)
+    return actor
+
+
 ProgressPusher = Annotated[Actor, Depends(progress_pusher)]
 VisibleHousehold = Annotated[Household, readable(Scope.BASIC)]
 EditableHousehold = Annotated[Household, writable(Scope.BASIC)]
@@ -216,5 +261,8 @@ Coordinator = Annotated[Actor, Depends(coordinator)]
 AccessTeamLead = Annotated[Actor, Depends(access_team_lead)]
 EventReader = Annotated[Actor, Depends(event_reader)]
 SubscriptionManager = Annotated[Actor, Depends(subscription_manager)]
+RequestFiler = Annotated[Household, Depends(request_filer)]
+RequestDecider = Annotated[Household, Depends(request_decider)]
+RightsOfficer = Annotated[Actor, Depends(rights_officer)]
 
 Public = Depends(public)

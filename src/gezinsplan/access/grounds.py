@@ -24,6 +24,7 @@ OWN_DATA = "The resident's own household file."
 INDICATION_SYNC = "Indications: mirroring the municipality's Jeugdwet and Wmo 2015 decisions."
 STEERING = "Stuurinformatie: aggregated figures for the municipality's policy and steering."
 SUPERVISION = "Supervision of the processing of personal data (AVG art. 39)."
+RIGHTS_REQUESTS = "Handling the family's requests under the AVG (art. 12)."
 
 
 @dataclass(frozen=True)

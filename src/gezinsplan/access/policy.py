@@ -94,3 +94,19 @@ def may_name_regisseurs(actor: Actor) -> bool:
     """Figures per regisseur by name describe an employee's work: for the team lead (the access
     team of the regisseur's organization), never for policy staff."""
     return reads_team_figures_only(actor)
+
+
+def files_rights_requests(actor: Actor) -> bool:
+    """A resident files requests about their own family's data (AVG art. 15-21), in their
+    own name; which household is theirs the query decides (``own_household``)."""
+    return actor.has(Role.RESIDENT) and actor.member is not None
+
+
+def may_handle_rights_requests(actor: Actor) -> bool:
+    """The privacy officer keeps the worklist of requests, for the municipalities in the token."""
+    return actor.has(Role.PRIVACY_OFFICER)
+
+
+def may_decide_rights_requests(actor: Actor, municipality_code: str) -> bool:
+    """Extending and deciding a household's request: its municipality's privacy officer."""
+    return may_handle_rights_requests(actor) and municipality_code in actor.municipalities

@@ -19,6 +19,7 @@ from gezinsplan.access import statements
 from gezinsplan.access.predicates import (
     KEPT,
     may_coordinate,
+    own_household,
     regisseur_conditions,
     valid_on,
     works_on,
@@ -195,3 +196,11 @@ def care_assignments(
         col(RoleAssignment.ended_at).is_(None),
     )
     return {row[0]: row[1] for row in session.execute(statement).all()}
+
+
+def is_own_household(session: Session, actor: Actor, household_id: uuid.UUID) -> bool:
+    """Whether the household is the resident's own: their ``member`` claim is one of it."""
+    statement = statements.reachable(Household, own_household(actor), col(Household.id)).where(
+        col(Household.id) == household_id
+    )
+    return session.scalars(statement).first() is not None

@@ -29,6 +29,7 @@ from gezinsplan.plans.models import (
     PlanVersion,
 )
 from gezinsplan.progress.models import ProgressUpdate
+from gezinsplan.rights.models import RightsRequest
 from gezinsplan.roles.models import RoleAssignment
 
 
@@ -81,6 +82,8 @@ PATHS: dict[type[SQLModel], tuple[Join, ...]] = {
     AuditRecord: (up(Household, AuditRecord.household_id),),
     # The households a list, search or sync record showed, each with its access log.
     AuditNamedHousehold: (up(Household, AuditNamedHousehold.household_id),),
+    # The family's rights requests, read in the access-log scope (the family, the officer).
+    RightsRequest: (up(Household, RightsRequest.household_id),),
 }
 
 # The life domain of a row, on the row or on a table of its path: a care provider whose
