@@ -38,7 +38,7 @@ from gezinsplan.events.cloud import to_cloud_event
 from gezinsplan.events.pages import read_page
 from gezinsplan.kit import clock
 from gezinsplan.main import create_app
-from gezinsplan.webhooks.delivery import callback_guard
+from gezinsplan.webhooks.delivery.service import callback_guard
 from gezinsplan.webhooks.models import Delivery, DeliveryStatus, Subscription
 from gezinsplan.webhooks.worker import DeliveryWorker
 

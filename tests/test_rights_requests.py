@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from gezinsplan.rights.requests_service import add_months
+from gezinsplan.rights.requests.service import add_months
 from tests.conftest import Clock, Token
 from tests.test_consents import add_member
 from tests.test_indications import SANNE, record, sync

@@ -35,8 +35,8 @@ from gezinsplan.events import repository as events_repository
 from gezinsplan.events.models import Event
 from gezinsplan.kit.clock import today, utcnow
 from gezinsplan.main import create_app
-from gezinsplan.webhooks import delivery_repository
-from gezinsplan.webhooks.delivery import backoff, callback_guard, retry_after
+from gezinsplan.webhooks.delivery import repository as delivery_repository
+from gezinsplan.webhooks.delivery.service import backoff, callback_guard, retry_after
 from gezinsplan.webhooks.models import Delivery, DeliveryAttempt, Subscription
 from gezinsplan.webhooks.worker import DeliveryWorker
 from tests.conftest import TEST_SECRET, Clock, Directory, Token, alembic_config

@@ -101,7 +101,7 @@ def worker(settings: Settings, args: argparse.Namespace) -> None:
     import threading
 
     from gezinsplan.db import make_engine, make_session_factory
-    from gezinsplan.webhooks.delivery import callback_guard
+    from gezinsplan.webhooks.delivery.service import callback_guard
     from gezinsplan.webhooks.worker import DeliveryWorker
 
     logging.basicConfig(level=settings.log_level)

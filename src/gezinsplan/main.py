@@ -36,12 +36,12 @@ from gezinsplan.plans.approvals_router import router as approvals_router
 from gezinsplan.plans.router import router as plans_router
 from gezinsplan.plans.versions_router import router as versions_router
 from gezinsplan.progress.router import router as progress_router
-from gezinsplan.rights.requests_router import router as rights_requests_router
+from gezinsplan.rights.requests.router import router as rights_requests_router
 from gezinsplan.rights.router import router as rights_router
 from gezinsplan.roles.router import router as roles_router
 from gezinsplan.steering.router import router as steering_router
 from gezinsplan.tariffs.router import router as tariffs_router
-from gezinsplan.webhooks.delivery import callback_guard
+from gezinsplan.webhooks.delivery.service import callback_guard
 from gezinsplan.webhooks.router import router as subscriptions_router
 from gezinsplan.webhooks.worker import DeliveryWorker
 from gezinsplan.worklist.router import router as worklist_router

@@ -142,7 +142,7 @@ def update_subscription(
     """`active: true` resumes a paused or disabled subscription; `rotateSecret: true` answers
     a new secret, once, while the previous one keeps signing for a grace period."""
     expected = expected_version(if_match)
-    updated = service.update(
+    updated = service.change(
         session, actor, found.subscription, found.state, data, expected, settings
     )
     set_etag(response, updated.version)
@@ -159,7 +159,7 @@ def delete_subscription(
     found: ManagedSubscription, session: DbSession, if_match: IfMatch = None
 ) -> None:
     """With its deliveries and their log; If-Match is honoured when sent."""
-    service.delete(session, found.subscription, expected_version(if_match, required=False))
+    service.remove(session, found.subscription, expected_version(if_match, required=False))
 
 
 @router.get(

@@ -143,7 +143,7 @@ def create(
     )
 
 
-def update(
+def change(
     session: Session,
     actor: Actor,
     subscription: Subscription,
@@ -205,7 +205,7 @@ def update(
     return SubscriptionUpdated.model_validate(_fields(subscription, state) | {"secret": secret})
 
 
-def delete(session: Session, subscription: Subscription, expected: int | None) -> None:
+def remove(session: Session, subscription: Subscription, expected: int | None) -> None:
     """Its deliveries and attempts go with it (the foreign keys cascade)."""
     claim(session, subscription, expected)
     session.delete(subscription)

@@ -13,7 +13,7 @@ import httpx
 
 from gezinsplan.config import Settings
 from gezinsplan.db import SessionFactory
-from gezinsplan.webhooks.delivery import CallbackGuard, Deliverer
+from gezinsplan.webhooks.delivery.service import CallbackGuard, Deliverer
 
 log = logging.getLogger(__name__)
 

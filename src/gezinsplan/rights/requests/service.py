@@ -25,9 +25,9 @@ from gezinsplan.kit import clock
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.kit.pagination import BAD_CURSOR
 from gezinsplan.rights import repository as file_repository
-from gezinsplan.rights import requests_repository as repository
 from gezinsplan.rights.models import RequestKind, RightsRequest
-from gezinsplan.rights.requests_schemas import (
+from gezinsplan.rights.requests import repository
+from gezinsplan.rights.requests.schemas import (
     RequestDecision,
     RequestExtension,
     RightsRequestCreate,

@@ -29,10 +29,9 @@ from gezinsplan.kit.pagination import (
     page_request,
 )
 from gezinsplan.kit.responses import LOCATION_HEADER, WRITE, problems
-from gezinsplan.rights import requests_repository as repository
-from gezinsplan.rights import requests_service as service
 from gezinsplan.rights.models import RequestStatus, RightsRequest
-from gezinsplan.rights.requests_schemas import (
+from gezinsplan.rights.requests import repository, service
+from gezinsplan.rights.requests.schemas import (
     RequestDecision,
     RequestExtension,
     RightsRequestCreate,

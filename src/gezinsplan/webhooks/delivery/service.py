@@ -34,9 +34,9 @@ from gezinsplan.events import repository as event_store
 from gezinsplan.events.cloud import to_cloud_event
 from gezinsplan.events.models import Event
 from gezinsplan.kit.clock import utcnow
-from gezinsplan.webhooks import delivery_repository as repository
 from gezinsplan.webhooks import signing
 from gezinsplan.webhooks.callbacks import check_callback
+from gezinsplan.webhooks.delivery import repository
 from gezinsplan.webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Subscription
 from gezinsplan.webhooks.subscriber import actor_of
 
