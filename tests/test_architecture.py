@@ -38,7 +38,6 @@ CASE_TABLES = {
 # optimistic lock), and the audit chain, whose sealer and verifier read no case data.
 # Beside the repositories: the version claim, the audit chain, bulk writes (no reads), and
 # the access statements every repository starts from.
-# A module named ``*_repository.py`` is a repository beside a package's main one.
 ALLOWED = {"repository.py", "etags.py", "chain.py", "bulk.py", "statements.py"}
 
 
@@ -72,7 +71,7 @@ def test_sql_statements_only_in_repositories(path: Path) -> None:
     used = imported_statements(tree) & called_names(tree)
     if path.name == "models.py":
         used -= {"text"}  # DDL: partial-index conditions
-    if path.name not in ALLOWED and not path.name.endswith("_repository.py"):
+    if path.name not in ALLOWED:
         assert not used, f"{path.name} builds SQL ({sorted(used)}); move it to a repository"
 
 
