@@ -249,6 +249,7 @@ def test_every_post_a_machine_client_reaches_takes_the_key(
         "evaluation_id": str(uuid.uuid4()),
         "organization_id": case.directory.debt_help,
         "subscription_id": str(uuid.uuid4()),
+        "request_id": str(uuid.uuid4()),
     }
     assert plan["goals"]
     reached = set()

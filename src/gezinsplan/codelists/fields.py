@@ -125,3 +125,20 @@ BreakdownRead = Annotated[str, InCodelist("indicator-breakdowns", check=False)]
 PeriodKindRead = Annotated[str, InCodelist("period-kinds", check=False)]
 SuppressionRead = Annotated[str, InCodelist("suppression-reasons", check=False)]
 FigureKindRead = Annotated[str, InCodelist("figure-kinds", check=False)]
+
+# The change feed and webhooks: event types, who a subscription reads as, a delivery's fate.
+EventTypeCode = Annotated[str, InCodelist("event-types")]
+EventTypeRead = Annotated[str, InCodelist("event-types", check=False)]
+SubscriberRole = Annotated[str, InCodelist("subscriber-roles")]
+SubscriberRoleRead = Annotated[str, InCodelist("subscriber-roles", check=False)]
+DeliveryStatusRead = Annotated[str, InCodelist("delivery-statuses", check=False)]
+
+# The family's rights: the request, its state and outcome; a file's parts and sources.
+RightsRequestKind = Annotated[str, InCodelist("rights-request-kinds")]
+RightsRequestKindRead = Annotated[str, InCodelist("rights-request-kinds", check=False)]
+RightsRequestStatus = Annotated[str, InCodelist("rights-request-statuses")]
+RightsRequestStatusRead = Annotated[str, InCodelist("rights-request-statuses", check=False)]
+RightsRequestOutcome = Annotated[str, InCodelist("rights-request-outcomes")]
+RightsRequestOutcomeRead = Annotated[str, InCodelist("rights-request-outcomes", check=False)]
+DataSourceKindRead = Annotated[str, InCodelist("data-source-kinds", check=False)]
+FilePartRead = Annotated[str, InCodelist("file-parts", check=False)]

@@ -1,10 +1,10 @@
 """The export's JSON body: each part as its own read endpoint returns it to the caller."""
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import Field
 
+from gezinsplan.codelists.fields import FilePartRead
 from gezinsplan.consents.schemas import ConsentRead
 from gezinsplan.households.schemas import HouseholdRead
 from gezinsplan.indications.schemas import IndicationRead
@@ -14,7 +14,7 @@ from gezinsplan.plans.schemas import EvaluationRead, PlanRead
 from gezinsplan.progress.schemas import ProgressRead
 from gezinsplan.roles.schemas import RoleAssignmentRead
 
-ExportPart = Literal["basic", "plan", "roles", "consents", "progress", "indications"]
+ExportPart = FilePartRead
 
 
 class FileExport(ApiModel):

@@ -5,6 +5,16 @@ from datetime import date, datetime
 
 from pydantic import Field
 
+from gezinsplan.codelists.fields import (
+    ActorRoleRead,
+    AuditActionRead,
+    AuditOutcomeRead,
+    ConsentCategoryRead,
+    DataSourceKindRead,
+    LegalBasisRead,
+    LifeDomainRead,
+    RelationTypeRead,
+)
 from gezinsplan.kit.schemas import ApiModel
 
 
@@ -13,12 +23,12 @@ class MemberData(ApiModel):
     its export), each under its own access rule; the report tells what exists."""
 
     member_id: uuid.UUID
-    relation: str
+    relation: RelationTypeRead
     held: list[str] = Field(examples=[["name", "birthDate", "bsn", "relation"]])
 
 
 class Purpose(ApiModel):
-    legal_basis: str = Field(examples=["municipal_task"])
+    legal_basis: LegalBasisRead = Field(examples=["municipal_task"])
     purpose: str
 
 
@@ -28,11 +38,11 @@ class Consultation(ApiModel):
     at: datetime
     organization_id: uuid.UUID | None
     organization_name: str | None
-    roles: list[str]
-    action: str = Field(examples=["read"])
-    outcome: str = Field(examples=["success"])
+    roles: list[ActorRoleRead]
+    action: AuditActionRead = Field(examples=["read"])
+    outcome: AuditOutcomeRead = Field(examples=["success"])
     what: str = Field(examples=["/households/{household_id}/plan"])
-    legal_basis: str
+    legal_basis: LegalBasisRead
     purpose: str | None
 
 
@@ -51,8 +61,8 @@ class ConsentHistory(ApiModel):
     id: uuid.UUID
     grantee_organization_id: uuid.UUID
     grantee_organization_name: str | None
-    categories: list[str]
-    life_domains: list[str] = Field(description="Empty: every life domain.")
+    categories: list[ConsentCategoryRead]
+    life_domains: list[LifeDomainRead] = Field(description="Empty: every life domain.")
     purpose: str
     given_by_member_id: uuid.UUID
     given_at: datetime
@@ -65,7 +75,7 @@ class ConsentHistory(ApiModel):
 class Source(ApiModel):
     """Where data came from: a referral that opened an episode, a municipality's decision."""
 
-    kind: str = Field(examples=["referral", "indication"])
+    kind: DataSourceKindRead = Field(examples=["referral", "indication"])
     on: date
     description: str
 

@@ -2,31 +2,25 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
+from pydantic import Field, model_validator
 
+from gezinsplan.codelists.fields import (
+    DeliveryStatusRead,
+    EventTypeCode,
+    EventTypeRead,
+    SubscriberRole,
+    SubscriberRoleRead,
+)
 from gezinsplan.events.cloud import type_of
 from gezinsplan.events.service import EventType
 from gezinsplan.kit.schemas import ApiModel, IsoDateTime, MunicipalityCode, RequestModel
-from gezinsplan.webhooks.models import DeliveryStatus
 
 # The CloudEvents types a subscriber names, and the event type each stands for.
 EVENT_TYPES = {type_of(event_type): event_type for event_type in EventType}
 
 
-def _known_type(value: str) -> str:
-    if value not in EVENT_TYPES:
-        raise ValueError("not an event type of this service (see the enum)")
-    return value
-
-
-CloudEventType = Annotated[
-    str,
-    StringConstraints(max_length=100),
-    AfterValidator(_known_type),
-    WithJsonSchema({"type": "string", "enum": sorted(EVENT_TYPES)}),
-]
 CallbackUrl = Annotated[
     str,
     Field(
@@ -37,7 +31,7 @@ CallbackUrl = Annotated[
     ),
 ]
 EventTypes = Annotated[
-    list[CloudEventType],
+    list[EventTypeCode],
     Field(
         max_length=len(EVENT_TYPES),
         description="The CloudEvents types to deliver; empty: all of them.",
@@ -51,7 +45,6 @@ HouseholdFilter = Annotated[
         "is judged at each delivery, like every event's."
     ),
 ]
-ClientRole = Literal["partner_system", "municipal_system"]
 
 
 class SubscriptionCreate(RequestModel):
@@ -61,7 +54,7 @@ class SubscriptionCreate(RequestModel):
     organization_id: uuid.UUID | None = Field(
         None, description="An administrator's only: the organization the subscription is for."
     )
-    client_role: ClientRole | None = Field(
+    client_role: SubscriberRole | None = Field(
         None, description="An administrator's only: the machine role it reads the events with."
     )
     municipalities: list[MunicipalityCode] | None = Field(
@@ -96,10 +89,10 @@ class SubscriptionUpdate(RequestModel):
 class SubscriptionRead(ApiModel):
     id: uuid.UUID
     organization_id: uuid.UUID
-    client_role: ClientRole
+    client_role: SubscriberRoleRead
     municipalities: list[str]
     callback_url: str
-    event_types: list[str] = Field(description="CloudEvents types; empty: all.")
+    event_types: list[EventTypeRead] = Field(description="CloudEvents types; empty: all.")
     household_id: uuid.UUID | None
     active: bool
     disabled_reason: str | None
@@ -144,7 +137,7 @@ class DeliveryAttemptRead(ApiModel):
     status_code: int | None = Field(description="The callback's answer; null if none came.")
     latency_ms: int
     error: str | None
-    delivery_status: DeliveryStatus = Field(
+    delivery_status: DeliveryStatusRead = Field(
         description="Where the delivery stands now: `withheld` when the subscriber may no "
         "longer see the event."
     )

@@ -17,6 +17,7 @@ from gezinsplan.access.scopes import Scope
 from gezinsplan.audit.models import AuditAction
 from gezinsplan.audit.trail import note
 from gezinsplan.auth.actor import Actor
+from gezinsplan.codelists.fields import RightsRequestStatus
 from gezinsplan.db import DbSession
 from gezinsplan.errors import NotFound
 from gezinsplan.households.models import Household
@@ -142,7 +143,7 @@ def worklist(
     actor: RightsOfficer,
     session: DbSession,
     status: Annotated[
-        RequestStatus | None, Query(description="Only requests in this status.")
+        RightsRequestStatus | None, Query(description="Only requests in this status.")
     ] = None,
     overdue: Annotated[bool, Query(description="Only open requests due before today.")] = False,
     limit: PageSize = DEFAULT_PAGE_SIZE,
@@ -150,7 +151,7 @@ def worklist(
 ) -> RightsRequestList:
     """The requests of the households of the caller's municipalities: open ones first,
     soonest due first, each with its due date, whether it is overdue and the days left."""
-    decided = None if status is None else status is RequestStatus.DECIDED
+    decided = None if status is None else status == RequestStatus.DECIDED
     return service.worklist(
         session, actor, decided=decided, overdue=overdue, limit=limit, cursor=cursor
     )

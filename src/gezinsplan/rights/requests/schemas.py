@@ -6,8 +6,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from gezinsplan.codelists.fields import (
+    RightsRequestKind,
+    RightsRequestKindRead,
+    RightsRequestOutcome,
+    RightsRequestOutcomeRead,
+    RightsRequestStatusRead,
+)
 from gezinsplan.kit.schemas import TEXT_PATTERN, ApiModel, RequestModel, Text
-from gezinsplan.rights.models import Outcome, RequestKind, RequestStatus
 
 Reason = Annotated[
     str,
@@ -16,7 +22,7 @@ Reason = Annotated[
 
 
 class RightsRequestCreate(RequestModel):
-    kind: RequestKind = Field(description="The right invoked (AVG art. 15-18, 21).")
+    kind: RightsRequestKind = Field(description="The right invoked (AVG art. 15-18, 21).")
     explanation: Text | None = Field(None, examples=["Mijn geboortedatum klopt niet."])
     member_id: uuid.UUID | None = Field(
         None, description="The member it concerns; the resident filing it when left out."
@@ -29,7 +35,7 @@ class RequestExtension(RequestModel):
 
 
 class RequestDecision(RequestModel):
-    outcome: Outcome
+    outcome: RightsRequestOutcome
     reason: Reason = Field(examples=["De geboortedatum is gecorrigeerd."])
 
 
@@ -37,9 +43,9 @@ class RightsRequestRead(ApiModel):
     id: uuid.UUID
     household_id: uuid.UUID
     member_id: uuid.UUID
-    kind: RequestKind
+    kind: RightsRequestKindRead
     explanation: str | None
-    status: RequestStatus
+    status: RightsRequestStatusRead
     filed_by: str = Field(description="`sub` of the resident who filed it.")
     filed_on: date = Field(description="The Dutch date it was filed; the term runs from it.")
     created_at: datetime
@@ -58,7 +64,7 @@ class RightsRequestRead(ApiModel):
     extension_reason: str | None
     decided_at: datetime | None
     decided_by: str | None
-    outcome: Outcome | None
+    outcome: RightsRequestOutcomeRead | None
     decision_reason: str | None
 
 

@@ -52,9 +52,9 @@ def add_months(day: date, months: int) -> date:
 
 
 def _term_months(
-    session: Session, actor: Actor, household: Household, kind: RequestKind, settings: Settings
+    session: Session, actor: Actor, household: Household, kind: str, settings: Settings
 ) -> int:
-    if kind is not RequestKind.ERASURE:
+    if kind != RequestKind.ERASURE:
         return TERM_MONTHS
     retention = retention_of(
         file_repository.episodes(session, actor, household.id),
