@@ -37,7 +37,7 @@ typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
 pytest: $(DEV_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses=logical --maxprocesses=4 --dist=worksteal
 
 ## Regenerate the committed OpenAPI document.
 openapi: $(STAMP)

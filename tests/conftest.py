@@ -111,7 +111,8 @@ def alembic_config(url: str) -> Config:
 
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
-    """A PostgreSQL server URL: the configured one, or one started for this run."""
+    """A PostgreSQL server URL: the configured one, or one started for this run (for each
+    pytest-xdist worker its own)."""
     configured = os.environ.get("GEZINSPLAN_TEST_DATABASE_URL")
     if configured:
         yield configured
