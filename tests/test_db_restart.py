@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from alembic import command
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -278,6 +279,29 @@ def test_requests_survive_a_postgresql_restart(
     assert recovery < RECOVERY_LIMIT
     assert (lost, twice) == ([], [])
     assert len(load.acknowledged) > WRITERS
+    check_metrics(service)
+
+
+def check_metrics(service: ServerProcess) -> None:
+    """The real server's scrape (multiprocess mode, under its var dir) counted the outage,
+    and the pool gauge did not drift with the connections the restart threw away."""
+    scraped = httpx.get(f"{service.base}/metrics", timeout=CLIENT_TIMEOUT)
+    assert scraped.status_code == 200
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(scraped.text)
+        for sample in family.samples
+    }
+    route = f"{API}/households/{{household_id}}/plan/goals/{{goal_id}}/progress"
+    refused = samples[
+        (
+            "gezinsplan_http_requests_total",
+            (("method", "POST"), ("route", route), ("status", "503")),
+        )
+    ]
+    assert refused > 0
+    assert samples[("gezinsplan_database_up", ())] == 1
+    assert 0 <= samples[("gezinsplan_db_pool_connections_in_use", ())] <= 2
 
 
 def test_every_statement_of_the_service_is_bounded(live_url: str) -> None:

@@ -22,8 +22,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from gezinsplan.config import Settings
+from gezinsplan.db import make_engine
 from gezinsplan.kit.clock import utcnow
-from gezinsplan.observability.metrics import DatabaseCollector
+from gezinsplan.observability.metrics import DatabaseCollector, Metrics
 from gezinsplan.webhooks.models import Delivery, DeliveryAttempt
 from tests.conftest import Directory, Token
 
@@ -208,3 +209,16 @@ def test_several_worker_processes_add_up_in_one_scrape(tmp_path: Path) -> None:
     assert value(samples, "gezinsplan_http_requests_total", **labels) == 2
     # The pool gauge counts the workers that did not shut down only.
     assert value(samples, "gezinsplan_db_pool_connections_in_use") == 1
+
+
+def test_the_pool_gauge_counts_connections_checked_out(tmp_path: Path) -> None:
+    metrics = Metrics()
+    engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}")
+    metrics.watch_pool(engine)
+    try:
+        with engine.connect(), engine.connect():
+            assert metrics.pool_in_use._value.get() == 2
+        assert metrics.pool_in_use._value.get() == 0
+        assert metrics.pool_capacity._value.get() == 15
+    finally:
+        engine.dispose()

@@ -75,7 +75,7 @@ def _metrics_directory(settings: Settings) -> None:
     import os
     import shutil
 
-    from gezinsplan.observability.metrics import MULTIPROCESS_ENV
+    from gezinsplan.observability import MULTIPROCESS_ENV
 
     if os.environ.get(MULTIPROCESS_ENV):
         return  # the operator chose a directory (and empties it)

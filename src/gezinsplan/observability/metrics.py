@@ -11,6 +11,7 @@ import hmac
 import ipaddress
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -36,10 +37,9 @@ from gezinsplan.config import Settings
 from gezinsplan.db import SessionFactory
 from gezinsplan.errors import NotFound, Unauthorized
 from gezinsplan.kit.clock import utcnow
-from gezinsplan.observability import repository
+from gezinsplan.observability import MULTIPROCESS_ENV, repository
 
 PATH = "/metrics"
-MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 log = logging.getLogger(__name__)
 
 
@@ -97,13 +97,30 @@ class Metrics:
             self.pool_waiting.dec()
 
     def watch_pool(self, engine: Engine) -> None:
-        """Count checkouts and checkins; a connection replaced at checkout counts once."""
+        """Keep the connections checked out, by their pool record.
+
+        A set, not a counter: the pool also "checks in" a connection that failed to connect
+        or to be replaced, which was never checked out (a database that is away).
+        """
         pool = engine.pool
         if isinstance(pool, QueuePool):
             # QueuePool names its overflow limit nowhere public; -1 is "no limit".
             self.pool_capacity.set(pool.size() + max(pool._max_overflow, 0))
-        event.listen(pool, "checkout", lambda *_: self.pool_in_use.inc())
-        event.listen(pool, "checkin", lambda *_: self.pool_in_use.dec())
+        checked_out: set[int] = set()
+        lock = threading.Lock()
+
+        def checkout(_connection: Any, record: Any, _proxy: Any) -> None:
+            with lock:
+                checked_out.add(id(record))
+                self.pool_in_use.set(len(checked_out))
+
+        def checkin(_connection: Any, record: Any) -> None:
+            with lock:
+                checked_out.discard(id(record))
+                self.pool_in_use.set(len(checked_out))
+
+        event.listen(pool, "checkout", checkout)
+        event.listen(pool, "checkin", checkin)
 
 
 class DatabaseCollector(Collector):
