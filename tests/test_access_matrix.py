@@ -71,7 +71,7 @@ H = f"{API}/households/{{household_id}}"
 FINANCES, PARENTING, HOUSING = "finances", "parenting", "housing"
 DOMAINS = (FINANCES, PARENTING, HOUSING)
 PROBLEM = "application/problem+json"
-PER_REQUEST = frozenset({"date", "x-request-id"})  # differ per request by design
+PER_REQUEST = frozenset({"date", "x-request-id", "traceparent"})  # differ per request by design
 CANARY = re.compile(r"CANARY-[A-Za-z0-9_-]+")
 MIN_ATTEMPTS = 10_000
 MIN_EXAMPLES = 1_000
@@ -712,6 +712,9 @@ PRICED: Json = {
 MATRIX: dict[tuple[str, str], Op] = {
     ("GET", f"{API}/health/live"): Op("public"),
     ("GET", f"{API}/health/ready"): Op("public"),
+    # Not the API: the operator's metrics, by the metrics token; with none set, open to every
+    # caller of a service on a loopback address, as the tests run (tests/test_metrics.py).
+    ("GET", "/metrics"): Op("public"),
     ("GET", f"{API}/me"): Op("any_token"),
     ("GET", f"{API}/codelists"): Op("directory"),
     ("GET", f"{API}/codelists/{{name}}"): Op("directory"),

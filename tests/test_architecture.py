@@ -98,7 +98,13 @@ PREDICATES = {"progress_writers", "works_on", "linkable_households", "own_househ
 AGGREGATES = {"reportable_households", "reportable_episodes"}
 # The audit chain seals and verifies the hashes of every record, reads no case content, and
 # is checked by the privacy officer alone (the ``privacy_officer`` rule).
-EXCEPTIONS = {"audit/chain.py:_head", "audit/chain.py:_unsealed", "audit/chain.py:_count_unsealed"}
+# Its backlog, for the metrics, counts waiting records and reads one time, nothing else.
+EXCEPTIONS = {
+    "audit/chain.py:_head",
+    "audit/chain.py:_unsealed",
+    "audit/chain.py:_count_unsealed",
+    "audit/chain.py:backlog",
+}
 
 
 def names_case_table(node: ast.AST) -> bool:

@@ -69,11 +69,28 @@ def token(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def _metrics_directory(settings: Settings) -> None:
+    """Multiprocess metrics (decision 0033): every worker writes its series under the var
+    dir, emptied at start so a previous run's workers do not count."""
+    import os
+    import shutil
+
+    from gezinsplan.observability import MULTIPROCESS_ENV
+
+    if os.environ.get(MULTIPROCESS_ENV):
+        return  # the operator chose a directory (and empties it)
+    directory = settings.var_dir / "prometheus"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ[MULTIPROCESS_ENV] = str(directory.resolve())
+
+
 def serve(settings: Settings, args: argparse.Namespace) -> None:
     """Run uvicorn; ``--port`` and ``--workers`` override the settings when given."""
     import uvicorn
 
     from gezinsplan.demo import ACCESS_TEAM_ID
+    from gezinsplan.observability.logs import logging_config
 
     base = f"http://{settings.host}:{args.port or settings.port}"
     print(
@@ -84,6 +101,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         f'  try:     curl -H "Authorization: Bearer $TOKEN" {base}/api/v1/households',
         flush=True,
     )
+    _metrics_directory(settings)
     uvicorn.run(
         "gezinsplan.main:create_app",
         factory=True,
@@ -91,25 +109,28 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         port=args.port or settings.port,
         workers=settings.workers if args.workers is None else args.workers,
         log_level=settings.log_level.lower(),
+        log_config=logging_config(settings),
+        access_log=False,
     )
 
 
 def worker(settings: Settings, args: argparse.Namespace) -> None:
     """Deliver webhooks until SIGTERM or SIGINT; the round under way ends first."""
-    import logging
+    import logging.config
     import signal
     import threading
 
-    from gezinsplan.db import make_engine, make_session_factory
+    from gezinsplan.db import make_session_factory, service_engine
+    from gezinsplan.observability.logs import logging_config
     from gezinsplan.webhooks.delivery.service import callback_guard
     from gezinsplan.webhooks.worker import DeliveryWorker
 
-    logging.basicConfig(level=settings.log_level)
+    logging.config.dictConfig(logging_config(settings))
     interval = args.interval or settings.webhooks_interval or 1.0
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
-    engine = make_engine(settings.sqlalchemy_url)
+    engine = service_engine(settings)
     delivery = DeliveryWorker(
         make_session_factory(engine), settings, callback_guard(settings), interval=interval
     )

@@ -67,6 +67,31 @@ class Settings(BaseSettings):
     workers: int = Field(
         1, ge=1, le=64, description="Worker processes `gezinsplan serve` starts (1-64)."
     )
+    database_connect_timeout: int = Field(
+        5,
+        ge=1,
+        le=60,
+        description="PostgreSQL: seconds a new connection may take; an unreachable database "
+        "answers 503 after this, never a hang (1-60).",
+    )
+    database_statement_timeout_ms: int = Field(
+        30_000,
+        ge=100,
+        le=600_000,
+        description="PostgreSQL: milliseconds any one statement may run (statement_timeout; "
+        "100-600000): bounds every request.",
+    )
+    database_pool_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=60,
+        description="Seconds a request waits for a free pooled connection before it answers 503.",
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token Prometheus sends to GET /metrics. Unset: /metrics answers "
+        "only while the service binds a loopback address (GEZINSPLAN_HOST), else 404.",
+    )
     idempotency_ttl_hours: int = Field(
         24,
         ge=24,

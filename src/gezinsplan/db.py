@@ -2,16 +2,18 @@
 
 import logging
 import select
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gezinsplan.audit import trail
+from gezinsplan.config import Settings
 from gezinsplan.kit import read_retry
 
 SessionFactory = sessionmaker[Session]
@@ -60,8 +62,18 @@ def _replace_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None
         raise DisconnectionError("the server closed the pooled connection")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for SQLite (foreign keys on, real transactions) or PostgreSQL (psycopg 3)."""
+def make_engine(
+    url: str,
+    *,
+    connect_timeout: int | None = None,
+    statement_timeout_ms: int | None = None,
+    **kwargs: Any,
+) -> Engine:
+    """An engine for SQLite (foreign keys on, real transactions) or PostgreSQL (psycopg 3).
+
+    On PostgreSQL, ``connect_timeout`` bounds a new connection and ``statement_timeout_ms``
+    every statement, so a database that is down or stuck answers 503 instead of hanging.
+    """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
@@ -69,12 +81,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    connect_args: dict[str, Any] = {}
+    if connect_timeout is not None:
+        connect_args["connect_timeout"] = connect_timeout
+    if statement_timeout_ms is not None:
+        connect_args["options"] = f"-c statement_timeout={statement_timeout_ms}"
     # A connection that drops while in use fails its statement with an OperationalError:
     # SQLAlchemy then invalidates the whole pool; a read runs again (kit.read_retry), a
     # write answers 503 (errors.py).
-    engine = create_engine(url, **kwargs)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
     event.listen(engine, "checkout", _replace_if_closed)
     return engine
+
+
+def service_engine(settings: Settings) -> Engine:
+    """The engine of a long-running process (serve, worker): every wait on the database is
+    bounded by the settings."""
+    return make_engine(
+        settings.sqlalchemy_url,
+        connect_timeout=settings.database_connect_timeout,
+        statement_timeout_ms=settings.database_statement_timeout_ms,
+        pool_timeout=settings.database_pool_timeout,
+    )
 
 
 def make_session_factory(bind: Engine | Connection, **kwargs: Any) -> SessionFactory:
@@ -89,13 +117,16 @@ def get_session(request: Request) -> Iterator[Session]:
     of its own after the rollback.
     """
     factory: SessionFactory = request.app.state.session_factory
+    waiting: Callable[[], AbstractContextManager[None]] = request.app.state.connection_wait
     with factory() as session:
         trail.open_trail(session, request)
         if isinstance(session.get_bind(), Engine):
             # Every request on case data writes its audit record, reads included; on SQLite
             # a read transaction cannot become a writer once another has committed, so
-            # each transaction takes the write lock up front (a no-op on PostgreSQL).
-            session.connection(execution_options={WRITE_OPTION: True})
+            # each transaction takes the write lock up front (a no-op on PostgreSQL). The
+            # wait for a pooled connection is counted (metrics).
+            with waiting():
+                session.connection(execution_options={WRITE_OPTION: True})
         committing = False
         try:
             yield session
@@ -116,6 +147,13 @@ def _record_failure(session: Session, exc: BaseException) -> None:
     try:
         if trail.add_failure(session, exc):
             session.commit()
+    except OperationalError as error:
+        # The database is away (the request answers 503): one line, not a traceback each.
+        session.rollback()
+        log.warning(
+            "the audit record of a failed request could not be written: %s",
+            type(error).__name__,
+        )
     except SQLAlchemyError:
         session.rollback()
         log.exception("the audit record of a failed request could not be written")

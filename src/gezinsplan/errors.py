@@ -92,11 +92,18 @@ class PreconditionRequired(Problem):
     slug = "precondition-required"
 
 
+# What a 503 tells the client: the database is away, try again in this many seconds.
+RETRY_AFTER = {"Retry-After": "5"}
+
+
 class AuditUnavailable(Problem):
     """The audit record could not be written, so the work is undone and nothing is shown."""
 
     status = 503
     slug = "audit-unavailable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers=dict(RETRY_AFTER))
 
 
 class Gone(Problem):
@@ -215,7 +222,7 @@ async def _on_integrity(_request: Request, exc: Exception) -> JSONResponse:
 async def _on_unavailable(_request: Request, exc: Exception) -> JSONResponse:
     log.error("database unavailable: %s", type(exc).__name__)
     return problem_response(
-        503, "The database is unavailable; try again.", headers={"Retry-After": "5"}
+        503, "The database is unavailable; try again.", headers=dict(RETRY_AFTER)
     )
 
 

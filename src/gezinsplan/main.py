@@ -1,11 +1,13 @@
 """``create_app()``: routers, middleware and problem+json handlers, wired once."""
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from prometheus_client import multiprocess
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
@@ -18,7 +20,7 @@ from gezinsplan.auth.tokens import TokenValidator
 from gezinsplan.codelists.router import router as codelists_router
 from gezinsplan.config import Settings
 from gezinsplan.consents.router import router as consents_router
-from gezinsplan.db import SessionFactory, make_engine, make_session_factory
+from gezinsplan.db import SessionFactory, make_session_factory, service_engine
 from gezinsplan.episodes.router import router as episodes_router
 from gezinsplan.errors import install_handlers
 from gezinsplan.events.router import router as events_router
@@ -30,6 +32,9 @@ from gezinsplan.kit.body_guard import BodyGuard
 from gezinsplan.kit.read_retry import RetryReads
 from gezinsplan.kit.request_id import RequestId
 from gezinsplan.members.router import router as members_router
+from gezinsplan.observability.metrics import Metrics, multiprocess_mode
+from gezinsplan.observability.metrics import router as metrics_router
+from gezinsplan.observability.middleware import NoteRoute, ObserveRequests
 from gezinsplan.openapi import API_PREFIX, OPENAPI_PATH, build_openapi, install_docs
 from gezinsplan.organizations.router import router as organizations_router
 from gezinsplan.plans.approvals_router import router as approvals_router
@@ -98,8 +103,12 @@ def create_app(
     # session factory (tests, tools) shares a connection that a background thread must not
     # touch.
     owns_database = session_factory is None and bind is None
+    metrics = Metrics()
     if session_factory is None:
-        session_factory = make_session_factory(bind or make_engine(settings.sqlalchemy_url))
+        bind = bind or service_engine(settings)
+        if isinstance(bind, Engine):
+            metrics.watch_pool(bind)
+        session_factory = make_session_factory(bind)
     sealing = owns_database and settings.audit_seal_interval > 0
     sealer = Sealer(session_factory, interval=settings.audit_seal_interval) if sealing else None
     delivering = owns_database and settings.webhooks_interval > 0
@@ -120,6 +129,9 @@ def create_app(
                 worker.stop()
             if sealer is not None:
                 sealer.stop()
+            if multiprocess_mode():
+                # This worker's live gauges (its pool) no longer count.
+                multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
     app = FastAPI(
         title="gezinsplan",
@@ -133,14 +145,19 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.token_validator = TokenValidator(settings)
+    app.state.metrics = metrics
+    app.state.connection_wait = metrics.waiting_for_connection
     install_handlers(app)
     app.include_router(api_router())
+    app.include_router(metrics_router)
     for router in extra_routers:
         app.include_router(router, prefix=API_PREFIX)
     ensure_guarded(app, API_PREFIX)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     install_docs(app)
 
+    # Outermost last: RequestId, ObserveRequests, BodyGuard, RetryReads, NoteRoute.
+    app.add_middleware(NoteRoute)
     app.add_middleware(RetryReads)
     app.add_middleware(
         BodyGuard,
@@ -148,6 +165,7 @@ def create_app(
         bulk_paths=BULK_PATHS,
         bulk_max_bytes=settings.max_sync_body_bytes,
     )
+    app.add_middleware(ObserveRequests, metrics=metrics)
     app.add_middleware(RequestId)
     if settings.cors_origins:
         app.add_middleware(
@@ -162,6 +180,12 @@ def create_app(
                 "X-Request-ID",
                 "traceparent",
             ],
-            expose_headers=["ETag", "Location", "X-Request-ID", "Idempotent-Replayed"],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "X-Request-ID",
+                "Idempotent-Replayed",
+                "traceparent",
+            ],
         )
     return app

@@ -205,6 +205,26 @@ def _unsealed(session: Session, *, since: datetime | None, limit: int) -> Sequen
     return session.execute(statement.limit(limit)).all()
 
 
+def backlog(session: Session, *, window: timedelta = WINDOW) -> tuple[int, datetime | None]:
+    """How many committed records wait for the sealer, and the oldest one's ``ended_at``.
+
+    Only the stretch ``seal`` scans (``window`` before the head's record) is counted, on the
+    ``ended_at`` index: a scrape never walks the whole log.
+    """
+    head = _head(session)
+    since = head[2] - window if head is not None and head[2] is not None else None
+    statement = (
+        select(func.count(), func.min(col(AuditRecord.ended_at)))
+        .select_from(AuditRecord)
+        .outerjoin(AuditSeal, col(AuditSeal.record_number) == col(AuditRecord.number))
+        .where(col(AuditSeal.seq).is_(None))
+    )
+    if since is not None:
+        statement = statement.where(col(AuditRecord.ended_at) >= since)
+    count, oldest = session.execute(statement).one()
+    return count, oldest
+
+
 def _count_unsealed(session: Session) -> int:
     statement = (
         select(func.count())

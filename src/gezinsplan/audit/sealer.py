@@ -10,6 +10,7 @@ import threading
 from datetime import timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gezinsplan.audit.chain import WINDOW, seal
@@ -65,6 +66,14 @@ class Sealer:
         """One round that never raises: the error is logged and the next round retries."""
         try:
             sealed = self.seal_now()
+        except OperationalError as exc:
+            # SQLite's "database is locked" after the busy timeout, or a database that is
+            # away: an expected wait, one line, no traceback.
+            log.warning(
+                "sealing the audit chain waited for the database (%s); the next round tries again",
+                "locked" if "database is locked" in str(exc) else type(exc.orig).__name__,
+            )
+            return 0
         except Exception:
             log.exception("sealing the audit chain failed; the next round tries again")
             return 0

@@ -23,8 +23,12 @@ async def current_actor(
         raise Unauthorized("Send a bearer token in the Authorization header.", error="missing")
     validator: TokenValidator = request.app.state.token_validator
     if validator.fetches_keys:
-        return await run_in_threadpool(validator.validate, credentials.credentials)
-    return validator.validate(credentials.credentials)
+        actor = await run_in_threadpool(validator.validate, credentials.credentials)
+    else:
+        actor = validator.validate(credentials.credentials)
+    # The request's log line names the caller's organization (observability.middleware).
+    request.state.actor_organization_id = actor.org
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -10,6 +10,7 @@ import logging
 import threading
 
 import httpx
+from sqlalchemy.exc import OperationalError
 
 from gezinsplan.config import Settings
 from gezinsplan.db import SessionFactory
@@ -44,6 +45,13 @@ class DeliveryWorker:
         """One round that never raises: the error is logged and the next round retries."""
         try:
             return self.run_once()
+        except OperationalError as exc:
+            # The database is away or locked: expected to pass, one line, no traceback.
+            log.warning(
+                "a webhook delivery round waited for the database (%s); the next round tries again",
+                type(exc.orig).__name__,
+            )
+            return 0
         except Exception:
             log.exception("a webhook delivery round failed; the next round tries again")
             return 0
