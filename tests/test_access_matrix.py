@@ -607,7 +607,9 @@ class Op:
 
     ``rule`` is ``read`` or ``write`` (of ``scope`` of the household in the path),
     ``file_request`` (a rights request: its resident) or ``decide_request`` (its
-    municipality's privacy officer), or one of
+    municipality's privacy officer), ``file_statement`` (the family's statement: its
+    resident), ``history`` (a member's fact history: the access log's readers and the whole
+    file's professionals), or one of
     public, any_token, directory, admin, toegang_open, household_list, privacy_officer,
     municipal_system, figures (steering figures: policy with municipalities in its token, or
     an access team with an organization, for its own team), subscriptions and subscription
@@ -819,6 +821,13 @@ MATRIX: dict[tuple[str, str], Op] = {
         "decide_request", ACCESS_LOG, fixed({"outcome": "granted", "reason": "Matrix"})
     ),
     ("GET", f"{API}/rights-requests"): Op("privacy_officer"),
+    ("GET", f"{H}/members/{{member_id}}/corrections"): Op("history", ACCESS_LOG),
+    ("POST", f"{H}/statements"): Op(
+        "file_statement",
+        PLAN,
+        lambda _w, h: {"subjectKind": "goal", "subjectId": h.goals[FINANCES], "text": "Matrix"},
+    ),
+    ("GET", f"{H}/statements"): read(PLAN),
     ("GET", f"{H}/indications"): read(INDICATIONS),
     ("PUT", f"{API}/indications"): Op("municipal_system", body=fixed({"indications": [SYNCED]})),
     ("GET", f"{API}/indications"): Op("municipal_system"),
@@ -1149,10 +1158,11 @@ def household_url(path: str, household: str, params: dict[str, str]) -> str:
     return path.format(household_id=household, **params)
 
 
-# Rights requests: the rule's own actor acts; who else may read the household's requests
-# (the access log's scope) is refused with 403, anyone else as if the household did not exist.
-REQUEST_RULES = frozenset({"file_request", "decide_request"})
-HOUSEHOLD_RULES = frozenset({"read", "write", "report", *REQUEST_RULES})
+# Rights requests and the family's statements: the rule's own actor acts; who else may read
+# the part (the access log's scope, the plan) is refused with 403, anyone else as if the
+# household did not exist.
+REQUEST_RULES = frozenset({"file_request", "decide_request", "file_statement"})
+HOUSEHOLD_RULES = frozenset({"read", "write", "report", "history", *REQUEST_RULES})
 
 
 def granted_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
@@ -1162,8 +1172,10 @@ def granted_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
         return whole_file(actor, facts) or works_here(actor, facts)
     if op.rule == "write":
         return may_write(actor, facts, op.scope)
-    if op.rule == "file_request":
+    if op.rule in {"file_request", "file_statement"}:
         return resident_of(actor, facts)
+    if op.rule == "history":  # old values for the log's readers, the history for the file's
+        return may_read(actor, facts, ACCESS_LOG, today()) or whole_file(actor, facts)
     if op.rule == "decide_request":
         return "privacy_officer" in actor.roles and facts.municipality in actor.municipalities
     return may_read(actor, facts, op.scope, today())
@@ -1171,7 +1183,8 @@ def granted_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
 
 def refused_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
     """Not granted, yet the household is no secret to the actor: a 403, not a 404."""
-    return op.rule in REQUEST_RULES and may_read(actor, facts, ACCESS_LOG, today())
+    assert op.scope is not None
+    return op.rule in REQUEST_RULES and may_read(actor, facts, op.scope, today())
 
 
 def run_household_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op) -> None:

@@ -253,9 +253,8 @@ def to_read(session: Session, actor: Actor, household: Household, view: PlanView
     """The whole plan, from the rows of one read: goals in order of creation, each with its
     actions, and the family's latest approval the actor may see."""
     plan, approval = view.plan, view.approval
-    statements = rectification.attached(
-        session, actor, household.id, SubjectKind.GOAL, [goal["id"] for goal, _ in view.goals]
-    )
+    shown = [goal["id"] for goal, _ in view.goals] if view.stated else []
+    statements = rectification.attached(session, actor, household.id, SubjectKind.GOAL, shown)
     return PlanRead.model_validate(
         {
             **plan,
