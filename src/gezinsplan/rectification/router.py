@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Path, status
 
 from gezinsplan.access.dependencies import HouseholdReader, readable
 from gezinsplan.access.scopes import Scope
+from gezinsplan.audit.trail import note
 from gezinsplan.db import DbSession
 from gezinsplan.households.models import Household
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
@@ -42,9 +43,11 @@ def read_corrections(
     oldest first: who, when, why, and the new value. The old value is shown to the family
     and the privacy officer (`oldValuesShown`); the access team and the regisseur see the
     history without it. A change with a `reason` is a correction (AVG art. 16)."""
-    return service.member_history(
+    found = service.member_history(
         session, actor, view.household, member_id, page, old_values=view.old_values
     )
+    note(session, members=[member_id])
+    return found
 
 
 @router.post(
