@@ -490,6 +490,19 @@ class Seeder:
         seed.request = _send(self.client, "POST", url, resident, body).json()["id"]
         self.world.things[seed.request] = Thing("rights_request", seed.key)
 
+    def statements(self, seed: Seed, resident: Headers) -> None:
+        """The family's statement on each goal and progress update: a canary of the
+        assessment's scope and life domain, so every read that carries it is checked."""
+        url = f"{API}/households/{seed.id}/statements"
+        for domain in DOMAINS:
+            for kind, scope, subject in (
+                ("goal", PLAN, seed.goals[domain]),
+                ("progress_update", PROGRESS, seed.progress[domain]),
+            ):
+                text = self.canary(seed.key, scope, f"statement-{kind}-{domain}", domain=domain)
+                body = {"subjectKind": kind, "subjectId": subject, "text": text}
+                _send(self.client, "POST", url, resident, body)
+
     def register(self, seed: Seed, plan: HouseholdPlan) -> None:
         things = self.world.things
         key = seed.key
@@ -536,6 +549,7 @@ def build_world(client: TestClient, token: Token, admin: Headers) -> World:
         seed = world.households[plan.key]
         family = token("resident", member=uuid.UUID(seed.parent), sub=f"family-{plan.key}")
         seeder.rights_request(seed, family)
+        seeder.statements(seed, family)
     for owner in SUBSCRIBERS:
         body = {
             "callbackUrl": CALLBACK,
@@ -948,6 +962,10 @@ class Probe:
             )
         finally:
             nested.rollback()
+            # ROLLBACK TO leaves the savepoint open: without popping it, every request nests
+            # one level deeper and PostgreSQL keeps a transaction-id lock per level, until
+            # ~6,400 requests fill its lock table ("out of shared memory").
+            self.connection.exec_driver_sql(f"RELEASE SAVEPOINT {nested._savepoint}")
         self.attempts += 1
         kept = tuple(
             sorted((k, v) for k, v in response.headers.items() if k.lower() not in PER_REQUEST)
@@ -1458,6 +1476,8 @@ EVENT_SCOPES = {
     "progress": PROGRESS,
     "indication": INDICATIONS,
 }
+# The family's statement is an event about the assessment it is attached to, in its scope.
+STATEMENT_SCOPES = {"goal": PLAN, "evaluation": PLAN, "progress_update": PROGRESS}
 
 
 def reads_events(actor: ActorFacts) -> bool:
@@ -1501,7 +1521,12 @@ def check_feed(probe: Probe, request: Request, actor: ActorFacts) -> None:
     for event in events:
         kind = event["type"].removeprefix("nl.gezinsplan.").removesuffix(".v1")
         word = kind.split(".")[0]
-        scope = APPROVALS if kind == "plan.approved" else EVENT_SCOPES[word]
+        if kind == "plan.approved":
+            scope = APPROVALS
+        elif word == "statement":
+            scope = STATEMENT_SCOPES[event["data"]["resourceType"]]
+        else:
+            scope = EVENT_SCOPES[word]
         seed = seeds.get(event["subject"] or "")
         if seed is None:
             if not (scope == INDICATIONS and syncs_indications(actor)):
