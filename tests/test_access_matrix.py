@@ -490,6 +490,19 @@ class Seeder:
         seed.request = _send(self.client, "POST", url, resident, body).json()["id"]
         self.world.things[seed.request] = Thing("rights_request", seed.key)
 
+    def statements(self, seed: Seed, resident: Headers) -> None:
+        """The family's statement on each goal and progress update: a canary of the
+        assessment's scope and life domain, so every read that carries it is checked."""
+        url = f"{API}/households/{seed.id}/statements"
+        for domain in DOMAINS:
+            for kind, scope, subject in (
+                ("goal", PLAN, seed.goals[domain]),
+                ("progress_update", PROGRESS, seed.progress[domain]),
+            ):
+                text = self.canary(seed.key, scope, f"statement-{kind}-{domain}", domain=domain)
+                body = {"subjectKind": kind, "subjectId": subject, "text": text}
+                _send(self.client, "POST", url, resident, body)
+
     def register(self, seed: Seed, plan: HouseholdPlan) -> None:
         things = self.world.things
         key = seed.key
@@ -536,6 +549,7 @@ def build_world(client: TestClient, token: Token, admin: Headers) -> World:
         seed = world.households[plan.key]
         family = token("resident", member=uuid.UUID(seed.parent), sub=f"family-{plan.key}")
         seeder.rights_request(seed, family)
+        seeder.statements(seed, family)
     for owner in SUBSCRIBERS:
         body = {
             "callbackUrl": CALLBACK,
@@ -607,7 +621,9 @@ class Op:
 
     ``rule`` is ``read`` or ``write`` (of ``scope`` of the household in the path),
     ``file_request`` (a rights request: its resident) or ``decide_request`` (its
-    municipality's privacy officer), or one of
+    municipality's privacy officer), ``file_statement`` (the family's statement: its
+    resident), ``history`` (a member's fact history: the access log's readers and the whole
+    file's professionals), or one of
     public, any_token, directory, admin, toegang_open, household_list, privacy_officer,
     municipal_system, figures (steering figures: policy with municipalities in its token, or
     an access team with an organization, for its own team), subscriptions and subscription
@@ -822,6 +838,13 @@ MATRIX: dict[tuple[str, str], Op] = {
         "decide_request", ACCESS_LOG, fixed({"outcome": "granted", "reason": "Matrix"})
     ),
     ("GET", f"{API}/rights-requests"): Op("privacy_officer"),
+    ("GET", f"{H}/members/{{member_id}}/corrections"): Op("history", ACCESS_LOG),
+    ("POST", f"{H}/statements"): Op(
+        "file_statement",
+        PLAN,
+        lambda _w, h: {"subjectKind": "goal", "subjectId": h.goals[FINANCES], "text": "Matrix"},
+    ),
+    ("GET", f"{H}/statements"): read(PLAN),
     ("GET", f"{H}/indications"): read(INDICATIONS),
     ("PUT", f"{API}/indications"): Op("municipal_system", body=fixed({"indications": [SYNCED]})),
     ("GET", f"{API}/indications"): Op("municipal_system"),
@@ -942,6 +965,10 @@ class Probe:
             )
         finally:
             nested.rollback()
+            # ROLLBACK TO leaves the savepoint open: without popping it, every request nests
+            # one level deeper and PostgreSQL keeps a transaction-id lock per level, until
+            # ~6,400 requests fill its lock table ("out of shared memory").
+            self.connection.exec_driver_sql(f"RELEASE SAVEPOINT {nested._savepoint}")
         self.attempts += 1
         kept = tuple(
             sorted((k, v) for k, v in response.headers.items() if k.lower() not in PER_REQUEST)
@@ -1152,10 +1179,11 @@ def household_url(path: str, household: str, params: dict[str, str]) -> str:
     return path.format(household_id=household, **params)
 
 
-# Rights requests: the rule's own actor acts; who else may read the household's requests
-# (the access log's scope) is refused with 403, anyone else as if the household did not exist.
-REQUEST_RULES = frozenset({"file_request", "decide_request"})
-HOUSEHOLD_RULES = frozenset({"read", "write", "report", *REQUEST_RULES})
+# Rights requests and the family's statements: the rule's own actor acts; who else may read
+# the part (the access log's scope, the plan) is refused with 403, anyone else as if the
+# household did not exist.
+REQUEST_RULES = frozenset({"file_request", "decide_request", "file_statement"})
+HOUSEHOLD_RULES = frozenset({"read", "write", "report", "history", *REQUEST_RULES})
 
 
 def granted_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
@@ -1165,8 +1193,10 @@ def granted_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
         return whole_file(actor, facts) or works_here(actor, facts)
     if op.rule == "write":
         return may_write(actor, facts, op.scope)
-    if op.rule == "file_request":
+    if op.rule in {"file_request", "file_statement"}:
         return resident_of(actor, facts)
+    if op.rule == "history":  # old values for the log's readers, the history for the file's
+        return may_read(actor, facts, ACCESS_LOG, today()) or whole_file(actor, facts)
     if op.rule == "decide_request":
         return "privacy_officer" in actor.roles and facts.municipality in actor.municipalities
     return may_read(actor, facts, op.scope, today())
@@ -1174,7 +1204,8 @@ def granted_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
 
 def refused_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
     """Not granted, yet the household is no secret to the actor: a 403, not a 404."""
-    return op.rule in REQUEST_RULES and may_read(actor, facts, ACCESS_LOG, today())
+    assert op.scope is not None
+    return op.rule in REQUEST_RULES and may_read(actor, facts, op.scope, today())
 
 
 def run_household_op(probe: Probe, spec: ActorSpec, key: tuple[str, str], op: Op) -> None:
@@ -1448,6 +1479,8 @@ EVENT_SCOPES = {
     "progress": PROGRESS,
     "indication": INDICATIONS,
 }
+# The family's statement is an event about the assessment it is attached to, in its scope.
+STATEMENT_SCOPES = {"goal": PLAN, "evaluation": PLAN, "progress_update": PROGRESS}
 
 
 def reads_events(actor: ActorFacts) -> bool:
@@ -1491,7 +1524,12 @@ def check_feed(probe: Probe, request: Request, actor: ActorFacts) -> None:
     for event in events:
         kind = event["type"].removeprefix("nl.gezinsplan.").removesuffix(".v1")
         word = kind.split(".")[0]
-        scope = APPROVALS if kind == "plan.approved" else EVENT_SCOPES[word]
+        if kind == "plan.approved":
+            scope = APPROVALS
+        elif word == "statement":
+            scope = STATEMENT_SCOPES[event["data"]["resourceType"]]
+        else:
+            scope = EVENT_SCOPES[word]
         seed = seeds.get(event["subject"] or "")
         if seed is None:
             if not (scope == INDICATIONS and syncs_indications(actor)):

@@ -33,6 +33,7 @@ from gezinsplan.models import metadata
 from gezinsplan.openapi import OPENAPI_PATH
 from gezinsplan.organizations.models import OrganizationKind
 from gezinsplan.plans.models import ApprovalMethod, GoalStatus, Performer, PlanStatus
+from gezinsplan.rectification.models import FactField, SubjectKind
 from gezinsplan.rights.models import Outcome, RequestKind, RequestStatus
 from gezinsplan.roles.models import RoleType
 from gezinsplan.steering.catalogue import Breakdown
@@ -784,6 +785,8 @@ def test_a_code_not_yet_valid_is_refused(
         (RequestStatus, "rights-request-statuses"),
         (Outcome, "rights-request-outcomes"),
         (DeliveryStatus, "delivery-statuses"),
+        (FactField, "fact-fields"),
+        (SubjectKind, "statement-subjects"),
     ],
 )
 def test_code_constants_are_codes_of_their_list(constants: type[StrEnum], list_name: str) -> None:
@@ -802,6 +805,8 @@ CONSTRAINED_COLUMNS = {
     ("indications", "status"): "indication-statuses",
     ("indications", "regulation"): "indication-regulations",
     ("tariffs", "regulation"): "indication-regulations",
+    ("member_corrections", "field"): "fact-fields",
+    ("family_statements", "subject_kind"): "statement-subjects",
 }
 
 

@@ -62,8 +62,12 @@ class Seen:
 
 
 def capture(client: TestClient, base: str, headers: Headers) -> Seen:
+    """The plan and its evaluations as read now, without the family's statements: those are
+    read with them but are no part of the professionals' versions (decision 0031)."""
     plan = client.get(base, headers=headers).json()
     evaluations = client.get(f"{base}/evaluations", headers=headers).json()["items"]
+    assert all(g.pop("familyStatements") == [] for g in plan["goals"])
+    assert all(e.pop("familyStatements") == [] for e in evaluations)
     return Seen(plan, evaluations)
 
 

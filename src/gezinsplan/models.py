@@ -22,6 +22,7 @@ from gezinsplan.plans.models import (
     PlanVersion,
 )
 from gezinsplan.progress.models import ProgressUpdate
+from gezinsplan.rectification.models import FamilyStatement, MemberCorrection
 from gezinsplan.rights.models import RightsRequest
 from gezinsplan.roles.models import RoleAssignment
 from gezinsplan.steering.snapshots.models import PublishedFigures
@@ -66,12 +67,14 @@ __all__ = [
     "EvaluationOutcome",
     "EvaluationScore",
     "Event",
+    "FamilyStatement",
     "FeedState",
     "Goal",
     "Household",
     "IdempotencyKey",
     "Indication",
     "Member",
+    "MemberCorrection",
     "Organization",
     "Plan",
     "PlanApproval",

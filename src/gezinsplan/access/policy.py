@@ -102,6 +102,12 @@ def files_rights_requests(actor: Actor) -> bool:
     return actor.has(Role.RESIDENT) and actor.member is not None
 
 
+def makes_statements(actor: Actor) -> bool:
+    """A resident adds the family's own statement to an assessment in its file (AVG art. 16:
+    an opinion is not rectified, the family's view is attached); in their own name."""
+    return files_rights_requests(actor)
+
+
 def may_handle_rights_requests(actor: Actor) -> bool:
     """The privacy officer keeps the worklist of requests, for the municipalities in the token."""
     return actor.has(Role.PRIVACY_OFFICER)

@@ -29,6 +29,7 @@ from gezinsplan.plans.models import (
     PlanVersion,
 )
 from gezinsplan.progress.models import ProgressUpdate
+from gezinsplan.rectification.models import FamilyStatement, MemberCorrection
 from gezinsplan.rights.models import RightsRequest
 from gezinsplan.roles.models import RoleAssignment
 
@@ -84,6 +85,11 @@ PATHS: dict[type[SQLModel], tuple[Join, ...]] = {
     AuditNamedHousehold: (up(Household, AuditNamedHousehold.household_id),),
     # The family's rights requests, read in the access-log scope (the family, the officer).
     RightsRequest: (up(Household, RightsRequest.household_id),),
+    # A member's old facts: read in the access-log scope (the family, the privacy officer)
+    # and by the whole file's professionals (without the old values).
+    MemberCorrection: (up(Household, MemberCorrection.household_id),),
+    # The family's statements, read with the assessment they are attached to.
+    FamilyStatement: (up(Household, FamilyStatement.household_id),),
 }
 
 # The life domain of a row, on the row or on a table of its path: a care provider whose

@@ -142,3 +142,8 @@ RightsRequestOutcome = Annotated[str, InCodelist("rights-request-outcomes")]
 RightsRequestOutcomeRead = Annotated[str, InCodelist("rights-request-outcomes", check=False)]
 DataSourceKindRead = Annotated[str, InCodelist("data-source-kinds", check=False)]
 FilePartRead = Annotated[str, InCodelist("file-parts", check=False)]
+
+# Rectification: which fact of a member was corrected; which assessment a statement is on.
+FactFieldRead = Annotated[str, InCodelist("fact-fields", check=False)]
+StatementSubject = Annotated[str, InCodelist("statement-subjects")]
+StatementSubjectRead = Annotated[str, InCodelist("statement-subjects", check=False)]

@@ -22,6 +22,7 @@ class EventType(StrEnum):
     HOUSEHOLD_REOPENED = "household.reopened"
     MEMBER_ADDED = "member.added"
     MEMBER_UPDATED = "member.updated"
+    MEMBER_CORRECTED = "member.corrected"
     MEMBER_REMOVED = "member.removed"
     PLAN_CREATED = "plan.created"
     PLAN_UPDATED = "plan.updated"
@@ -42,6 +43,8 @@ class EventType(StrEnum):
     INDICATION_CREATED = "indication.created"
     INDICATION_UPDATED = "indication.updated"
     INDICATION_LINKED = "indication.linked"
+    # The family's statement on an assessment: the event names the assessment, in its scope.
+    STATEMENT_ADDED = "statement.added"
 
 
 # The part of a household's file each type of change is about: the part a reader must be
@@ -62,10 +65,20 @@ SCOPE_OF_WORD = {
 }
 
 
-def scope_of(type_: EventType) -> Scope | None:
+# A statement's event is about the assessment it is attached to, and in that one's scope.
+SCOPE_OF_RESOURCE = {
+    "goal": Scope.PLAN,
+    "evaluation": Scope.PLAN,
+    "progress_update": Scope.PROGRESS,
+}
+
+
+def scope_of(type_: EventType, resource_type: str = "") -> Scope | None:
     """The scope an event of this type belongs to; ``None`` for changes outside any file."""
     if type_ is EventType.PLAN_APPROVED:
         return Scope.APPROVALS
+    if type_ is EventType.STATEMENT_ADDED:
+        return SCOPE_OF_RESOURCE[resource_type]
     return SCOPE_OF_WORD.get(type_.split(".", 1)[0])
 
 
@@ -90,7 +103,7 @@ def record_event(
             resource_type=resource_type,
             resource_id=resource_id,
             organization_id=actor.org,
-            scope=scope_of(type_),
+            scope=scope_of(type_, resource_type),
             life_domain=life_domain,
         )
     )
@@ -108,7 +121,7 @@ def record_events(
     """Many events of one type in one executemany: a bulk change's (resource, household,
     life domain)."""
     now = utcnow()
-    scope = scope_of(type_)
+    scope = scope_of(type_, resource_type)
     repository.insert_many(
         session,
         [

@@ -11,7 +11,7 @@ CareTeam) get a name-based UUID, so the same file exports to the same Bundle.
 """
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,8 +20,9 @@ from gezinsplan.consents.schemas import ConsentRead
 from gezinsplan.export.schemas import FileExport
 from gezinsplan.members.schemas import MemberRead
 from gezinsplan.organizations.models import Organization
-from gezinsplan.plans.schemas import ActionRead, EvaluationRead, GoalRead, PlanRead
+from gezinsplan.plans.schemas import ActionRead, EvaluationRead, GoalRead, GoalView, PlanRead
 from gezinsplan.progress.schemas import ProgressRead
+from gezinsplan.rectification.schemas import StatementRead
 
 FHIR_JSON = "application/fhir+json"
 BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
@@ -80,7 +81,10 @@ def bundle(export: FileExport, organizations: Mapping[uuid.UUID, Organization]) 
     members = export.members or []
     goals = export.plan.goals if export.plan else []
     by_id = {goal.id: goal for goal in goals}
-    observations = [_observation(update, group, by_id) for update in export.progress or []]
+    member_ids = {member.id for member in members}
+    observations = [
+        _observation(update, group, by_id, member_ids) for update in export.progress or []
+    ]
     resources = [
         *(_patient(member) for member in members),
         *_related_persons(members),
@@ -88,7 +92,7 @@ def bundle(export: FileExport, organizations: Mapping[uuid.UUID, Organization]) 
         *(_organization(id_, organizations.get(id_)) for id_ in organization_ids(export)),
         *([_care_team(export, group)] if export.roles else []),
         *([_care_plan(export, export.plan, group, members)] if export.plan else []),
-        *(_goal(goal, group, export.evaluations or [], observations) for goal in goals),
+        *(_goal(goal, group, export.evaluations or [], observations, member_ids) for goal in goals),
         *observations,
         *(
             _consent(consent, member, export)
@@ -110,6 +114,25 @@ def bundle(export: FileExport, organizations: Mapping[uuid.UUID, Organization]) 
 
 def _reference(id_: uuid.UUID | str) -> dict[str, str]:
     return {"reference": f"urn:uuid:{id_}"}
+
+
+def _statement_notes(
+    statements: Sequence[StatementRead], member_ids: set[uuid.UUID], about: str = ""
+) -> list[dict[str, Any]]:
+    """The family's statements as Annotations on the assessment they are attached to: the
+    member who made one as its author when the Bundle holds that member, else the family."""
+    notes = []
+    for statement in statements:
+        note: dict[str, Any] = {
+            "time": _instant(statement.made_at),
+            "text": f"Zienswijze van het gezin{about}: {statement.text}",
+        }
+        if statement.made_by_member_id in member_ids:
+            note["authorReference"] = _reference(statement.made_by_member_id)
+        else:
+            note["authorString"] = "Het gezin"
+        notes.append(note)
+    return notes
 
 
 def _instant(moment: datetime) -> str:
@@ -268,8 +291,13 @@ def _care_plan(
     ]
     if activities:
         care_plan["activity"] = activities
-    if plan.family_wishes:
-        care_plan["note"] = [{"text": f"Wensen van het gezin: {plan.family_wishes}"}]
+    notes = [{"text": f"Wensen van het gezin: {plan.family_wishes}"}] if plan.family_wishes else []
+    # Evaluations are no resources of their own (see 0027): their statements go on the plan.
+    for evaluation in export.evaluations or []:
+        about = f" op de evaluatie van {evaluation.evaluated_on.isoformat()}"
+        notes += _statement_notes(evaluation.family_statements, member_ids, about)
+    if notes:
+        care_plan["note"] = notes
     return care_plan
 
 
@@ -294,7 +322,7 @@ def _activity(action: ActionRead, goal: GoalRead, member_ids: set[uuid.UUID]) ->
     return detail
 
 
-def _achievement(goal: GoalRead, evaluations: list[EvaluationRead]) -> dict[str, Any] | None:
+def _achievement(goal: GoalRead, evaluations: Sequence[EvaluationRead]) -> dict[str, Any] | None:
     """The goal's own status once decided; while it is open, its latest evaluation's outcome.
     Our code travels beside the FHIR one, which has no "partly achieved"."""
     if goal.status != "open":
@@ -318,10 +346,11 @@ def _achievement(goal: GoalRead, evaluations: list[EvaluationRead]) -> dict[str,
 
 
 def _goal(
-    goal: GoalRead,
+    goal: GoalView,
     group: dict[str, str],
-    evaluations: list[EvaluationRead],
+    evaluations: Sequence[EvaluationRead],
     observations: list[dict[str, Any]],
+    member_ids: set[uuid.UUID],
 ) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Goal",
@@ -338,7 +367,10 @@ def _goal(
             }
             | ({"dueDate": goal.target_date.isoformat()} if goal.target_date else {})
         ],
-        "note": [{"text": f"ZRM-score bij de start: {goal.zrm_start}"}],
+        "note": [
+            {"text": f"ZRM-score bij de start: {goal.zrm_start}"},
+            *_statement_notes(goal.family_statements, member_ids),
+        ],
     }
     achievement = _achievement(goal, evaluations)
     if achievement is not None:
@@ -364,7 +396,10 @@ def _zrm_measure(life_domain: str) -> dict[str, Any]:
 
 
 def _observation(
-    update: ProgressRead, group: dict[str, str], goals: Mapping[uuid.UUID, GoalRead]
+    update: ProgressRead,
+    group: dict[str, str],
+    goals: Mapping[uuid.UUID, GoalRead],
+    member_ids: set[uuid.UUID],
 ) -> dict[str, Any]:
     """A progress update: the text as its value, the goal as its focus when the Bundle holds
     it (a progress consent need not share the plan). A correction is ``amended`` (R4B's
@@ -402,8 +437,10 @@ def _observation(
                 "valueCodeableConcept": _concept("progress-outcomes", update.outcome),
             }
         )
-    if update.outcome_note:
-        observation["note"] = [{"text": update.outcome_note}]
+    notes = [{"text": update.outcome_note}] if update.outcome_note else []
+    notes += _statement_notes(update.family_statements, member_ids)
+    if notes:
+        observation["note"] = notes
     if components:
         observation["component"] = components
     return observation

@@ -10,7 +10,7 @@ from gezinsplan.households.schemas import HouseholdRead
 from gezinsplan.indications.schemas import IndicationRead
 from gezinsplan.kit.schemas import ApiModel
 from gezinsplan.members.schemas import MemberRead
-from gezinsplan.plans.schemas import EvaluationRead, PlanRead
+from gezinsplan.plans.schemas import EvaluationView, PlanRead
 from gezinsplan.progress.schemas import ProgressRead
 from gezinsplan.roles.schemas import RoleAssignmentRead
 
@@ -33,7 +33,7 @@ class FileExport(ApiModel):
     plan: PlanRead | None = Field(
         description="As `GET .../plan` gives it: only the life domains the caller sees."
     )
-    evaluations: list[EvaluationRead] | None
+    evaluations: list[EvaluationView] | None
     roles: list[RoleAssignmentRead] | None = Field(
         description="Every role assignment, ended ones included, oldest first."
     )

@@ -32,7 +32,7 @@ from gezinsplan.organizations import repository as organizations
 from gezinsplan.organizations.models import Organization
 from gezinsplan.plans import repository as plans
 from gezinsplan.plans import service as plan_service
-from gezinsplan.plans.schemas import EvaluationRead, PlanRead
+from gezinsplan.plans.schemas import EvaluationView, PlanRead
 from gezinsplan.progress import repository as progress
 from gezinsplan.progress import service as progress_service
 from gezinsplan.progress.schemas import ProgressRead
@@ -81,7 +81,7 @@ def export(session: Session, actor: Actor, household: Household) -> FileExport:
 
 def _plan(
     session: Session, actor: Actor, household: Household
-) -> tuple[PlanRead | None, list[EvaluationRead] | None]:
+) -> tuple[PlanRead | None, list[EvaluationView] | None]:
     view = plans.read_plan(session, actor, household.id)
     if view is None:
         return None, None
@@ -105,7 +105,7 @@ def _progress(session: Session, actor: Actor, household: Household) -> list[Prog
         lambda page: progress.list_visible(session, actor, household.id, page),
         keyed=lambda row: row[0],
     )
-    return [progress_service.to_read(update, corrected_by) for update, corrected_by in rows]
+    return progress_service.reads(session, actor, household.id, rows)
 
 
 def _indications(session: Session, actor: Actor, household: Household) -> list[IndicationRead]:

@@ -4,12 +4,12 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StrictBool
+from pydantic import AfterValidator, Field, StrictBool, StringConstraints, model_validator
 from stdnum.nl import bsn as stdnum_bsn
 
 from gezinsplan.codelists.fields import RelationType, RelationTypeRead
 from gezinsplan.kit import clock
-from gezinsplan.kit.schemas import ApiModel, IsoDate, Name, RequestModel
+from gezinsplan.kit.schemas import TEXT_PATTERN, ApiModel, IsoDate, Name, RequestModel
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
@@ -32,6 +32,10 @@ Bsn = Annotated[
     AfterValidator(_valid_bsn),
 ]
 BirthDate = Annotated[IsoDate, AfterValidator(_plausible_birth_date)]
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000, pattern=TEXT_PATTERN),
+]
 
 
 class MemberCreate(RequestModel):
@@ -44,7 +48,12 @@ class MemberCreate(RequestModel):
 
 
 class MemberUpdate(RequestModel):
-    """Only the fields sent are changed; send ``bsn: null`` to remove a BSN."""
+    """Only the fields sent are changed; send ``bsn: null`` to remove a BSN.
+
+    Every changed field keeps its old value in the member's history (``.../corrections``).
+    With a ``reason`` the change is a correction (AVG art. 16): the event is
+    ``member.corrected`` instead of ``member.updated``.
+    """
 
     given_name: Name | None = Field(None, examples=["Sanne"])
     family_name: Name | None = Field(None, examples=["Jansen-de Vries"])
@@ -52,6 +61,26 @@ class MemberUpdate(RequestModel):
     bsn: Bsn | None = Field(None, examples=["111222333"])
     relation: RelationType | None = Field(None, examples=["parent"])
     is_guardian: StrictBool | None = Field(None, examples=[True])
+    reason: Reason | None = Field(
+        None,
+        description="Why the facts are corrected; makes the change a correction, kept with "
+        "the old values in the member's history.",
+        examples=["Geboortedatum verkeerd overgenomen; gecorrigeerd op verzoek van het gezin."],
+    )
+    rights_request_id: uuid.UUID | None = Field(
+        None,
+        description="The family's rectification request this correction answers; needs reason.",
+    )
+
+    @model_validator(mode="after")
+    def _request_needs_reason(self) -> "MemberUpdate":
+        if self.rights_request_id is not None and self.reason is None:
+            raise ValueError("a correction on a rights request needs its reason")
+        return self
+
+
+# The fields of a member update that are about the member; the rest say why.
+FACTS = frozenset(MemberCreate.model_fields)
 
 
 class MemberRead(ApiModel):

@@ -17,8 +17,9 @@ from gezinsplan.kit import clock
 from gezinsplan.kit.clock import new_id, utcnow
 from gezinsplan.kit.etags import claim_version
 from gezinsplan.members.models import Member
-from gezinsplan.members.schemas import MemberCreate, MemberUpdate
+from gezinsplan.members.schemas import FACTS, MemberCreate, MemberUpdate
 from gezinsplan.plans import service as plans
+from gezinsplan.rectification import service as rectification
 
 ADULT_AGE = 18
 # The fields the household list's name search reads.
@@ -99,22 +100,34 @@ def update_member(
     data: MemberUpdate,
     expected: int | None,
 ) -> Member:
-    """Change the household's member; a new BSN moves its indications along."""
-    changes = data.model_dump(exclude_unset=True)
+    """Change the household's member, keeping each changed fact's old value; a new BSN
+    moves its indications along."""
+    changes = data.model_dump(include=set(FACTS), exclude_unset=True)
     for field in ("given_name", "family_name", "birth_date", "relation", "is_guardian"):
         if field in changes and changes[field] is None:
             raise Unprocessable(
                 f"{to_camel(field)} cannot be removed.",
                 invalid_params=[{"name": f"body:{to_camel(field)}", "reason": "must not be null"}],
             )
+    rectification.check_request(session, actor, household, data.rights_request_id)
     member.version = claim_version(session, Member, member.id, expected)
     new_bsn = "bsn" in changes and changes["bsn"] != member.bsn
+    before = {field: getattr(member, field) for field in changes}
     for field, value in changes.items():
         setattr(member, field, value)
     member.updated_at = utcnow()
     _check_guardian(member)
     _flush_unique_bsn(session)
-    _record(session, actor, EventType.MEMBER_UPDATED, member)
+    changed = rectification.keep_history(
+        session, actor, member, before, reason=data.reason, rights_request_id=data.rights_request_id
+    )
+    corrected = changed and data.reason is not None
+    _record(
+        session,
+        actor,
+        EventType.MEMBER_CORRECTED if corrected else EventType.MEMBER_UPDATED,
+        member,
+    )
     session.flush()
     if changes.keys() & NAMES:
         refresh_name_words(session, [member.household_id])

@@ -12,7 +12,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -40,6 +40,7 @@ from gezinsplan.plans.models import (
     PlanVersion,
 )
 from gezinsplan.plans.schemas import PlanSnapshot
+from gezinsplan.rectification.models import FamilyStatement, SubjectKind
 
 SCOPE = Scope.PLAN
 _NEWER = aliased(PlanApproval, name="newer_approval")
@@ -85,6 +86,7 @@ class PlanView:
     plan: dict[str, Any]
     approval: dict[str, Any] | None
     goals: list[tuple[dict[str, Any], list[dict[str, Any]]]]
+    stated: bool  # the family stated something on a goal of the household
 
 
 def read_plan(session: Session, actor: Actor, household_id: uuid.UUID) -> PlanView | None:
@@ -112,6 +114,7 @@ def read_plan(session: Session, actor: Actor, household_id: uuid.UUID) -> PlanVi
         plan=plan,
         approval=approval if approval["plan_version"] is not None else None,
         goals=list(goals.values()),
+        stated=bool(first[-1]),
     )
 
 
@@ -131,7 +134,18 @@ def _read_statement(actor: Actor, today: date) -> Any:  # noqa: ARG001 (the key:
         .correlate(Plan)
         .scalar_subquery()
     )
-    columns = (*PLAN_COLUMNS, *APPROVAL_COLUMNS, *GOAL_COLUMNS, *ACTION_COLUMNS)
+    # Whether the family stated anything on a goal: only then does the plan read ask for the
+    # statements, so a plan without them stays one statement (0031).
+    stated = (
+        exists()
+        .where(
+            col(FamilyStatement.household_id) == col(Plan.household_id),
+            col(FamilyStatement.subject_kind) == SubjectKind.GOAL,
+        )
+        .correlate(Plan)
+        .label("stated")
+    )
+    columns = (*PLAN_COLUMNS, *APPROVAL_COLUMNS, *GOAL_COLUMNS, *ACTION_COLUMNS, stated)
     return (
         statements.readable(Plan, actor, SCOPE, *columns)
         .outerjoin(

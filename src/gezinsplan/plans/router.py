@@ -31,10 +31,11 @@ from gezinsplan.plans.schemas import (
     ActionRead,
     ActionUpdate,
     EvaluationCreate,
-    EvaluationRead,
+    EvaluationView,
     GoalCreate,
     GoalRead,
     GoalUpdate,
+    GoalView,
     PlanRead,
     PlanUpdate,
 )
@@ -52,9 +53,9 @@ def _base(plan: Plan) -> str:
     return f"/api/v1/households/{plan.household_id}/plan"
 
 
-def _goal_read(session: DbSession, actor: HouseholdReader, goal: Goal) -> GoalRead:
+def _goal_view(session: DbSession, actor: HouseholdReader, plan: Plan, goal: Goal) -> GoalView:
     actions = [ActionRead.model_validate(a) for a in repository.actions(session, actor, [goal.id])]
-    return service.goal_read(goal, actions)
+    return service.goal_view(session, actor, plan.household_id, goal, actions)
 
 
 @router.get("", summary="Read the plan", responses={**READ, **problems(401, 404)})
@@ -117,9 +118,10 @@ def read_goal(
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
-) -> GoalRead:
+) -> GoalView:
+    """The goal with its actions and the family's statements on it."""
     set_etag(response, plan.version)
-    return _goal_read(session, actor, goal)
+    return _goal_view(session, actor, plan, goal)
 
 
 @router.patch(
@@ -240,10 +242,10 @@ def list_evaluations(
     actor: HouseholdReader,
     session: DbSession,
     page: Annotated[PageRequest, Depends(page_request)],
-) -> Page[EvaluationRead]:
+) -> Page[EvaluationView]:
     """The plan's reviews, oldest first, each with outcomes per goal and ZRM scores."""
     rows = repository.list_evaluations(session, actor, plan.id, page)
-    return Page[EvaluationRead](
+    return Page[EvaluationView](
         items=service.evaluation_reads(session, actor, household, rows[: page.limit]),
         next_cursor=next_cursor(rows, page),
     )
@@ -263,7 +265,7 @@ def add_evaluation(
     session: DbSession,
     response: Response,
     if_match: IfMatch = None,
-) -> EvaluationRead:
+) -> EvaluationView:
     expected = expected_version(if_match, required=False)
     evaluation = service.add_evaluation(session, actor, plan, data, expected)
     set_etag(response, plan.version)
@@ -283,7 +285,7 @@ def read_evaluation(
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
-) -> EvaluationRead:
+) -> EvaluationView:
     evaluation = repository.get_evaluation(session, actor, plan.id, evaluation_id)
     if evaluation is None:
         raise NotFound("Evaluation not found.")

@@ -27,6 +27,7 @@ from gezinsplan.codelists.fields import (
 from gezinsplan.kit import clock
 from gezinsplan.kit.schemas import TEXT_PATTERN, ApiModel, IsoDate, Name, RequestModel, Text
 from gezinsplan.plans.models import Performer
+from gezinsplan.rectification.schemas import StatementRead
 
 Description = Annotated[
     str,
@@ -155,6 +156,15 @@ class GoalRead(ApiModel):
     updated_at: datetime
 
 
+class GoalView(GoalRead):
+    """A goal as read now: with the family's statements on it, which are not part of the
+    plan's versions (the professionals' assessment is; the family's view is attached)."""
+
+    family_statements: list[StatementRead] = Field(
+        description="The family's own statements on this goal, oldest first."
+    )
+
+
 class PlanContent(ApiModel):
     """The plan's own fields, as read today and as kept per version."""
 
@@ -163,7 +173,6 @@ class PlanContent(ApiModel):
     status: PlanStatusRead
     family_wishes: str | None
     version: int = Field(description="Rises with every change to the plan; the ETag carries it.")
-    goals: list[GoalRead] = Field(description="The goals the caller may see; see visibility.")
     visibility: Visibility
     created_at: datetime
     updated_at: datetime
@@ -179,6 +188,7 @@ class ApprovalState(ApiModel):
 
 
 class PlanRead(PlanContent):
+    goals: list[GoalView] = Field(description="The goals the caller may see; see visibility.")
     approval: ApprovalState | None = Field(
         description="The family's latest approval; null when the plan was never approved."
     )
@@ -237,6 +247,14 @@ class EvaluationRead(EvaluationState):
     visibility: Visibility
 
 
+class EvaluationView(EvaluationRead):
+    """An evaluation as read now, with the family's statements on it."""
+
+    family_statements: list[StatementRead] = Field(
+        description="The family's own statements on this evaluation, oldest first."
+    )
+
+
 # --- versions ---------------------------------------------------------------------------------
 
 
@@ -264,6 +282,7 @@ class Author(ApiModel):
 class PlanVersionRead(PlanContent):
     """The plan as it was at one version, cut to what the caller may see today."""
 
+    goals: list[GoalRead] = Field(description="The goals the caller may see; see visibility.")
     evaluations: list[EvaluationRead] = Field(
         description="The evaluations then, with the outcomes and scores the caller may see."
     )

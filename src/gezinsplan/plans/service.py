@@ -40,17 +40,20 @@ from gezinsplan.plans.schemas import (
     ActionRead,
     ActionUpdate,
     EvaluationCreate,
-    EvaluationRead,
     EvaluationState,
+    EvaluationView,
     GoalCreate,
     GoalRead,
     GoalUpdate,
+    GoalView,
     OutcomeRead,
     PlanRead,
     PlanSnapshot,
     PlanUpdate,
     ScoreRead,
 )
+from gezinsplan.rectification import service as rectification
+from gezinsplan.rectification.models import SubjectKind
 
 # Where a plan may go from each status; staying is always allowed.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -250,10 +253,15 @@ def to_read(session: Session, actor: Actor, household: Household, view: PlanView
     """The whole plan, from the rows of one read: goals in order of creation, each with its
     actions, and the family's latest approval the actor may see."""
     plan, approval = view.plan, view.approval
+    shown = [goal["id"] for goal, _ in view.goals] if view.stated else []
+    statements = rectification.attached(session, actor, household.id, SubjectKind.GOAL, shown)
     return PlanRead.model_validate(
         {
             **plan,
-            "goals": [{**goal, "actions": actions} for goal, actions in view.goals],
+            "goals": [
+                {**goal, "actions": actions, "family_statements": statements.get(goal["id"], [])}
+                for goal, actions in view.goals
+            ],
             "visibility": visibility(session, actor, household, SCOPE),
             "approval": approval
             and {**approval, "current": approval["plan_version"] == plan["version"]},
@@ -263,6 +271,16 @@ def to_read(session: Session, actor: Actor, household: Household, view: PlanView
 
 def goal_read(goal: Goal, actions: list[ActionRead]) -> GoalRead:
     return GoalRead.model_validate({**goal.model_dump(), "actions": actions})
+
+
+def goal_view(
+    session: Session, actor: Actor, household_id: uuid.UUID, goal: Goal, actions: list[ActionRead]
+) -> GoalView:
+    """A goal as read, with the family's statements on it."""
+    statements = rectification.attached(session, actor, household_id, SubjectKind.GOAL, [goal.id])
+    return GoalView.model_validate(
+        {**goal.model_dump(), "actions": actions, "family_statements": statements.get(goal.id, [])}
+    )
 
 
 def update_plan(
@@ -437,10 +455,11 @@ def add_evaluation(
 
 def evaluation_reads(
     session: Session, actor: Actor, household: Household, evaluations: Sequence[Evaluation]
-) -> list[EvaluationRead]:
+) -> list[EvaluationView]:
     """The household's evaluations with the outcomes and scores the caller may see, and what
-    that is."""
+    that is, and the family's statements on them."""
     ids = [evaluation.id for evaluation in evaluations]
+    statements = rectification.attached(session, actor, household.id, SubjectKind.EVALUATION, ids)
     outcomes: dict[uuid.UUID, list[OutcomeRead]] = defaultdict(list)
     for outcome in repository.outcomes(session, actor, ids):
         outcomes[outcome.evaluation_id].append(OutcomeRead.model_validate(outcome))
@@ -449,7 +468,7 @@ def evaluation_reads(
         scores[score.evaluation_id].append(ScoreRead.model_validate(score))
     seen = visibility(session, actor, household, SCOPE)
     return [
-        EvaluationRead(
+        EvaluationView(
             id=evaluation.id,
             plan_id=evaluation.plan_id,
             evaluated_on=evaluation.evaluated_on,
@@ -457,6 +476,7 @@ def evaluation_reads(
             outcomes=outcomes[evaluation.id],
             scores=scores[evaluation.id],
             visibility=seen,
+            family_statements=statements.get(evaluation.id, []),
             created_at=evaluation.created_at,
         )
         for evaluation in evaluations

@@ -124,8 +124,7 @@ def read_progress(
     row = repository.get_visible(session, actor, household.id, progress_id)
     if row is None:
         raise NotFound("Progress update not found.")
-    update, corrected_by = row
-    return service.to_read(update, corrected_by)
+    return service.reads(session, actor, household.id, [row])[0]
 
 
 @router.post(

@@ -18,6 +18,7 @@ from gezinsplan.kit import clock
 from gezinsplan.kit.responses import ProblemDetails
 from gezinsplan.kit.schemas import TEXT_PATTERN, ApiModel, RequestModel, Text
 from gezinsplan.plans.schemas import PlanDate
+from gezinsplan.rectification.schemas import StatementRead
 
 MAX_PUSH = 1000
 
@@ -101,6 +102,10 @@ class ProgressRead(ApiModel):
     outcome_note: str | None
     corrects: uuid.UUID | None = Field(description="The update this one corrects.")
     corrected_by: uuid.UUID | None = Field(description="The update that corrects this one.")
+    family_statements: list[StatementRead] = Field(
+        description="The family's own statements on this update, oldest first; the report "
+        "itself is never changed by them."
+    )
     created_at: datetime
 
 

@@ -44,6 +44,9 @@ from gezinsplan.progress.schemas import (
     PushResults,
     PushSummary,
 )
+from gezinsplan.rectification import service as rectification
+from gezinsplan.rectification.models import SubjectKind
+from gezinsplan.rectification.schemas import StatementRead
 
 TABLE = ProgressUpdate.__table__  # type: ignore[attr-defined]
 COLUMNS = frozenset(column.name for column in TABLE.columns)
@@ -134,7 +137,12 @@ def report(session: Session, actor: Actor, target: Target, data: ProgressCreate)
     return update
 
 
-def to_read(update: ProgressUpdate, corrected_by: uuid.UUID | None = None) -> ProgressRead:
+def to_read(
+    update: ProgressUpdate,
+    corrected_by: uuid.UUID | None = None,
+    statements: Sequence[StatementRead] = (),
+) -> ProgressRead:
+    """The update as read; ``statements``: the family's on it (a new update has none)."""
     return ProgressRead(
         id=update.id,
         household_id=update.household_id,
@@ -149,8 +157,23 @@ def to_read(update: ProgressUpdate, corrected_by: uuid.UUID | None = None) -> Pr
         outcome_note=update.outcome_note,
         corrects=update.corrects_id,
         corrected_by=corrected_by,
+        family_statements=list(statements),
         created_at=update.created_at,
     )
+
+
+def reads(
+    session: Session, actor: Actor, household_id: uuid.UUID, rows: Sequence[Any]
+) -> list[ProgressRead]:
+    """(update, id of its correction) rows as read, each with the family's statements on it:
+    one query for them all."""
+    statements = rectification.attached(
+        session, actor, household_id, SubjectKind.PROGRESS_UPDATE, [row[0].id for row in rows]
+    )
+    return [
+        to_read(update, corrected_by, statements.get(update.id, ()))
+        for update, corrected_by in rows
+    ]
 
 
 def page(
@@ -164,7 +187,7 @@ def page(
     more = len(rows) > request.limit
     last = shown[-1][0] if shown else None
     return ProgressPage(
-        items=[to_read(update, corrected_by) for update, corrected_by in shown],
+        items=reads(session, actor, household.id, shown),
         next_cursor=Cursor(last.created_at, last.id).encode() if more and last else None,
         visibility=visibility(session, actor, household, SCOPE),
     )

@@ -105,6 +105,16 @@ def render(report: DataReport) -> str:
                 ],
             ),
         ),
+        (
+            "Corrections",
+            _table(
+                ("When", "Member", "Field", "Was", "Became", "Why"),
+                (
+                    (c.corrected_at, c.member_id, c.field, c.old_value, c.new_value, c.reason)
+                    for c in report.corrections
+                ),
+            ),
+        ),
     ]
     body = "".join(f"<h2>{escape(title)}</h2>{content}" for title, content in sections)
     return (

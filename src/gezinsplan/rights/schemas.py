@@ -16,6 +16,7 @@ from gezinsplan.codelists.fields import (
     RelationTypeRead,
 )
 from gezinsplan.kit.schemas import ApiModel
+from gezinsplan.rectification.schemas import CorrectionRead
 
 
 class MemberData(ApiModel):
@@ -104,3 +105,7 @@ class DataReport(ApiModel):
     )
     sources: list[Source]
     retention: Retention
+    corrections: list[CorrectionRead] = Field(
+        description="Every change to a member's facts, old values included, oldest first "
+        "(AVG art. 16)."
+    )

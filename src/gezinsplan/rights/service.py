@@ -12,6 +12,7 @@ from gezinsplan.config import Settings
 from gezinsplan.households.models import Household
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.members.models import Member
+from gezinsplan.rectification import service as rectification
 from gezinsplan.rights import repository
 from gezinsplan.rights.retention import retention_of
 from gezinsplan.rights.schemas import (
@@ -64,6 +65,7 @@ def data_report(
             ),
         ],
         retention=retention_of(episodes, indications, settings.retention_municipal_years),
+        corrections=rectification.household_history(session, actor, household),
     )
 
 
