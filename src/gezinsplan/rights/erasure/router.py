@@ -7,7 +7,7 @@ from gezinsplan.audit.models import AuditAction
 from gezinsplan.audit.trail import note
 from gezinsplan.db import DbSession
 from gezinsplan.kit import clock
-from gezinsplan.kit.responses import problems
+from gezinsplan.kit.responses import WRITE, problems
 from gezinsplan.rights.erasure import service
 from gezinsplan.rights.erasure.schemas import ErasureOrder, ErasureRead
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/households/{household_id}", tags=["rights"])
     "/erasure",
     summary="Erase the family's personal data on a granted request",
     response_model=ErasureRead,
-    responses=problems(400, 401, 403, 404, 409, 422),
+    responses=problems(*WRITE, 400, 403, 404, 409, 422),
 )
 def erase_household(
     request: Request,

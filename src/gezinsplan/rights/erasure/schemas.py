@@ -11,7 +11,8 @@ from gezinsplan.rights.schemas import Retention
 
 class ErasureOrder(RequestModel):
     rights_request_id: uuid.UUID = Field(
-        description="The family's request for erasure, granted by the privacy officer."
+        description="The family's request for erasure, granted by the privacy officer.",
+        examples=["0f6c2a4e-8d1b-4c3e-9a57-2b1d0c9e7f31"],
     )
 
 
