@@ -18,7 +18,9 @@ from gezinsplan.access.tables import PATHS
 from gezinsplan.audit.chain import seal, verify
 from gezinsplan.audit.models import AuditRecord
 from gezinsplan.auth.actor import Actor, Role
+from gezinsplan.cli import main
 from gezinsplan.db import make_engine, make_session_factory
+from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
 from gezinsplan.models import metadata
 from gezinsplan.organizations.models import Organization
@@ -394,3 +396,45 @@ def test_the_triggers_let_only_the_erasure_change_the_audit_rows(
                     else text(statement)
                 )
         assert verify(session).ok
+
+
+def test_the_retention_run_command_reports_ids_and_counts_and_the_chain_verifies(
+    engine_name: str,
+    database_url: str,  # noqa: F811 - the fixture
+    engine: Engine,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    long_ago = datetime(2001, 3, 1, 9, tzinfo=UTC)
+    with make_session_factory(engine).begin() as session:
+        household = _closed_household(session, "0194")
+        household.closed_at = long_ago
+        session.add(
+            Episode(
+                household_id=household.id,
+                opened_at=long_ago - timedelta(days=90),
+                referral_source="self",
+                closed_at=long_ago,
+                closing_reason="goals_achieved",
+            )
+        )
+        session.add(_record(1, household.id))
+        erased = household.id
+
+    def retention(*args: str) -> str:
+        capsys.readouterr()
+        main(["retention", "run", *args])
+        return capsys.readouterr().out
+
+    dry = retention("--dry-run")
+    assert f"municipal_file: 1 would erase\n  {erased}\n" in dry
+    assert FAMILY not in dry
+    with engine.connect() as connection:
+        assert (
+            connection.scalar(text("SELECT count(*) FROM households WHERE erased_at IS NULL")) == 1
+        )
+    done = retention()
+    assert f"municipal_file: 1 erased\n  {erased}\n" in done
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT name FROM households")) == "gewist"
+    assert run(capsys, "verify")[0] == 0
+    assert "0 erased" in retention()  # nothing left to do
