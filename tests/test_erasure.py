@@ -396,6 +396,18 @@ def test_the_triggers_let_only_the_erasure_change_the_audit_rows(
                     else text(statement)
                 )
         assert verify(session).ok
+        # Behind the triggers' back: who read an erased household's file stays proven.
+        if engine_name == "postgresql":
+            session.execute(text("ALTER TABLE audit_records DISABLE TRIGGER USER"))
+        else:
+            session.execute(text("DROP TRIGGER audit_records_no_update"))
+        session.execute(
+            text("UPDATE audit_records SET actor_sub = 'someone-else' WHERE household_id IS NULL")
+        )
+        broken = verify(session)
+        assert not broken.ok
+        assert broken.reason is not None
+        assert "hash does not match" in broken.reason
 
 
 def test_the_retention_run_command_reports_ids_and_counts_and_the_chain_verifies(

@@ -6,10 +6,11 @@ Create Date: 2026-12-06
 
 Erasure within retention (issue 19 point 7). Households get their retention class, the end
 of their retention and when they were erased. The audit log is pseudonymised, not deleted:
-``audit_erasures`` keeps, per record of an erased household, the digest of the record as it
-was sealed, so the chain still verifies; ``audit_chain_format`` says from which ``seq`` a
-link hashes the record's digest instead of the record (links sealed before this migration
-hash the record itself, and their records are left as they are). The append-only triggers
+``audit_erasures`` keeps, per record of an erased household, the digest of its identifying
+fields as they were sealed, so the chain still verifies; ``audit_chain_format`` says from
+which ``seq`` a link hashes two digests of the record (the fields that stay, the identifying
+ones) instead of the record (links sealed before this migration hash the record itself, and
+their records are left as they are). The append-only triggers
 of 0004, 0006 and 0017 let exactly the erasure's changes through: an erased household's
 progress texts, its audit records' identifying fields and its rows of the named-households
 index. On PostgreSQL the application's role has no UPDATE on the audit tables; it calls

@@ -70,22 +70,47 @@ def canonical(record: AuditRecord) -> bytes:
     return _encode((name, getattr(record, name)) for name in COLUMNS)
 
 
-def digest(data: bytes) -> str:
-    """What a link from ``digests_from`` on hashes: the sha256 of the record's canonical form.
-    An erased record's digest is kept (``AuditErasure``), so its link still verifies."""
+# What links a record to a family: cleared when its household is erased (decision 0032).
+# Every other column (who read, when, what kind of resource, on which basis, the outcome)
+# stays, and every link keeps proving it.
+IDENTIFYING = frozenset(
+    {
+        "household_id",
+        "member_ids",
+        "resource_id",
+        "purpose",
+        "request_id",
+        "traceparent",
+        "named_households",
+    }
+)
+
+
+def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def record_digest(values: Iterable[tuple[str, object]]) -> str:
-    return digest(_encode(values))
+def identity_digest(values: Iterable[tuple[str, object]]) -> str:
+    """The sha256 of a record's identifying fields: kept (``AuditErasure``) when they are
+    cleared, so the record's link still verifies."""
+    return _digest(_encode((name, value) for name, value in values if name in IDENTIFYING))
 
 
-def _chained(prev_hash: str, seq: int, data: bytes, digests_from: int) -> str:
-    """The link of ``data`` at ``seq``: over the record itself before ``digests_from``, over
-    its digest from there on."""
+def _chained(
+    prev_hash: str,
+    seq: int,
+    values: Sequence[tuple[str, object]],
+    digests_from: int,
+    kept_identity: str | None = None,
+) -> str:
+    """The link of a record at ``seq``: over the record itself before ``digests_from``; from
+    there on over two digests, of the fields that stay and of the identifying ones (or the
+    identifying digest kept when they were cleared)."""
     if seq < digests_from:
-        return _link(prev_hash, seq, data)
-    return _link(prev_hash, seq, digest(data).encode())
+        return _link(prev_hash, seq, _encode(values))
+    staying = _digest(_encode((name, value) for name, value in values if name not in IDENTIFYING))
+    identity = kept_identity or identity_digest(values)
+    return _link(prev_hash, seq, f"{staying}:{identity}".encode())
 
 
 def _link(prev_hash: str, seq: int, data: bytes) -> str:
@@ -97,7 +122,8 @@ def _link(prev_hash: str, seq: int, data: bytes) -> str:
 def link_hash(prev_hash: str, seq: int, record: AuditRecord, *, digests_from: int = 1) -> str:
     """sha256 over the previous hash, the position and the record (its digest from
     ``digests_from`` on): a link moved, removed or changed no longer matches."""
-    return _chained(prev_hash, seq, canonical(record), digests_from)
+    values = [(name, getattr(record, name)) for name in COLUMNS]
+    return _chained(prev_hash, seq, values, digests_from)
 
 
 def seal(
@@ -124,7 +150,7 @@ def seal(
     links: list[dict[str, Any]] = []
     for values in _unsealed(session, since=since, limit=limit):
         seq += 1
-        link = _chained(prev_hash, seq, _encode(zip(COLUMNS, values, strict=True)), from_seq)
+        link = _chained(prev_hash, seq, list(zip(COLUMNS, values, strict=True)), from_seq)
         links.append(
             {
                 "seq": seq,
@@ -173,7 +199,7 @@ def verify(session: Session, *, anchor: tuple[int, str] | None = None) -> Verifi
 
     expected, prev_hash = 1, GENESIS
     with _links(session) as links:
-        for seq, record_number, link_prev, link, kept_digest, *values in links:
+        for seq, record_number, link_prev, link, kept_identity, *values in links:
             if seq > expected:
                 return broken(expected, None, f"seq {expected} is missing (next is {seq})")
             if seq < expected:
@@ -183,12 +209,7 @@ def verify(session: Session, *, anchor: tuple[int, str] | None = None) -> Verifi
             record = dict(zip(COLUMNS, values, strict=True))
             if record["number"] is None:
                 return broken(seq, record_number, f"record {record_number} is missing")
-            data = _encode(record.items())
-            if kept_digest is not None and seq >= from_seq:
-                expected_link = _link(link_prev, seq, kept_digest.encode())
-            else:
-                expected_link = _chained(link_prev, seq, data, from_seq)
-            if link != expected_link:
+            if link != _chained(link_prev, seq, list(record.items()), from_seq, kept_identity):
                 return broken(seq, record_number, f"hash does not match record {record_number}")
             if anchor is not None and seq == anchor[0] and link != anchor[1]:
                 return broken(seq, record_number, "hash differs from the anchor")

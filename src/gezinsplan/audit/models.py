@@ -111,9 +111,10 @@ class AuditNamedHousehold(SQLModel, table=True):
 class AuditErasure(SQLModel, table=True):
     """A record pseudonymised because a household it names was erased.
 
-    ``digest`` is the sha256 of the record as the chain sealed it, which the chain goes on
-    verifying in its place; None when the record was changed before it was sealed (it is
-    sealed as it is now) or when an earlier erasure already kept its digest.
+    ``digest`` is the sha256 of the record's identifying fields (``chain.IDENTIFYING``) as the
+    chain sealed them, which the chain verifies in their place; the other fields stay proven
+    by the link. None when the record was changed before it was sealed (it is sealed as it is
+    now) or when an earlier erasure already kept its digest.
     """
 
     __tablename__ = "audit_erasures"
@@ -127,8 +128,9 @@ class AuditErasure(SQLModel, table=True):
 
 
 class AuditChainFormat(SQLModel, table=True):
-    """From which ``seq`` a link hashes its record's digest rather than the record itself:
-    the links sealed before erasure existed keep the form they were sealed in."""
+    """From which ``seq`` a link hashes two digests of its record (the fields that stay, the
+    identifying ones) rather than the record itself: links sealed before erasure existed keep
+    the form they were sealed in."""
 
     __tablename__ = "audit_chain_format"
 

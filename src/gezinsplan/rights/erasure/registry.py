@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from gezinsplan.audit.chain import IDENTIFYING
+
 PLACEHOLDER = "gewist"
 # No steering figure uses an age: a birth date becomes one date for everyone.
 ERASED_BIRTH_DATE = date(1900, 1, 1)
@@ -54,17 +56,7 @@ PERSONAL: dict[str, dict[str, Becomes]] = {
 
 # Handled apart, not column by column: the audit log is pseudonymised (its chain must keep
 # verifying) and stored idempotent answers that name the household are deleted.
-PSEUDONYMISED = {
-    "audit_records": (
-        "household_id",
-        "member_ids",
-        "resource_id",
-        "purpose",
-        "request_id",
-        "traceparent",
-        "named_households",
-    ),
-}
+PSEUDONYMISED = {"audit_records": IDENTIFYING}
 DELETED = {"idempotency_keys": "rows whose stored answer names the household or a member"}
 
 NOT_PERSONAL: dict[str, frozenset[str]] = {

@@ -1,7 +1,8 @@
 """Erasing a household's personal data: on a granted request, or at the end of retention.
 
 What is erased is ``registry``'s; how is ``repository``'s. The audit log is pseudonymised
-so its chain still verifies: each record's digest as sealed is kept in its place.
+so its chain still verifies: the digest of each record's identifying fields as sealed is
+kept in their place, and everything else about the record stays proven by its link.
 """
 
 import uuid
@@ -70,7 +71,7 @@ def _pseudonymise(session: Session, household_id: uuid.UUID, now: datetime) -> t
             {
                 "record_number": number,
                 "household_id": household_id,
-                "digest": chain.record_digest(zip(chain.COLUMNS, values, strict=True))
+                "digest": chain.identity_digest(zip(chain.COLUMNS, values, strict=True))
                 if needs_digest
                 else None,
                 "erased_at": now,
