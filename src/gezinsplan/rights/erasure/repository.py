@@ -183,10 +183,6 @@ def pseudonymise(session: Session, household_id: uuid.UUID) -> None:
         )
 
 
-def digests_from(session: Session) -> int:
-    return chain.digests_from(session)
-
-
 # --- the retention run --------------------------------------------------------------------
 
 

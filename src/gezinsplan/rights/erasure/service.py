@@ -59,7 +59,7 @@ def erase(session: Session, household_id: uuid.UUID, retention: Retention) -> Er
 
 
 def _pseudonymise(session: Session, household_id: uuid.UUID, now: datetime) -> tuple[int, int]:
-    from_seq = repository.digests_from(session)
+    from_seq = chain.digests_from(session)
     kept: list[dict[str, object]] = []
     left = 0
     for number, seq, digest, *values in repository.audit_records(session, household_id):
