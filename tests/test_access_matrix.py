@@ -845,6 +845,14 @@ MATRIX: dict[tuple[str, str], Op] = {
         lambda _w, h: {"subjectKind": "goal", "subjectId": h.goals[FINANCES], "text": "Matrix"},
     ),
     ("GET", f"{H}/statements"): read(PLAN),
+    # The seeded request is no granted erasure: the officer gets 409, everyone else what
+    # deciding gets; nobody erases the matrix's household.
+    ("POST", f"{H}/erasure"): Op(
+        "decide_request",
+        ACCESS_LOG,
+        lambda _w, h: {"rightsRequestId": h.request},
+        body_id=BodyId(lambda s: s.request, lambda b, i: b | {"rightsRequestId": i}),
+    ),
     ("GET", f"{H}/indications"): read(INDICATIONS),
     ("PUT", f"{API}/indications"): Op("municipal_system", body=fixed({"indications": [SYNCED]})),
     ("GET", f"{API}/indications"): Op("municipal_system"),
@@ -871,7 +879,12 @@ MATRIX: dict[tuple[str, str], Op] = {
 }
 # Every seeded goal is named by an evaluation (so it is not removed but cancelled, 409) and
 # every household is open (so reopening is a 409): these never answer 2xx in this world.
-NEVER_2XX = {("DELETE", f"{H}/plan/goals/{{goal_id}}"), ("POST", f"{H}/reopen")}
+# The seeded rights request is no granted erasure: the erasure is refused (409) for all.
+NEVER_2XX = {
+    ("DELETE", f"{H}/plan/goals/{{goal_id}}"),
+    ("POST", f"{H}/reopen"),
+    ("POST", f"{H}/erasure"),
+}
 INVALID_BODY = {"unexpectedField": "matrix"}
 STALE = '"999999"'
 # A plan version no plan has: what a random id is for the other sub-resources.

@@ -150,7 +150,8 @@ def test_grant_leaves_the_application_role_insert_and_select_on_the_audit_tables
     code, out = run(capsys, "grant", app_role)
     assert code == 0, out
     assert (
-        "only SELECT and INSERT on audit_chain and audit_named_households and audit_records" in out
+        "only SELECT and INSERT on audit_chain and audit_chain_format and audit_erasures and "
+        "audit_named_households and audit_records" in out
     )
 
     url = make_url(database_url).set(username=app_role, password="app-password-1")

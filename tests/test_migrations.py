@@ -50,6 +50,8 @@ EVENTS_0009 = table(
 APP_TABLES = {
     "actions",
     "audit_chain",
+    "audit_chain_format",
+    "audit_erasures",
     "audit_named_households",
     "audit_records",
     "consent_categories",

@@ -1,5 +1,5 @@
 """The ``gezinsplan`` command: serve, worker, migrate, token, demo-data, openapi, audit,
-indications, steering, events."""
+indications, steering, events, retention."""
 
 import argparse
 import re
@@ -280,6 +280,28 @@ def events_new_epoch(settings: Settings) -> None:
     print(f"events new-epoch: the feed's epoch is now {epoch}")
 
 
+def retention_run(settings: Settings, args: argparse.Namespace) -> None:
+    """Erase the files whose retention ended before today (a nightly job); with ``--dry-run``
+    only report what would be erased. The report names ids and counts, no personal data."""
+    from gezinsplan.db import WRITE_OPTION, make_engine, make_session_factory
+    from gezinsplan.kit import clock
+    from gezinsplan.rights.erasure import service
+
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            session.connection(execution_options={WRITE_OPTION: True})
+            run = service.retention_run(
+                session,
+                today=clock.today(),
+                municipal_years=settings.retention_municipal_years,
+                dry_run=args.dry_run,
+            )
+    finally:
+        engine.dispose()
+    print("\n".join(run.lines()))
+
+
 def audit(settings: Settings, args: argparse.Namespace) -> None:
     match args.audit_command:
         case "seal":
@@ -393,6 +415,14 @@ def parser() -> argparse.ArgumentParser:
     steering_commands.add_parser(
         "publish", help="publish the periods passed since the reports published before"
     )
+    retention_cmd = commands.add_parser("retention", help="retention of households' files")
+    retention_commands = retention_cmd.add_subparsers(dest="retention_command", required=True)
+    run_cmd = retention_commands.add_parser(
+        "run", help="erase the files whose retention has ended, and report what was done"
+    )
+    run_cmd.add_argument(
+        "--dry-run", action="store_true", help="report what would be erased; change nothing"
+    )
     return root
 
 
@@ -420,3 +450,5 @@ def main(argv: Sequence[str] | None = None) -> None:
             steering_publish(settings)
         case "events":
             events_new_epoch(settings)
+        case "retention":
+            retention_run(settings, args)

@@ -42,6 +42,7 @@ from gezinsplan.plans.router import router as plans_router
 from gezinsplan.plans.versions_router import router as versions_router
 from gezinsplan.progress.router import router as progress_router
 from gezinsplan.rectification.router import router as rectification_router
+from gezinsplan.rights.erasure.router import router as erasure_router
 from gezinsplan.rights.requests.router import router as rights_requests_router
 from gezinsplan.rights.router import router as rights_router
 from gezinsplan.roles.router import router as roles_router
@@ -80,6 +81,7 @@ ROUTERS = (
     subscriptions_router,
     rights_requests_router,
     rectification_router,
+    erasure_router,
 )
 
 

@@ -2,7 +2,13 @@
 
 from sqlmodel import SQLModel
 
-from gezinsplan.audit.models import AuditNamedHousehold, AuditRecord, AuditSeal
+from gezinsplan.audit.models import (
+    AuditChainFormat,
+    AuditErasure,
+    AuditNamedHousehold,
+    AuditRecord,
+    AuditSeal,
+)
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.episodes.models import Episode
 from gezinsplan.events.models import Event, FeedState
@@ -54,6 +60,8 @@ def compared(object_: object, name: str | None, type_: str, *_: object) -> bool:
 
 __all__ = [
     "Action",
+    "AuditChainFormat",
+    "AuditErasure",
     "AuditNamedHousehold",
     "AuditRecord",
     "AuditSeal",

@@ -9,6 +9,7 @@ SQL expressions are immutable, and building one costs more than the index lookup
 for; each predicate is therefore kept per actor (and per day, where the date is in it).
 """
 
+import uuid
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -144,7 +145,7 @@ def works_on(actor: Actor) -> ColumnElement[bool]:
     """Households on which the actor's organization holds an active care-provider role."""
     if not actor.roles & REPORTING_ROLES or actor.org is None:
         return false()
-    return _care_provider_on(actor, _REPORTER)
+    return and_(NOT_ERASED, _care_provider_on(actor, _REPORTER))
 
 
 def _care_provider_on(actor: Actor, role: Any) -> ColumnElement[bool]:
@@ -189,6 +190,21 @@ def visible_households(actor: Actor, scope: Scope) -> ColumnElement[bool]:
     return _visible_households(actor, scope, clock.today())
 
 
+# An erased household is nobody's to read or change: it answers the 404 of no household.
+NOT_ERASED = col(Household.erased_at).is_(None)
+
+
+def erased_household(household_id: uuid.UUID) -> ColumnElement[bool]:
+    """The one household an erasure or the retention run clears, after its rule decided (the
+    privacy officer with a granted request, or the end of retention): never a caller's read."""
+    return col(Household.id) == household_id
+
+
+def retention_candidates() -> ColumnElement[bool]:
+    """Closed, unerased households: the ones the retention run derives an end date for."""
+    return and_(NOT_ERASED, col(Household.status) == "closed")
+
+
 @lru_cache(maxsize=KEPT)
 def _visible_households(actor: Actor, scope: Scope, today: date) -> ColumnElement[bool]:
     allowed: list[ColumnElement[bool]] = []
@@ -200,7 +216,7 @@ def _visible_households(actor: Actor, scope: Scope, today: date) -> ColumnElemen
         allowed.append(own_household(actor))
     if scope is Scope.ACCESS_LOG and actor.has(Role.PRIVACY_OFFICER) and actor.municipalities:
         allowed.append(_in_municipalities(actor))
-    return _any(allowed)
+    return _unerased(_any(allowed))
 
 
 @lru_cache(maxsize=KEPT)
@@ -211,7 +227,7 @@ def editable_households(actor: Actor, scope: Scope) -> ColumnElement[bool]:
         allowed.append(full_grounds(actor))
     if scope in RESIDENT_WRITES:
         allowed.append(own_household(actor))
-    return _any(allowed)
+    return _unerased(_any(allowed))
 
 
 def in_consented_domains(actor: Actor, category: str, life_domain: Any) -> ColumnElement[bool]:
@@ -244,6 +260,10 @@ def _in_consented_domains(
         # whose life domain is asked about.
         allowed.append(exists().where(*conditions, or_(unlimited, named)).correlate_except(consent))
     return _any(allowed)
+
+
+def _unerased(grounds: ColumnElement[bool]) -> ColumnElement[bool]:
+    return grounds if isinstance(grounds, False_) else and_(NOT_ERASED, grounds)
 
 
 def _any(allowed: list[ColumnElement[bool]]) -> ColumnElement[bool]:
@@ -360,7 +380,7 @@ def linkable_households(actor: Actor) -> ColumnElement[bool]:
     """
     if not actor.has(Role.MUNICIPAL_SYSTEM) or not actor.municipalities:
         return false()
-    return _in_municipalities(actor)
+    return and_(NOT_ERASED, _in_municipalities(actor))
 
 
 @lru_cache(maxsize=KEPT)

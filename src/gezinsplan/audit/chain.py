@@ -19,7 +19,7 @@ from sqlalchemy import Row, func, inspect, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from gezinsplan.audit.models import AuditRecord, AuditSeal
+from gezinsplan.audit.models import AuditChainFormat, AuditErasure, AuditRecord, AuditSeal
 from gezinsplan.kit.bulk import execute_many, insert_rows
 from gezinsplan.kit.clock import utcnow
 
@@ -30,7 +30,15 @@ SEAL_LOCK = 0x677A_2D61_7564_6974
 COLUMNS = tuple(sorted(attribute.key for attribute in inspect(AuditRecord).column_attrs))
 NUMBER_AT = COLUMNS.index("number")
 SEALS = AuditSeal.__table__  # type: ignore[attr-defined]
-APPEND_ONLY = frozenset({"audit_records", "audit_chain", "audit_named_households"})
+APPEND_ONLY = frozenset(
+    {
+        "audit_records",
+        "audit_chain",
+        "audit_named_households",
+        "audit_erasures",
+        "audit_chain_format",
+    }
+)
 
 
 def _plain(value: object) -> object:
@@ -62,16 +70,60 @@ def canonical(record: AuditRecord) -> bytes:
     return _encode((name, getattr(record, name)) for name in COLUMNS)
 
 
+# What links a record to a family: cleared when its household is erased (decision 0032).
+# Every other column (who read, when, what kind of resource, on which basis, the outcome)
+# stays, and every link keeps proving it.
+IDENTIFYING = frozenset(
+    {
+        "household_id",
+        "member_ids",
+        "resource_id",
+        "purpose",
+        "request_id",
+        "traceparent",
+        "named_households",
+    }
+)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def identity_digest(values: Iterable[tuple[str, object]]) -> str:
+    """The sha256 of a record's identifying fields: kept (``AuditErasure``) when they are
+    cleared, so the record's link still verifies."""
+    return _digest(_encode((name, value) for name, value in values if name in IDENTIFYING))
+
+
+def _chained(
+    prev_hash: str,
+    seq: int,
+    values: Sequence[tuple[str, object]],
+    digests_from: int,
+    kept_identity: str | None = None,
+) -> str:
+    """The link of a record at ``seq``: over the record itself before ``digests_from``; from
+    there on over two digests, of the fields that stay and of the identifying ones (or the
+    identifying digest kept when they were cleared)."""
+    if seq < digests_from:
+        return _link(prev_hash, seq, _encode(values))
+    staying = _digest(_encode((name, value) for name, value in values if name not in IDENTIFYING))
+    identity = kept_identity or identity_digest(values)
+    return _link(prev_hash, seq, f"{staying}:{identity}".encode())
+
+
 def _link(prev_hash: str, seq: int, data: bytes) -> str:
     digest = hashlib.sha256(f"{prev_hash}\n{seq}\n".encode())
     digest.update(data)
     return digest.hexdigest()
 
 
-def link_hash(prev_hash: str, seq: int, record: AuditRecord) -> str:
-    """sha256 over the previous hash, the position and the record: a link moved, removed or
-    changed no longer matches."""
-    return _link(prev_hash, seq, canonical(record))
+def link_hash(prev_hash: str, seq: int, record: AuditRecord, *, digests_from: int = 1) -> str:
+    """sha256 over the previous hash, the position and the record (its digest from
+    ``digests_from`` on): a link moved, removed or changed no longer matches."""
+    values = [(name, getattr(record, name)) for name in COLUMNS]
+    return _chained(prev_hash, seq, values, digests_from)
 
 
 def seal(
@@ -90,6 +142,7 @@ def seal(
     the hashing.
     """
     _lock(session)
+    from_seq = digests_from(session)
     head = _head(session)
     seq, prev_hash, head_ended_at = head or (0, GENESIS, None)
     since = head_ended_at - window if head_ended_at else None
@@ -97,7 +150,7 @@ def seal(
     links: list[dict[str, Any]] = []
     for values in _unsealed(session, since=since, limit=limit):
         seq += 1
-        link = _link(prev_hash, seq, _encode(zip(COLUMNS, values, strict=True)))
+        link = _chained(prev_hash, seq, list(zip(COLUMNS, values, strict=True)), from_seq)
         links.append(
             {
                 "seq": seq,
@@ -138,6 +191,7 @@ def verify(session: Session, *, anchor: tuple[int, str] | None = None) -> Verifi
     head = _head(session)
     head_seq, head_hash = (head[0], head[1]) if head else (None, None)
     unsealed = _count_unsealed(session)
+    from_seq = digests_from(session)
     checked = 0
 
     def broken(seq: int, record: int | None, reason: str) -> Verification:
@@ -145,7 +199,7 @@ def verify(session: Session, *, anchor: tuple[int, str] | None = None) -> Verifi
 
     expected, prev_hash = 1, GENESIS
     with _links(session) as links:
-        for seq, record_number, link_prev, link, *values in links:
+        for seq, record_number, link_prev, link, kept_identity, *values in links:
             if seq > expected:
                 return broken(expected, None, f"seq {expected} is missing (next is {seq})")
             if seq < expected:
@@ -155,7 +209,7 @@ def verify(session: Session, *, anchor: tuple[int, str] | None = None) -> Verifi
             record = dict(zip(COLUMNS, values, strict=True))
             if record["number"] is None:
                 return broken(seq, record_number, f"record {record_number} is missing")
-            if link != _link(link_prev, seq, _encode(record.items())):
+            if link != _chained(link_prev, seq, list(record.items()), from_seq, kept_identity):
                 return broken(seq, record_number, f"hash does not match record {record_number}")
             if anchor is not None and seq == anchor[0] and link != anchor[1]:
                 return broken(seq, record_number, "hash differs from the anchor")
@@ -177,6 +231,12 @@ def _lock(session: Session) -> None:
         # SQLite has one writer: a write that changes nothing takes the lock now, as BEGIN
         # IMMEDIATE would, so the head read next cannot go stale.
         session.execute(text("INSERT INTO audit_chain SELECT * FROM audit_chain WHERE 0"))
+
+
+def digests_from(session: Session) -> int:
+    """The first ``seq`` whose link hashes the record's digest (migration 0021 noted it)."""
+    found = session.scalar(select(func.min(col(AuditChainFormat.digests_from))))
+    return 1 if found is None else int(found)
 
 
 def _head(session: Session) -> tuple[int, str, datetime | None] | None:
@@ -240,15 +300,25 @@ def _links(session: Session) -> Iterator[Iterator[Any]]:
     """The chain in order, each link followed by its record's ``COLUMNS`` (NULLs when the
     record is gone), streamed in batches. Plain rows: no objects, no identity map."""
     record = inspect(AuditRecord).columns
+    kept = (
+        select(
+            col(AuditErasure.record_number).label("record_number"),
+            func.max(col(AuditErasure.digest)).label("digest"),
+        )
+        .group_by(col(AuditErasure.record_number))
+        .subquery("kept")
+    )
     statement = (
         select(
             col(AuditSeal.seq),
             col(AuditSeal.record_number),
             col(AuditSeal.prev_hash),
             col(AuditSeal.hash),
+            kept.c.digest,
             *(record[name] for name in COLUMNS),
         )
         .outerjoin(AuditRecord, col(AuditRecord.number) == col(AuditSeal.record_number))
+        .outerjoin(kept, kept.c.record_number == col(AuditSeal.record_number))
         .order_by(col(AuditSeal.seq))
         .execution_options(yield_per=1000)
     )

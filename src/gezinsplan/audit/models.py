@@ -106,3 +106,32 @@ class AuditNamedHousehold(SQLModel, table=True):
     record_number: int = Field(
         sa_column=Column(NUMBER, ForeignKey("audit_records.number"), primary_key=True)
     )
+
+
+class AuditErasure(SQLModel, table=True):
+    """A record pseudonymised because a household it names was erased.
+
+    ``digest`` is the sha256 of the record's identifying fields (``chain.IDENTIFYING``) as the
+    chain sealed them, which the chain verifies in their place; the other fields stay proven
+    by the link. None when the record was changed before it was sealed (it is sealed as it is
+    now) or when an earlier erasure already kept its digest.
+    """
+
+    __tablename__ = "audit_erasures"
+
+    record_number: int = Field(
+        sa_column=Column(NUMBER, ForeignKey("audit_records.number"), primary_key=True)
+    )
+    household_id: uuid.UUID = Field(primary_key=True)
+    digest: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    erased_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuditChainFormat(SQLModel, table=True):
+    """From which ``seq`` a link hashes two digests of its record (the fields that stay, the
+    identifying ones) rather than the record itself: links sealed before erasure existed keep
+    the form they were sealed in."""
+
+    __tablename__ = "audit_chain_format"
+
+    digests_from: int = Field(sa_column=Column(NUMBER, primary_key=True, autoincrement=False))

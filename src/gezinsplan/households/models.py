@@ -1,7 +1,7 @@
 """Households: one municipality each, ``open`` -> ``closed`` (with a reason) -> reopened."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
@@ -30,6 +30,8 @@ class Household(SQLModel, table=True):
         # The list's page order: a page is read in order and stops at its size, so a page
         # (with or without a name search) costs the same whatever the number of households.
         Index(None, "created_at", "id"),
+        # The retention run finds the files whose term has passed.
+        Index(None, "retention_ends_on"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -42,3 +44,8 @@ class Household(SQLModel, table=True):
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # How long the file is kept (``rights.retention``), as the last retention run or erasure
+    # found it; ``erased_at`` set: its personal data is gone and it answers 404 to everyone.
+    retention_class: str | None = Field(default=None, max_length=20)
+    retention_ends_on: date | None = None
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
