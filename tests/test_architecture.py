@@ -30,6 +30,7 @@ CASE_TABLES = {
     "ProgressUpdate",
     "Plan",
     "RightsRequest",
+    "Restriction",
     "PlanApproval",
     "PlanVersion",
     "RoleAssignment",
@@ -91,7 +92,13 @@ STATEMENT_BUILDERS = SRC / "access" / "statements.py"
 # statement is itself held to this lint; it cannot be run on its own.
 CORRELATING = {"correlate", "correlate_except"}
 # The household predicates ``reachable`` accepts: the rules beside reading and changing a part.
-PREDICATES = {"progress_writers", "works_on", "linkable_households", "own_household"}
+PREDICATES = {
+    "progress_writers",
+    "works_on",
+    "linkable_households",
+    "own_household",
+    "restriction_readers",
+}
 # Reasoned exceptions. Steering figures are aggregates over many households, counted through
 # ``reportable_households`` or ``reportable_episodes`` and published only after disclosure
 # control, never one household: a steering function that applies one of those may select.

@@ -37,6 +37,7 @@ from gezinsplan.plans.router import router as plans_router
 from gezinsplan.plans.versions_router import router as versions_router
 from gezinsplan.progress.router import router as progress_router
 from gezinsplan.rights.requests.router import router as rights_requests_router
+from gezinsplan.rights.restrictions.router import router as restrictions_router
 from gezinsplan.rights.router import router as rights_router
 from gezinsplan.roles.router import router as roles_router
 from gezinsplan.steering.router import router as steering_router
@@ -73,6 +74,7 @@ ROUTERS = (
     export_router,
     subscriptions_router,
     rights_requests_router,
+    restrictions_router,
 )
 
 

@@ -22,7 +22,7 @@ from gezinsplan.plans.models import (
     PlanVersion,
 )
 from gezinsplan.progress.models import ProgressUpdate
-from gezinsplan.rights.models import RightsRequest
+from gezinsplan.rights.models import Restriction, RightsRequest
 from gezinsplan.roles.models import RoleAssignment
 from gezinsplan.steering.snapshots.models import PublishedFigures
 from gezinsplan.tariffs.models import Tariff
@@ -78,6 +78,7 @@ __all__ = [
     "PlanVersion",
     "ProgressUpdate",
     "PublishedFigures",
+    "Restriction",
     "RightsRequest",
     "RoleAssignment",
     "ServedMunicipality",

@@ -29,7 +29,7 @@ from gezinsplan.plans.models import (
     PlanVersion,
 )
 from gezinsplan.progress.models import ProgressUpdate
-from gezinsplan.rights.models import RightsRequest
+from gezinsplan.rights.models import Restriction, RightsRequest
 from gezinsplan.roles.models import RoleAssignment
 
 
@@ -84,6 +84,9 @@ PATHS: dict[type[SQLModel], tuple[Join, ...]] = {
     AuditNamedHousehold: (up(Household, AuditNamedHousehold.household_id),),
     # The family's rights requests, read in the access-log scope (the family, the officer).
     RightsRequest: (up(Household, RightsRequest.household_id),),
+    # Restrictions of processing: the family's and the officer's (access-log scope), and the
+    # whole file's professionals', whose view remains (``predicates.restriction_readers``).
+    Restriction: (up(Household, Restriction.household_id),),
 }
 
 # The life domain of a row, on the row or on a table of its path: a care provider whose
@@ -94,4 +97,13 @@ LIFE_DOMAIN: dict[type[SQLModel], Any] = {
     EvaluationOutcome: col(Goal.life_domain),
     EvaluationScore: col(EvaluationScore.life_domain),
     ProgressUpdate: col(Goal.life_domain),
+}
+
+# The member a row is about: while a restriction of that member holds, a care provider or
+# machine client does not see the row (``predicates.unrestricted_member``). Rows that merely
+# name a member as their giver or performer (a consent, an approval, an action) are about
+# the household's plan and sharing, not about that member, and keep only the id.
+MEMBER: dict[type[SQLModel], Any] = {
+    Member: col(Member.id),
+    Indication: col(Indication.member_id),
 }

@@ -16,6 +16,7 @@ from gezinsplan.codelists.fields import (
     RelationTypeRead,
 )
 from gezinsplan.kit.schemas import ApiModel
+from gezinsplan.rights.restrictions.schemas import RestrictionRead
 
 
 class MemberData(ApiModel):
@@ -104,3 +105,7 @@ class DataReport(ApiModel):
     )
     sources: list[Source]
     retention: Retention
+    restrictions: list[RestrictionRead] = Field(
+        description="Every restriction of processing (AVG art. 18) of the household or a "
+        "member, lifted ones with the day the family was told beforehand (art. 18(3))."
+    )

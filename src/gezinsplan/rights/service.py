@@ -13,6 +13,8 @@ from gezinsplan.households.models import Household
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.members.models import Member
 from gezinsplan.rights import repository
+from gezinsplan.rights.restrictions import repository as restrictions
+from gezinsplan.rights.restrictions import service as restriction_service
 from gezinsplan.rights.retention import retention_of
 from gezinsplan.rights.schemas import (
     ConsentHistory,
@@ -64,6 +66,10 @@ def data_report(
             ),
         ],
         retention=retention_of(episodes, indications, settings.retention_municipal_years),
+        restrictions=[
+            restriction_service.read(r)
+            for r in restrictions.all_of_household(session, actor, household.id)
+        ],
     )
 
 
