@@ -424,3 +424,48 @@ def test_no_webhook_goes_out_about_a_restricted_household_not_even_one_owed_from
     owed = deliveries(factory, partner)
     assert [d.status for d in owed][delivered:] == ["withheld"] * (len(owed) - delivered)
     assert len(owed) > delivered
+
+
+def test_a_partner_system_pushes_nothing_onto_a_restricted_household(
+    client: TestClient,
+    token: Token,
+    toegang: Headers,
+    shared: Case,
+    officer: Headers,
+    directory: Directory,
+) -> None:
+    partner = token("partner_system", org=uuid.UUID(directory.debt_help), sub="debt-system")
+    goal = client.post(
+        f"{shared.base}/plan/goals",
+        json={
+            "lifeDomain": "finances",
+            "description": "Schulden",
+            "zrmStart": 2,
+            "zrmTarget": 4,
+            "organizationId": directory.debt_help,
+        },
+        headers=toegang,
+    ).json()
+
+    def push(goal_id: str, external_id: str) -> dict[str, Any]:
+        item = {
+            "householdId": shared.base.rsplit("/", 1)[1],
+            "goalId": goal_id,
+            "externalId": external_id,
+            "text": "Voortgang",
+            "reportedOn": "2026-11-01",
+        }
+        response = client.post(
+            f"{API}/progress-updates",
+            json={"updates": [item]},
+            headers=partner | {"Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()["results"][0]
+        return result
+
+    assert push(goal["id"], "before")["status"] == "created"
+    restrict(client, shared, officer)
+    refused = push(goal["id"], "while")
+    assert refused["status"] == "rejected"
+    assert refused["problem"] == push(str(uuid.uuid4()), "while")["problem"]
