@@ -68,6 +68,9 @@ class HouseholdFacts:
     regisseur: tuple[str, str] | None = None  # (professional sub, organization) while active
     care_providers: frozenset[str] = frozenset()  # organizations with an active role
     consents: tuple[ConsentFacts, ...] = ()
+    # Restrictions of processing (AVG art. 18) that hold: of the whole household, of members.
+    restricted: bool = False
+    restricted_members: frozenset[str] = frozenset()
 
     def with_consents(
         self, consents: Iterable[ConsentFacts], care_providers: Iterable[str] = ()
@@ -78,6 +81,8 @@ class HouseholdFacts:
             regisseur=self.regisseur,
             care_providers=self.care_providers | frozenset(care_providers),
             consents=(*self.consents, *consents),
+            restricted=self.restricted,
+            restricted_members=self.restricted_members,
         )
 
 
@@ -99,13 +104,29 @@ def resident_of(actor: ActorFacts, household: HouseholdFacts) -> bool:
     return "resident" in actor.roles and actor.member in household.members
 
 
+def keeps_view(actor: ActorFacts, household: HouseholdFacts) -> bool:
+    """Whom a restriction of processing does not hold back: the whole file's professionals,
+    the family, the municipality's privacy officer (AVG art. 18: storage, and their view)."""
+    officer = "privacy_officer" in actor.roles and household.municipality in actor.municipalities
+    return whole_file(actor, household) or resident_of(actor, household) or officer
+
+
+def held_back(actor: ActorFacts, household: HouseholdFacts, member: str | None = None) -> bool:
+    """A restriction that holds keeps the household (or this member) from the actor."""
+    restricted = household.restricted or (
+        member is not None and member in household.restricted_members
+    )
+    return restricted and not keeps_view(actor, household)
+
+
 def _valid_consents(
     actor: ActorFacts, household: HouseholdFacts, category: str, today: date
 ) -> list[ConsentFacts]:
-    """The actor's organization's consents valid today for a category, while it works here."""
+    """The actor's organization's consents valid today for a category, while it works here
+    and no restriction of the household holds."""
     if "care_provider" not in actor.roles or actor.org is None:
         return []
-    if actor.org not in household.care_providers:
+    if actor.org not in household.care_providers or household.restricted:
         return []
     return [
         consent
@@ -160,9 +181,11 @@ def manages_subscription_of(actor: ActorFacts, owner: str) -> bool:
 
 
 def works_here(actor: ActorFacts, household: HouseholdFacts) -> bool:
-    """A care provider's professional or partner system, while it holds a role here."""
+    """A care provider's professional or partner system, while it holds a role here and no
+    restriction of the household holds (then the data is only stored)."""
     reporting = bool(actor.roles & REPORTING_ROLES)
-    return reporting and actor.org is not None and actor.org in household.care_providers
+    here = actor.org is not None and actor.org in household.care_providers
+    return reporting and here and not household.restricted
 
 
 def may_report(actor: ActorFacts, household: HouseholdFacts, assignee: str | None) -> bool:
@@ -201,6 +224,7 @@ class Tag:
     scope: str
     domain: str | None = None
     grantee: str | None = None
+    member: str | None = None  # the member it is about, whom a restriction may hold back
 
 
 @dataclass
@@ -225,9 +249,12 @@ def may_see(
     if household is None:
         return False
     if tag.scope == INDICATIONS and syncs_indications(actor):
-        # The municipality's own system reads back what it sent, for no household in particular.
+        # The municipality's own system reads back what it sent, for no household in particular
+        # (a restriction withholds its events, not its own decisions: see decision 0030).
         return household.municipality in actor.municipalities
     if not may_read(actor, household, tag.scope, today):
+        return False
+    if held_back(actor, household, tag.member):
         return False
     category = CATEGORY_OF.get(tag.scope, PLAN)
     if tag.domain is not None and not sees_domain(actor, household, tag.domain, today, category):

@@ -32,6 +32,7 @@ CASE_TABLES = {
     "ProgressUpdate",
     "Plan",
     "RightsRequest",
+    "Restriction",
     "PlanApproval",
     "PlanVersion",
     "RoleAssignment",
@@ -100,6 +101,7 @@ PREDICATES = {
     "own_household",
     "erased_household",
     "retention_candidates",
+    "restriction_readers",
 }
 # Reasoned exceptions. Steering figures are aggregates over many households, counted through
 # ``reportable_households`` or ``reportable_episodes`` and published only after disclosure

@@ -181,6 +181,8 @@ def test_a_canary_is_gone_everywhere_after_an_erasure_and_the_chain_still_verifi
         f"{base}/rights-requests/{request_id}/decision", json=decision, headers=officer
     )
     assert decided.status_code == 200, decided.text
+    restricted = client.post(f"{base}/restrictions", json={"reason": FREE}, headers=officer)
+    assert restricted.status_code == 201, restricted.text
     assert _scan(connection, engine_name) != []  # the canaries are there to be found
 
     clock.set(datetime(2026, 2, 2, 9, tzinfo=UTC))

@@ -77,6 +77,7 @@ APP_TABLES = {
     "plan_versions",
     "plans",
     "progress_updates",
+    "restrictions",
     "rights_requests",
     "role_assignments",
     "served_municipalities",

@@ -44,6 +44,7 @@ from gezinsplan.progress.router import router as progress_router
 from gezinsplan.rectification.router import router as rectification_router
 from gezinsplan.rights.erasure.router import router as erasure_router
 from gezinsplan.rights.requests.router import router as rights_requests_router
+from gezinsplan.rights.restrictions.router import router as restrictions_router
 from gezinsplan.rights.router import router as rights_router
 from gezinsplan.roles.router import router as roles_router
 from gezinsplan.steering.router import router as steering_router
@@ -82,6 +83,7 @@ ROUTERS = (
     rights_requests_router,
     rectification_router,
     erasure_router,
+    restrictions_router,
 )
 
 

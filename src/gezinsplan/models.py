@@ -29,7 +29,7 @@ from gezinsplan.plans.models import (
 )
 from gezinsplan.progress.models import ProgressUpdate
 from gezinsplan.rectification.models import FamilyStatement, MemberCorrection
-from gezinsplan.rights.models import RightsRequest
+from gezinsplan.rights.models import Restriction, RightsRequest
 from gezinsplan.roles.models import RoleAssignment
 from gezinsplan.steering.snapshots.models import PublishedFigures
 from gezinsplan.tariffs.models import Tariff
@@ -89,6 +89,7 @@ __all__ = [
     "PlanVersion",
     "ProgressUpdate",
     "PublishedFigures",
+    "Restriction",
     "RightsRequest",
     "RoleAssignment",
     "ServedMunicipality",

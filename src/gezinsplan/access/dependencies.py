@@ -238,6 +238,41 @@ def request_decider(
     return household
 
 
+def _restriction_household(household_id: uuid.UUID, actor: Actor, session: Session) -> Household:
+    """The household when the actor reads its restrictions: in the access-log scope (the
+    family, the privacy officer) or with the whole file (the access team, the regisseur, who
+    change its basic data). Else the 404 of no household, care providers included."""
+    audit(session, actor)
+    household = repository.load_household(
+        session, actor, household_id, Scope.ACCESS_LOG, write=False
+    )
+    if household is not None:
+        return admit(session, actor, household, Scope.ACCESS_LOG)
+    household = repository.load_household(session, actor, household_id, Scope.BASIC, write=True)
+    return admit(session, actor, household, Scope.BASIC)
+
+
+@access_rule
+def restriction_reader(
+    household_id: HouseholdId, actor: CurrentActor, session: DbSession
+) -> Household:
+    """For the household's restrictions of processing: the family, the privacy officer, the
+    access team and the regisseur (``predicates.restriction_readers``)."""
+    return _restriction_household(household_id, actor, session)
+
+
+@access_rule
+def restriction_officer(
+    household_id: HouseholdId, actor: CurrentActor, session: DbSession
+) -> Household:
+    """For placing and lifting a restriction: the privacy officer of the household's
+    municipality. The others who read its restrictions get 403; anyone else the 404."""
+    household = _restriction_household(household_id, actor, session)
+    if not policy.may_restrict_processing(actor, household.municipality_code):
+        raise Forbidden("Only the privacy officer of the household's municipality restricts it.")
+    return household
+
+
 @access_rule
 async def rights_officer(actor: CurrentActor, session: DbSession) -> Actor:
     """For the worklist of rights requests: the privacy officer; the query keeps to the
@@ -264,5 +299,7 @@ SubscriptionManager = Annotated[Actor, Depends(subscription_manager)]
 RequestFiler = Annotated[Household, Depends(request_filer)]
 RequestDecider = Annotated[Household, Depends(request_decider)]
 RightsOfficer = Annotated[Actor, Depends(rights_officer)]
+RestrictionReader = Annotated[Household, Depends(restriction_reader)]
+RestrictionOfficer = Annotated[Household, Depends(restriction_officer)]
 
 Public = Depends(public)

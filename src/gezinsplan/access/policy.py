@@ -116,3 +116,9 @@ def may_handle_rights_requests(actor: Actor) -> bool:
 def may_decide_rights_requests(actor: Actor, municipality_code: str) -> bool:
     """Extending and deciding a household's request: its municipality's privacy officer."""
     return may_handle_rights_requests(actor) and municipality_code in actor.municipalities
+
+
+def may_restrict_processing(actor: Actor, municipality_code: str) -> bool:
+    """Placing and lifting a restriction of processing (AVG art. 18): the privacy officer of the
+    household's municipality, who handles the family's requests."""
+    return may_decide_rights_requests(actor, municipality_code)

@@ -5,6 +5,11 @@ predicate correlates to ``Household``; the caller joins its table up to the hous
 Consent validity is computed in SQL from today's date, so a withdrawal or an expiry takes
 effect on the very next request.
 
+A restriction of processing (AVG art. 18) is applied here too, in the care providers' and
+machine clients' grounds only: while one holds, those grounds reach nothing of the household
+(or of the member), so every read, write, export and event of theirs misses it alike, and the
+access team, the regisseur, the family and the privacy officer keep their view.
+
 SQL expressions are immutable, and building one costs more than the index lookups it asks
 for; each predicate is therefore kept per actor (and per day, where the date is in it).
 """
@@ -14,7 +19,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, not_, or_
+from sqlalchemy import ColumnElement, and_, case, exists, false, not_, or_, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import False_
 from sqlmodel import col
@@ -35,6 +40,7 @@ from gezinsplan.indications.models import Indication
 from gezinsplan.kit import clock
 from gezinsplan.members.models import Member
 from gezinsplan.plans.models import Goal
+from gezinsplan.rights.models import Restriction
 from gezinsplan.roles.models import RoleAssignment, RoleType
 
 PROFESSIONAL_ROLES = frozenset({Role.TOEGANG, Role.CARE_PROVIDER})
@@ -53,6 +59,25 @@ _CONSENT = aliased(Consent, name="held_consent")
 _COVERED = aliased(ConsentCategory, name="covered_category")
 _LIMIT = aliased(ConsentDomain, name="consent_limit")
 _REPORTER = aliased(RoleAssignment, name="reporter_role")
+_HOUSEHOLD_RESTRICTION = aliased(Restriction, name="household_restriction")
+_MEMBER_RESTRICTION = aliased(Restriction, name="member_restriction")
+_EVENT_RESTRICTION = aliased(Restriction, name="event_restriction")
+_RESTRICTED_INDICATION = aliased(Indication, name="restricted_indication")
+# Whose grounds a restriction of processing holds back: the care providers' and the
+# machine clients'. The access team, the regisseur, the family and the officer keep theirs.
+RESTRICTED_ROLES = frozenset({Role.CARE_PROVIDER, Role.PARTNER_SYSTEM, Role.MUNICIPAL_SYSTEM})
+
+# No active restriction of the whole household (AVG art. 18): one NOT EXISTS on the partial
+# index of active restrictions by household. Built once: it names no actor.
+UNRESTRICTED_HOUSEHOLD: ColumnElement[bool] = not_(
+    exists()
+    .where(
+        col(_HOUSEHOLD_RESTRICTION.household_id) == col(Household.id),
+        col(_HOUSEHOLD_RESTRICTION.member_id).is_(None),
+        col(_HOUSEHOLD_RESTRICTION.lifted_at).is_(None),
+    )
+    .correlate(Household)
+)
 
 
 @lru_cache(maxsize=KEPT)
@@ -136,16 +161,19 @@ def consented(actor: Actor, category: str, today: date) -> ColumnElement[bool]:
         return false()
     _, conditions = _active_consents(actor, category, today)
     return and_(
-        _care_provider_on(actor, _PROVIDER), exists().where(*conditions).correlate(Household)
+        _care_provider_on(actor, _PROVIDER),
+        exists().where(*conditions).correlate(Household),
+        UNRESTRICTED_HOUSEHOLD,
     )
 
 
 @lru_cache(maxsize=KEPT)
 def works_on(actor: Actor) -> ColumnElement[bool]:
-    """Households on which the actor's organization holds an active care-provider role."""
+    """Households on which the actor's organization holds an active care-provider role, and
+    that no restriction holds back: restricted data is only stored, not reported on."""
     if not actor.roles & REPORTING_ROLES or actor.org is None:
         return false()
-    return and_(NOT_ERASED, _care_provider_on(actor, _REPORTER))
+    return and_(NOT_ERASED, _care_provider_on(actor, _REPORTER), UNRESTRICTED_HOUSEHOLD)
 
 
 def _care_provider_on(actor: Actor, role: Any) -> ColumnElement[bool]:
@@ -219,6 +247,19 @@ def _visible_households(actor: Actor, scope: Scope, today: date) -> ColumnElemen
     return _unerased(_any(allowed))
 
 
+def restriction_readers(actor: Actor) -> ColumnElement[bool]:
+    """Households whose restrictions of processing the actor reads: the family and the
+    privacy officer (who read its access log), and the whole file's professionals, whose view
+    of restricted data remains and who must know that it is restricted. Care providers, whom
+    a restriction holds back, do not learn that one exists."""
+    return _restriction_readers(actor, clock.today())
+
+
+@lru_cache(maxsize=KEPT)
+def _restriction_readers(actor: Actor, today: date) -> ColumnElement[bool]:
+    return _any([_visible_households(actor, Scope.ACCESS_LOG, today), full_grounds(actor)])
+
+
 @lru_cache(maxsize=KEPT)
 def editable_households(actor: Actor, scope: Scope) -> ColumnElement[bool]:
     """Households of which the actor may change the given part: care providers only read."""
@@ -266,6 +307,37 @@ def _unerased(grounds: ColumnElement[bool]) -> ColumnElement[bool]:
     return grounds if isinstance(grounds, False_) else and_(NOT_ERASED, grounds)
 
 
+def unrestricted_member(actor: Actor, member_id: Any) -> ColumnElement[bool]:
+    """Rows about a member (``member_id``, a column of the row's table) that the actor may see
+    while a restriction of that member holds: all of them on full grounds, as the family or as
+    the privacy officer; for a care provider or machine client, none of a restricted member.
+
+    Used beside ``visible_households``; a row naming no member is about none.
+    """
+    return _unrestricted_member(actor, member_id)
+
+
+@lru_cache(maxsize=KEPT)
+def _unrestricted_member(actor: Actor, member_id: Any) -> ColumnElement[bool]:
+    if not actor.roles & RESTRICTED_ROLES:
+        return true()
+    restriction = _MEMBER_RESTRICTION
+    free = not_(
+        exists()
+        .where(col(restriction.member_id) == member_id, col(restriction.lifted_at).is_(None))
+        .correlate_except(restriction)
+    )
+    return _any([*_unrestricted_grounds(actor), free])
+
+
+def _unrestricted_grounds(actor: Actor) -> list[ColumnElement[bool]]:
+    """The grounds no restriction holds back: the whole file, the family's own, the officer's."""
+    grounds = [full_grounds(actor), own_household(actor)]
+    if actor.has(Role.PRIVACY_OFFICER) and actor.municipalities:
+        grounds.append(_in_municipalities(actor))
+    return grounds
+
+
 def _any(allowed: list[ColumnElement[bool]]) -> ColumnElement[bool]:
     """OR of the grounds that apply; a plain ``false`` when none does, so the SQL says so."""
     grounds = [clause for clause in allowed if not isinstance(clause, False_)]
@@ -299,6 +371,7 @@ def visible_events(actor: Actor) -> ColumnElement[bool]:
 @lru_cache(maxsize=KEPT)
 def _visible_events(actor: Actor, today: date) -> ColumnElement[bool]:
     reader = _as_care_provider(actor) if actor.has(Role.PARTNER_SYSTEM) else actor
+    unrestricted = _event_unrestricted(actor)
     allowed: list[ColumnElement[bool]] = []
     for scope in Scope:
         if scope is Scope.ACCESS_LOG:  # no change is an access-log event
@@ -314,6 +387,8 @@ def _visible_events(actor: Actor, today: date) -> ColumnElement[bool]:
                 reader, CONSENT_CATEGORY[scope], col(Event.life_domain), today
             )
             conditions.append(or_(col(Event.life_domain).is_(None), domains))
+        if unrestricted is not None:
+            conditions.append(_any([*_unrestricted_grounds(reader), unrestricted]))
         allowed.append(and_(*conditions))
     if actor.has(Role.MUNICIPAL_SYSTEM) and actor.municipalities:
         indication = _EVENT_INDICATION
@@ -326,9 +401,47 @@ def _visible_events(actor: Actor, today: date) -> ColumnElement[bool]:
                     col(indication.municipality_code).in_(sorted(actor.municipalities)),
                 )
                 .correlate(Event),
+                unrestricted if unrestricted is not None else true(),
             )
         )
     return _any(allowed)
+
+
+def _event_unrestricted(actor: Actor) -> ColumnElement[bool] | None:
+    """For a care provider or machine client: the event is about nothing a restriction holds,
+    neither its household nor, for a member or an indication, the member it concerns. None for
+    an actor no restriction holds back.
+
+    One NOT EXISTS on the active restrictions of the event's household (indexed), so events of
+    unrestricted households cost one index probe.
+    """
+    if not actor.roles & RESTRICTED_ROLES:
+        return None
+    restriction, indication = _EVENT_RESTRICTION, _RESTRICTED_INDICATION
+    about_member = or_(
+        and_(
+            col(Event.resource_type) == "member",
+            col(restriction.member_id) == col(Event.resource_id),
+        ),
+        and_(
+            col(Event.resource_type) == "indication",
+            exists()
+            .where(
+                col(indication.id) == col(Event.resource_id),
+                col(indication.member_id) == col(restriction.member_id),
+            )
+            .correlate(Event, restriction),
+        ),
+    )
+    return not_(
+        exists()
+        .where(
+            col(restriction.household_id) == col(Event.household_id),
+            col(restriction.lifted_at).is_(None),
+            or_(col(restriction.member_id).is_(None), about_member),
+        )
+        .correlate(Event)
+    )
 
 
 def reads_events(actor: Actor) -> bool:

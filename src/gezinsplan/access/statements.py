@@ -9,17 +9,19 @@ tests/test_architecture.py holds every repository to it.
 from typing import Any, TypeVar, overload
 
 from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.sql.elements import True_
 from sqlmodel import SQLModel, col
 
 from gezinsplan.access.predicates import (
     editable_households,
     in_consented_domains,
     synced_indications,
+    unrestricted_member,
     visible_events,
     visible_households,
 )
 from gezinsplan.access.scopes import CONSENT_CATEGORY, Scope
-from gezinsplan.access.tables import LIFE_DOMAIN, PATHS
+from gezinsplan.access.tables import LIFE_DOMAIN, MEMBER, PATHS
 from gezinsplan.auth.actor import Actor
 from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
@@ -36,9 +38,14 @@ def readable(table: type[SQLModel], actor: Actor, scope: Scope, *columns: Any) -
 def readable(table: type[SQLModel], actor: Actor, scope: Scope, *columns: Any) -> Any:
     """``table`` (or ``columns``) of the households whose ``scope`` the actor may read.
 
-    Rows in a life domain are further kept to the domains the actor's consent names.
+    Rows in a life domain are further kept to the domains the actor's consent names, and rows
+    about a member to the members no restriction holds back from the actor.
     """
     statement = reachable(table, visible_households(actor, scope), *columns)
+    if table in MEMBER:
+        member_rule = unrestricted_member(actor, MEMBER[table])
+        if not isinstance(member_rule, True_):
+            statement = statement.where(member_rule)
     if table in LIFE_DOMAIN:
         # A scope that no consent opens ("") leaves the full grounds and the resident's own.
         category = CONSENT_CATEGORY.get(scope, "")

@@ -30,7 +30,7 @@ from gezinsplan.plans.models import (
 )
 from gezinsplan.progress.models import ProgressUpdate
 from gezinsplan.rectification.models import FamilyStatement, MemberCorrection
-from gezinsplan.rights.models import RightsRequest
+from gezinsplan.rights.models import Restriction, RightsRequest
 from gezinsplan.roles.models import RoleAssignment
 
 
@@ -90,6 +90,9 @@ PATHS: dict[type[SQLModel], tuple[Join, ...]] = {
     MemberCorrection: (up(Household, MemberCorrection.household_id),),
     # The family's statements, read with the assessment they are attached to.
     FamilyStatement: (up(Household, FamilyStatement.household_id),),
+    # Restrictions of processing: the family's and the officer's (access-log scope), and the
+    # whole file's professionals', whose view remains (``predicates.restriction_readers``).
+    Restriction: (up(Household, Restriction.household_id),),
 }
 
 # The life domain of a row, on the row or on a table of its path: a care provider whose
@@ -100,4 +103,13 @@ LIFE_DOMAIN: dict[type[SQLModel], Any] = {
     EvaluationOutcome: col(Goal.life_domain),
     EvaluationScore: col(EvaluationScore.life_domain),
     ProgressUpdate: col(Goal.life_domain),
+}
+
+# The member a row is about: while a restriction of that member holds, a care provider or
+# machine client does not see the row (``predicates.unrestricted_member``). Rows that merely
+# name a member as their giver or performer (a consent, an approval, an action) are about
+# the household's plan and sharing, not about that member, and keep only the id.
+MEMBER: dict[type[SQLModel], Any] = {
+    Member: col(Member.id),
+    Indication: col(Indication.member_id),
 }

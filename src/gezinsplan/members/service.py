@@ -149,6 +149,7 @@ def remove_member(session: Session, actor: Actor, member: Member, expected: int 
             session.flush()
     except IntegrityError as exc:
         raise Conflict(
-            "This member gave a consent that is kept as history; the member stays in the file."
+            "This member gave a consent, or is named by a rights request or a restriction of "
+            "processing, kept as history; the member stays in the file."
         ) from exc
     refresh_name_words(session, [member.household_id])

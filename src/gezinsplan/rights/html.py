@@ -115,6 +115,23 @@ def render(report: DataReport) -> str:
                 ),
             ),
         ),
+        (
+            "Restrictions of processing",
+            _table(
+                ("Member", "Placed", "Reason", "Lifted", "Family told", "Why lifted"),
+                (
+                    (
+                        r.member_id or "the whole household",
+                        r.placed_at,
+                        r.reason,
+                        r.lifted_at or "holds",
+                        r.family_informed_on,
+                        r.lift_reason,
+                    )
+                    for r in report.restrictions
+                ),
+            ),
+        ),
     ]
     body = "".join(f"<h2>{escape(title)}</h2>{content}" for title, content in sections)
     return (

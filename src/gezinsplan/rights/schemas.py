@@ -17,6 +17,7 @@ from gezinsplan.codelists.fields import (
 )
 from gezinsplan.kit.schemas import ApiModel
 from gezinsplan.rectification.schemas import CorrectionRead
+from gezinsplan.rights.restrictions.schemas import RestrictionRead
 
 
 class MemberData(ApiModel):
@@ -108,4 +109,8 @@ class DataReport(ApiModel):
     corrections: list[CorrectionRead] = Field(
         description="Every change to a member's facts, old values included, oldest first "
         "(AVG art. 16)."
+    )
+    restrictions: list[RestrictionRead] = Field(
+        description="Every restriction of processing (AVG art. 18) of the household or a "
+        "member, lifted ones with the day the family was told beforehand (art. 18(3))."
     )

@@ -14,6 +14,8 @@ from gezinsplan.kit.clock import utcnow
 from gezinsplan.members.models import Member
 from gezinsplan.rectification import service as rectification
 from gezinsplan.rights import repository
+from gezinsplan.rights.restrictions import repository as restrictions
+from gezinsplan.rights.restrictions import service as restriction_service
 from gezinsplan.rights.retention import retention_of
 from gezinsplan.rights.schemas import (
     ConsentHistory,
@@ -66,6 +68,10 @@ def data_report(
         ],
         retention=retention_of(episodes, indications, settings.retention_municipal_years),
         corrections=rectification.household_history(session, actor, household),
+        restrictions=[
+            restriction_service.read(r)
+            for r in restrictions.all_of_household(session, actor, household.id)
+        ],
     )
 
 

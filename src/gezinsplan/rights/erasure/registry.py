@@ -52,6 +52,7 @@ PERSONAL: dict[str, dict[str, Becomes]] = {
     "rights_requests": {"explanation": NULL, "extension_reason": NULL, "decision_reason": NULL},
     "member_corrections": {"old_value": NULL, "new_value": NULL, "reason": NULL},
     "family_statements": {"text": GEWIST},
+    "restrictions": {"reason": GEWIST, "lift_reason": NULL},
     # Rewritten by ``snapshot``: texts out, what the outcome figures read stays.
     "plan_versions": {"snapshot": Becomes("snapshot")},
 }
@@ -106,6 +107,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     "plan_versions": frozenset({"changed_by_sub", "changed_by_name"}),
     "member_corrections": frozenset({"field", "corrected_by"}),
     "family_statements": frozenset({"subject_kind", "made_by_sub"}),
+    "restrictions": frozenset({"placed_by", "lifted_by", "family_informed_on"}),
     "plan_approvals": frozenset({"method", "approved_on", "recorded_by_sub", "recorded_by_name"}),
     "episodes": frozenset({"opened_by", "referral_source", "closed_by", "closing_reason"}),
     # Ids and codes only (decision 0024): events, webhook deliveries and their attempts.

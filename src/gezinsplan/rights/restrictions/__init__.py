@@ -1,0 +1,1 @@
+"""Restrictions of processing (AVG art. 18), placed and lifted by the privacy officer."""
