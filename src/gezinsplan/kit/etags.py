@@ -4,15 +4,31 @@ import re
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Header, Response
+from fastapi import Depends, Header, Response
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from gezinsplan.errors import PreconditionFailed, PreconditionRequired
 
+# The spec marks a header with this schema key required (openapi.py). The server parses the
+# header as optional all the same, so a missing one answers 428 rather than 422.
+REQUIRED_MARK = "x-gezinsplan-required"
+
 IfMatch = Annotated[
-    str | None, Header(alias="If-Match", max_length=100, description="The ETag you read.")
+    str | None,
+    Header(
+        alias="If-Match", max_length=100, description="The ETag you read; 412 when it is stale."
+    ),
+]
+RequiredIfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=100,
+        description="The ETag you read: 428 without it, 412 when it is stale.",
+        json_schema_extra={REQUIRED_MARK: True},
+    ),
 ]
 
 _TAG = re.compile(r'^"([0-9]{1,18})"$')
@@ -43,6 +59,20 @@ def expected_version(if_match: str | None, *, required: bool = True) -> int | No
     if len(versions) != 1:
         raise PreconditionFailed("If-Match does not name the current version.")
     return versions.pop()
+
+
+def required_version(if_match: RequiredIfMatch = None) -> int | None:
+    """For changes that need If-Match: the spec marks it required from this one declaration."""
+    return expected_version(if_match)
+
+
+def optional_version(if_match: IfMatch = None) -> int | None:
+    """For changes that honour If-Match when sent (adding to a collection, removing)."""
+    return expected_version(if_match, required=False)
+
+
+ExpectedVersion = Annotated[int | None, Depends(required_version)]
+OptionalVersion = Annotated[int | None, Depends(optional_version)]
 
 
 def claim_version(
