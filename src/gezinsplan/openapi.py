@@ -237,7 +237,7 @@ def _invalid_param(document: dict[str, Any], operation: dict[str, Any]) -> dict[
     parameters = [p for p in operation.get("parameters", []) if p["in"] in ("query", "path")]
     parameters.sort(key=lambda p: p["in"] != "query")
     if not parameters:
-        return {"name": "query", "reason": "Text must not contain NUL characters."}
+        return {"name": "query:q", "reason": "The query string must not contain NUL."}
     parameter = parameters[0]
     schema = _resolve(document, parameter.get("schema", {}))
     for option in schema.get("anyOf", [schema]):
