@@ -216,8 +216,13 @@ def _required_headers(document: dict[str, Any]) -> None:
     operation answers 428 without it; both follow from the one declaration in kit/etags.py."""
     for _method, _path, operation in _operations(document):
         for parameter in operation.get("parameters", []):
-            if parameter.get("schema", {}).pop(REQUIRED_MARK, False):
+            schema = parameter.get("schema", {})
+            if schema.pop(REQUIRED_MARK, False):
                 parameter["required"] = True
+                # Required means present: a client must send a string, never null.
+                options = [o for o in schema.pop("anyOf", []) if o.get("type") != "null"]
+                for option in options:
+                    schema.update(option)
 
 
 def _thing(path: str) -> str:
@@ -332,6 +337,51 @@ def _api_version_header(document: dict[str, Any]) -> None:
             response.setdefault("headers", {})[API_VERSION_HEADER] = ref
 
 
+def _pascal_schema_names(document: dict[str, Any]) -> dict[str, Any]:
+    """Pydantic names a generic model ``Page_HouseholdSummary_``; clients and the API Design
+    Rules want ``PageHouseholdSummary``. The references are renamed with the schemas."""
+    schemas = document.get("components", {}).get("schemas", {})
+    renamed = {name: name.replace("_", "") for name in schemas if "_" in name}
+    if not renamed:
+        return document
+    text = json.dumps(document)
+    for old, new in renamed.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    result: dict[str, Any] = json.loads(text)
+    result["components"]["schemas"] = {
+        renamed.get(name, name): schema for name, schema in result["components"]["schemas"].items()
+    }
+    return result
+
+
+def _refer_to_components(document: dict[str, Any]) -> None:
+    """A model pydantic inlines (``list[SkipValidation[Model]]``) while also listing it as a
+    component is written as a reference, so the component is used and clients share one type."""
+    schemas = document.get("components", {}).get("schemas", {})
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, dict):
+            title = node.get("title")
+            if isinstance(title, str) and schemas.get(title) is node:
+                return node
+            if isinstance(title, str) and schemas.get(title) == node:
+                return {"$ref": f"#/components/schemas/{title}"}
+            return {key: visit(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [visit(item) for item in node]
+        return node
+
+    document["paths"] = visit(document.get("paths", {}))
+    for name, schema in schemas.items():
+        schemas[name] = {key: visit(value) for key, value in schema.items()}
+
+
+def _tags(document: dict[str, Any]) -> None:
+    """Every tag an operation uses is declared, in order, so the docs page groups by them."""
+    used = {tag for _m, _p, operation in _operations(document) for tag in operation.get("tags", [])}
+    document["tags"] = [{"name": tag} for tag in sorted(used)]
+
+
 def _roles(document: dict[str, Any], rules: dict[tuple[str, str], list[str]]) -> None:
     for method, path, operation in _operations(document):
         text = _roles_text(rules.get((method, path), []), path)
@@ -355,6 +405,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     _problem_examples(document)
     _api_version_header(document)
     _roles(document, _route_rules(app))
+    _refer_to_components(document)
+    _tags(document)
+    document = _pascal_schema_names(document)
     app.openapi_schema = document
     return document
 
