@@ -376,6 +376,115 @@ def _refer_to_components(document: dict[str, Any]) -> None:
         schemas[name] = {key: visit(value) for key, value in schema.items()}
 
 
+# Values for a field that declares no example of its own, by format, so a response example
+# reads like data: fixed, so the document stays the same from run to run.
+_BY_FORMAT = {
+    "date": "2026-11-24",
+    "date-time": "2026-11-24T09:30:00Z",
+    "uri": "https://partner.example.nl/gezinsplan/webhooks",
+    "email": "j.devries@wijkteam-zwolle.nl",
+}
+_FORMATS = {
+    "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    "date-time": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T",
+    "uri": r"^https?://",
+    "email": r"^[^@\s]+@[^@\s]+$",
+}
+_EXAMPLE_IDS = uuid.UUID("5b0c1e0a-6a39-4c8e-9d4a-7e1f3b2c9a10")
+_DEPTH = 8
+
+
+def field_examples(document: dict[str, Any]) -> dict[str, Any]:
+    """The example a field declares anywhere (mostly on request models), by field name, so a
+    response field of the same name shows the same realistic value."""
+    found: dict[str, Any] = {}
+    for _name, schema in sorted(document.get("components", {}).get("schemas", {}).items()):
+        for key, sub in schema.get("properties", {}).items():
+            if "examples" in sub and sub["examples"] and key not in found:
+                found[key] = sub["examples"][0]
+    return found
+
+
+def example_of(
+    document: dict[str, Any],
+    schema: dict[str, Any],
+    name: str,
+    depth: int = 0,
+    named: dict[str, Any] | None = None,
+) -> Any:
+    """A value for the schema built from the examples its fields declare, with fixed values
+    where one declares none; the lint checks every such example against its schema."""
+    named = field_examples(document) if named is None else named
+    if "$ref" in schema:
+        schema = _resolve(document, schema)
+    for key in ("examples", "example"):
+        if key in schema:
+            found = schema[key]
+            return found[0] if key == "examples" and isinstance(found, list) and found else found
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    options = schema.get("anyOf") or schema.get("oneOf") or schema.get("allOf")
+    if options:
+        usable = [o for o in options if o.get("type") != "null"]
+        return example_of(document, usable[0], name, depth, named) if usable else None
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        if depth >= _DEPTH:
+            return {}
+        return {
+            key: example_of(document, sub, key, depth + 1, named)
+            for key, sub in schema.get("properties", {}).items()
+        }
+    if kind == "array":
+        if depth >= _DEPTH:
+            return []
+        return [example_of(document, schema.get("items", {}), name, depth + 1, named)]
+    if kind == "string" and schema.get("format") == "uuid":
+        return str(uuid.uuid5(_EXAMPLE_IDS, name))
+    if _fits(named.get(name), schema):
+        return named[name]
+    if kind == "integer":
+        return max(int(schema.get("minimum", 1)), 1)
+    if kind == "number":
+        return float(schema.get("minimum", 1))
+    if kind == "boolean":
+        return True
+    if kind == "string":
+        return _BY_FORMAT.get(schema.get("format", ""), name)
+    return None
+
+
+def _fits(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether another field's example can stand for this plain field: same type and pattern."""
+    types: dict[str, type | tuple[type, ...]] = {
+        "string": str,
+        "integer": int,
+        "number": (int, float),
+        "boolean": bool,
+    }
+    expected = types.get(schema.get("type", ""))
+    if value is None or expected is None or not isinstance(value, expected):
+        return False
+    if isinstance(value, bool) and schema.get("type") != "boolean":
+        return False
+    pattern = _FORMATS.get(schema.get("format", ""), schema.get("pattern"))
+    return not (isinstance(value, str) and pattern and not re.search(pattern, value))
+
+
+def _response_examples(document: dict[str, Any]) -> None:
+    """Every successful JSON response shows a whole example body."""
+    named = field_examples(document)
+    for _method, _path, operation in _operations(document):
+        for code, response in operation.get("responses", {}).items():
+            content = response.get("content", {}).get("application/json")
+            if not code.startswith("2") or content is None or "schema" not in content:
+                continue
+            if not ({"example", "examples"} & set(content)):
+                content["example"] = example_of(document, content["schema"], "value", 0, named)
+
+
 def _tags(document: dict[str, Any]) -> None:
     """Every tag an operation uses is declared, in order, so the docs page groups by them."""
     used = {tag for _m, _p, operation in _operations(document) for tag in operation.get("tags", [])}
@@ -406,6 +515,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     _api_version_header(document)
     _roles(document, _route_rules(app))
     _refer_to_components(document)
+    _response_examples(document)
     _tags(document)
     document = _pascal_schema_names(document)
     app.openapi_schema = document
