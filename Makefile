@@ -75,3 +75,4 @@ bench-webhooks: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(CLIENT)/node_modules $(CLIENT)/src/schema.d.ts

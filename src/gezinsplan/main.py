@@ -175,6 +175,7 @@ def create_app(
                 "Location",
                 "X-Request-ID",
                 "Idempotent-Replayed",
+                "Link",
                 API_VERSION_HEADER,
             ],
         )
