@@ -320,6 +320,12 @@ def _problem_examples(document: dict[str, Any]) -> None:
                     value["invalidParams"] = [_invalid_param(document, operation)]
                 examples[kind.slug] = {"summary": kind.summary, "value": value}
             content["examples"] = examples
+            response.setdefault("headers", {})["Link"] = {
+                "description": "The documentation page of the problem's type: `</api/v1/problems/"
+                '<name>>; rel="describedby"`.',
+                "required": True,
+                "schema": {"type": "string"},
+            }
             types = ", ".join(f"[`{k.slug}`]({k.page})" for k in kinds)
             response["description"] = f"{response['description']} Types: {types}."
 
@@ -329,6 +335,7 @@ def _api_version_header(document: dict[str, Any]) -> None:
     components = document.setdefault("components", {})
     components.setdefault("headers", {})[API_VERSION_HEADER] = {
         "description": "The full version of the API that answered (semantic versioning).",
+        "required": True,
         "schema": {"type": "string", "example": __version__},
     }
     ref = {"$ref": f"#/components/headers/{API_VERSION_HEADER}"}

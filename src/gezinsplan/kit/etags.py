@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Response
@@ -61,18 +62,30 @@ def expected_version(if_match: str | None, *, required: bool = True) -> int | No
     return versions.pop()
 
 
-def required_version(if_match: RequiredIfMatch = None) -> int | None:
-    """For changes that need If-Match: the spec marks it required from this one declaration."""
-    return expected_version(if_match)
+@dataclass(frozen=True)
+class Precondition:
+    """The If-Match a change was sent with. Checked when the handler asks for the version,
+    so a request that does not validate is refused with 422 before a 428 or 412."""
+
+    if_match: str | None
+    required: bool
+
+    def version(self) -> int | None:
+        return expected_version(self.if_match, required=self.required)
 
 
-def optional_version(if_match: IfMatch = None) -> int | None:
-    """For changes that honour If-Match when sent (adding to a collection, removing)."""
-    return expected_version(if_match, required=False)
+def _required(if_match: RequiredIfMatch = None) -> Precondition:
+    return Precondition(if_match, required=True)
 
 
-ExpectedVersion = Annotated[int | None, Depends(required_version)]
-OptionalVersion = Annotated[int | None, Depends(optional_version)]
+def _optional(if_match: IfMatch = None) -> Precondition:
+    return Precondition(if_match, required=False)
+
+
+# For changes that need If-Match: the spec marks it required from this one declaration.
+IfMatchRequired = Annotated[Precondition, Depends(_required)]
+# For changes that honour If-Match when sent (adding to a collection, closing, removing).
+IfMatchOptional = Annotated[Precondition, Depends(_optional)]
 
 
 def claim_version(
