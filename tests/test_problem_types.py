@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from gezinsplan import __version__
+from gezinsplan.auth.tokens import mint
 from gezinsplan.config import Settings
 from gezinsplan.errors import PROBLEM_BASE, PROBLEM_PAGES, PROBLEM_TYPES, Problem
 from gezinsplan.main import create_app
@@ -125,3 +126,19 @@ def test_every_response_names_the_api_version(
     assert response.status_code == status
     assert response.headers["API-Version"] == __version__
     assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", __version__), "semantic versioning"
+
+
+def test_a_request_that_does_not_validate_gets_422_before_if_match_is_checked(
+    client: TestClient, tmp_path: Path
+) -> None:
+    """If-Match is checked when the handler asks for the version, not while FastAPI still
+    collects validation errors; a dependency that raised 428 would pre-empt the 422."""
+    settings = Settings(var_dir=tmp_path / "var", jwt_secret=TEST_SECRET)
+    token = mint(settings, sub="probe", name="Probe", roles=["toegang"], municipalities=["0193"])
+    response = client.patch(
+        f"{API_PREFIX}/households/not-an-id",
+        json={"name": "Gezin Jansen-de Vries"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    _problem(response, 422, "validation-error")
+    assert [p["name"] for p in response.json()["invalidParams"]] == ["path:household_id"]
