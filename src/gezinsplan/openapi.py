@@ -29,8 +29,10 @@ from gezinsplan.access import policy, predicates
 from gezinsplan.access.guard import rules_of
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor, Role
+from gezinsplan.config import Settings
 from gezinsplan.demo import ACCESS_TEAM_ID
 from gezinsplan.errors import PROBLEM_PAGES, PROBLEM_TYPES, ProblemType
+from gezinsplan.idempotency.service import KEY_PARAM, REUSED
 from gezinsplan.kit.api_version import API_VERSION_HEADER
 from gezinsplan.kit.etags import REQUIRED_MARK
 
@@ -282,7 +284,8 @@ def _detail(kind: ProblemType, path: str) -> str:
         "validation-error": "The request does not validate; see invalidParams.",
         "unauthorized": "The token has expired.",
         "forbidden": "Your roles do not allow this; the operation's description names them.",
-        "content-too-large": "The body exceeds 1048576 bytes.",
+        "content-too-large": f"The body exceeds {Settings.model_fields['max_body_bytes'].default} "
+        "bytes.",
         "unsupported-media-type": "Send the body as application/json.",
         "database-unavailable": "The database is unavailable; try again.",
     }
@@ -316,7 +319,9 @@ def _problem_examples(document: dict[str, Any]) -> None:
                     "status": int(code),
                     "detail": _detail(kind, path),
                 }
-                if int(code) == 422:
+                if kind.slug == "idempotency-key-reused":
+                    value["invalidParams"] = [{"name": KEY_PARAM, "reason": REUSED}]
+                elif int(code) == 422:
                     value["invalidParams"] = [_invalid_param(document, operation)]
                 examples[kind.slug] = {"summary": kind.summary, "value": value}
             content["examples"] = examples
