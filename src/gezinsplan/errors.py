@@ -5,6 +5,7 @@ and never a stack trace, leaves the process.
 """
 
 import logging
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -15,8 +16,173 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gezinsplan import __version__
+
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "urn:gezinsplan:problem:"
+# Where each type's documentation page is served: the type's slug after this path.
+PROBLEM_PAGES = "/api/v1/problems/"
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    """One kind of error a client can tell apart by ``type`` alone."""
+
+    slug: str
+    status: int
+    summary: str
+    remedy: str
+
+    @property
+    def uri(self) -> str:
+        return PROBLEM_BASE + self.slug
+
+    @property
+    def page(self) -> str:
+        return PROBLEM_PAGES + self.slug
+
+
+_TYPES = (
+    ProblemType(
+        "bad-request", 400, "The request is malformed.", "Correct the request as the detail says."
+    ),
+    ProblemType(
+        "idempotency-key-missing",
+        400,
+        "A system client sent a POST without an Idempotency-Key.",
+        "Send a fresh UUID in Idempotency-Key with every POST, and the same one on a retry.",
+    ),
+    ProblemType(
+        "idempotency-key-invalid",
+        400,
+        "The Idempotency-Key is not a UUID.",
+        "Send a UUID (RFC 9562) in Idempotency-Key.",
+    ),
+    ProblemType(
+        "unauthorized",
+        401,
+        "No valid bearer token: missing, expired, or not signed by a trusted issuer.",
+        "Send `Authorization: Bearer <token>` with a current token; WWW-Authenticate says why.",
+    ),
+    ProblemType(
+        "forbidden",
+        403,
+        "The caller's role does not allow this action.",
+        "Ask for a token with a role that may do it; the operation's description names them.",
+    ),
+    ProblemType(
+        "not-found",
+        404,
+        "No resource at this address, or none the caller may see; the two are the same answer.",
+        "Check the id; a household you have no grounds to see is not found to you.",
+    ),
+    ProblemType(
+        "method-not-allowed",
+        405,
+        "The resource exists but not with this method.",
+        "Use one of the methods the Allow header lists.",
+    ),
+    ProblemType(
+        "not-acceptable",
+        406,
+        "The Accept header names no media type the operation answers in.",
+        "Accept one of the media types the operation documents.",
+    ),
+    ProblemType(
+        "conflict",
+        409,
+        "The change conflicts with the current state of the resource.",
+        "Read the resource again and decide whether the change still applies.",
+    ),
+    ProblemType(
+        "idempotency-key-in-flight",
+        409,
+        "A request with this Idempotency-Key is still being processed.",
+        "Wait and retry with the same key; the first request's answer is then replayed.",
+    ),
+    ProblemType(
+        "cursor-gone",
+        410,
+        "The feed cursor is of another epoch, expired, or ahead of the feed.",
+        "Start again from `oldestCursor` in the body.",
+    ),
+    ProblemType(
+        "precondition-failed",
+        412,
+        "If-Match does not name the resource's current version.",
+        "Read the resource again, and send its new ETag in If-Match.",
+    ),
+    ProblemType(
+        "content-too-large",
+        413,
+        "The body is larger than the configured maximum.",
+        "Send a smaller body; split a bulk push into batches.",
+    ),
+    ProblemType(
+        "unsupported-media-type",
+        415,
+        "The body is not application/json.",
+        "Send the body with `Content-Type: application/json`.",
+    ),
+    ProblemType(
+        "validation-error",
+        422,
+        "The request does not validate.",
+        "`invalidParams` names each offending parameter (`body:<field>`, `query:<name>`, "
+        "`path:<name>`, `header:<name>`) and the reason.",
+    ),
+    ProblemType(
+        "idempotency-key-reused",
+        422,
+        "The Idempotency-Key was used before for a different request.",
+        "Use a fresh key for a different request; reuse a key only to retry the same one.",
+    ),
+    ProblemType(
+        "erasure-refused",
+        409,
+        "The file may not be erased now: the erasure request is not granted, the file is "
+        "still open, or a municipal file is within its retention (AVG art. 17(3)(b)).",
+        "Decide the erasure request of the family first, close the file, or wait for the end "
+        "of its retention; the data report gives the end date of the retention.",
+    ),
+    ProblemType(
+        "precondition-required",
+        428,
+        "This change needs If-Match.",
+        "Read the resource and send its ETag in If-Match.",
+    ),
+    ProblemType(
+        "internal-error",
+        500,
+        "An unexpected error; it has been logged.",
+        "Retry later; quote the X-Request-ID response header when you report it.",
+    ),
+    ProblemType(
+        "database-unavailable",
+        503,
+        "The database cannot be reached.",
+        "Retry after the seconds Retry-After gives.",
+    ),
+    ProblemType(
+        "audit-unavailable",
+        503,
+        "The access could not be recorded in the audit log, so nothing was done or shown.",
+        "Retry later.",
+    ),
+)
+PROBLEM_TYPES: dict[str, ProblemType] = {t.slug: t for t in _TYPES}
+# The type of an error raised by the framework rather than by our code, by status.
+_HTTP_SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "content-too-large",
+    415: "unsupported-media-type",
+    422: "validation-error",
+}
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +191,7 @@ class Problem(Exception):  # noqa: N818 - named after RFC 9457
     """An error a client can act on: status, a stable type, a human detail."""
 
     status: int = 400
-    slug: str | None = None
+    slug: str = "bad-request"
 
     def __init__(
         self,
@@ -67,7 +233,7 @@ class NotFound(Problem):
     """Also what an invisible resource answers, so ids cannot be probed."""
 
     status = 404
-    slug = None
+    slug = "not-found"
 
 
 class NotAcceptable(Problem):
@@ -127,13 +293,13 @@ def problem_body(
     status: int,
     detail: str,
     *,
-    slug: str | None = None,
+    slug: str,
     invalid_params: list[dict[str, str]] | None = None,
     extensions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The RFC 9457 object; also what a bulk push answers for each rejected item."""
     body: dict[str, Any] = {
-        "type": PROBLEM_BASE + slug if slug else "about:blank",
+        "type": PROBLEM_TYPES[slug].uri,
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
@@ -147,15 +313,19 @@ def problem_response(
     status: int,
     detail: str,
     *,
-    slug: str | None = None,
+    slug: str,
     invalid_params: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
+    """The problem as a response; its Link header leads to the type's documentation page."""
     body = problem_body(
         status, detail, slug=slug, invalid_params=invalid_params, extensions=extensions
     )
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+    described = {"Link": f'<{PROBLEM_TYPES[slug].page}>; rel="describedby"'}
+    return JSONResponse(
+        body, status_code=status, headers=described | (headers or {}), media_type=PROBLEM_JSON
+    )
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
@@ -211,7 +381,8 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
         detail = "No resource at this address."
     if exc.status_code == 405 and (allowed := _allowed_methods(request)):
         headers["Allow"] = ", ".join(allowed)
-    return problem_response(exc.status_code, detail, headers=headers)
+    slug = _HTTP_SLUGS.get(exc.status_code, "bad-request")
+    return problem_response(exc.status_code, detail, slug=slug, headers=headers)
 
 
 async def _on_integrity(_request: Request, exc: Exception) -> JSONResponse:
@@ -222,13 +393,22 @@ async def _on_integrity(_request: Request, exc: Exception) -> JSONResponse:
 async def _on_unavailable(_request: Request, exc: Exception) -> JSONResponse:
     log.error("database unavailable: %s", type(exc).__name__)
     return problem_response(
-        503, "The database is unavailable; try again.", headers=dict(RETRY_AFTER)
+        503,
+        "The database is unavailable; try again.",
+        slug="database-unavailable",
+        headers=dict(RETRY_AFTER),
     )
 
 
 async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error", exc_info=exc)
-    return problem_response(500, "An unexpected error occurred; it has been logged.")
+    # Served by Starlette's outermost middleware, outside the one that sets API-Version.
+    return problem_response(
+        500,
+        "An unexpected error occurred; it has been logged.",
+        slug="internal-error",
+        headers={"API-Version": __version__},
+    )
 
 
 def install_handlers(app: FastAPI) -> None:

@@ -28,6 +28,7 @@ from gezinsplan.export.router import router as export_router
 from gezinsplan.health.router import router as health_router
 from gezinsplan.households.router import router as households_router
 from gezinsplan.indications.router import router as indications_router
+from gezinsplan.kit.api_version import API_VERSION_HEADER, ApiVersion
 from gezinsplan.kit.body_guard import BodyGuard
 from gezinsplan.kit.read_retry import RetryReads
 from gezinsplan.kit.request_id import RequestId
@@ -35,7 +36,13 @@ from gezinsplan.members.router import router as members_router
 from gezinsplan.observability.metrics import Metrics, multiprocess_mode
 from gezinsplan.observability.metrics import router as metrics_router
 from gezinsplan.observability.middleware import NoteRoute, ObserveRequests
-from gezinsplan.openapi import API_PREFIX, OPENAPI_PATH, build_openapi, install_docs
+from gezinsplan.openapi import (
+    API_PREFIX,
+    OPENAPI_PATH,
+    build_openapi,
+    install_docs,
+    operation_id,
+)
 from gezinsplan.organizations.router import router as organizations_router
 from gezinsplan.plans.approvals_router import router as approvals_router
 from gezinsplan.plans.router import router as plans_router
@@ -147,6 +154,7 @@ def create_app(
         redoc_url=None,
         redirect_slashes=False,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
@@ -192,6 +200,9 @@ def create_app(
                 "X-Request-ID",
                 "Idempotent-Replayed",
                 "traceparent",
+                "Link",
+                API_VERSION_HEADER,
             ],
         )
+    app.add_middleware(ApiVersion, version=__version__)
     return app

@@ -32,6 +32,12 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
         yield from _calls(sub)
 
 
+def rules_of(dependant: Dependant) -> list[Callable[..., Any]]:
+    """The access rules a route depends on, in the order FastAPI resolves them; the OpenAPI
+    document names the roles they admit."""
+    return [call for call in _calls(dependant) if call in _RULES]
+
+
 def unguarded_routes(app: FastAPI, prefix: str) -> list[str]:
     # FastAPI keeps an included router as one lazy entry of ``app.routes``; walk the
     # effective routes (full path, include-level dependencies) or the check sees nothing.

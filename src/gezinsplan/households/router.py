@@ -18,7 +18,7 @@ from gezinsplan.households.schemas import (
     HouseholdUpdate,
     ListedRegisseur,
 )
-from gezinsplan.kit.etags import IfMatch, expected_version, set_etag
+from gezinsplan.kit.etags import IfMatchOptional, IfMatchRequired, set_etag
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
 from gezinsplan.kit.responses import ETAG_HEADER, LOCATION_HEADER, WRITE, problems
 from gezinsplan.kit.schemas import MunicipalityCode, SearchText
@@ -121,9 +121,9 @@ def update_household(
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired,
 ) -> HouseholdRead:
-    expected = expected_version(if_match)
+    expected = if_match.version()
     return _single(response, service.update_household(session, actor, household, data, expected))
 
 
@@ -138,12 +138,12 @@ def close_household(
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchOptional,
 ) -> HouseholdRead:
     """Close the file with a reason; counts as outflow. Ends every role assignment (the
     regisseur's and the care providers', who lose their access with it) and closes the plan.
     If-Match is honoured when sent."""
-    expected = expected_version(if_match, required=False)
+    expected = if_match.version()
     closed = service.close_household(session, actor, household, data.closing_reason, expected)
     return _single(response, closed)
 
@@ -159,10 +159,10 @@ def reopen_household(
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchOptional,
 ) -> HouseholdRead:
     """Reopen a closed file as a new episode, without a regisseur until one is assigned;
     counts as inflow. Refused while a member is in another open household."""
-    expected = expected_version(if_match, required=False)
+    expected = if_match.version()
     reopened = service.reopen_household(session, actor, household, data.referral_source, expected)
     return _single(response, reopened)

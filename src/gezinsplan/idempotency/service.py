@@ -51,6 +51,9 @@ class KeyReused(Unprocessable):
     slug = "idempotency-key-reused"
 
 
+REUSED = "used for a different request"
+
+
 def client_of(actor: Actor) -> str:
     """A fixed-size name for the client: its subject within its organization."""
     raw = json.dumps([actor.sub, str(actor.org) if actor.org else None])
@@ -160,6 +163,6 @@ def begin(
     if stored is not None and stored.fingerprint != request_fingerprint:
         raise KeyReused(
             f"This {HEADER} was used for a different request; use a new key for a new request.",
-            invalid_params=[{"name": KEY_PARAM, "reason": "used for a different request"}],
+            invalid_params=[{"name": KEY_PARAM, "reason": REUSED}],
         )
     return Idempotent(session, client, key, request_fingerprint, ttl, stored)

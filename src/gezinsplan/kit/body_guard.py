@@ -15,12 +15,11 @@ from gezinsplan.errors import problem_response
 
 MAX_DEPTH = 32
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+TOO_LARGE = "content-too-large"
 
 
 class BodyRejectedError(Exception):
-    def __init__(
-        self, status: int, detail: str, slug: str | None = None, where: str | None = None
-    ) -> None:
+    def __init__(self, status: int, detail: str, slug: str, where: str | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -146,7 +145,7 @@ class BodyGuard:
         limit = self.bulk_max_bytes if scope.get("path") in self.bulk_paths else self.max_bytes
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            raise BodyRejectedError(413, f"The body exceeds {limit} bytes.")
+            raise BodyRejectedError(413, f"The body exceeds {limit} bytes.", TOO_LARGE)
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -156,14 +155,16 @@ class BodyGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                raise BodyRejectedError(413, f"The body exceeds {limit} bytes.")
+                raise BodyRejectedError(413, f"The body exceeds {limit} bytes.", TOO_LARGE)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
         if body:
             if not _is_json(headers.get("content-type", "")):
-                raise BodyRejectedError(415, "Send the body as application/json.")
+                raise BodyRejectedError(
+                    415, "Send the body as application/json.", "unsupported-media-type"
+                )
             check_json(body)
         return body
 

@@ -2,17 +2,34 @@
 
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Header, Response
+from fastapi import Depends, Header, Response
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from gezinsplan.errors import PreconditionFailed, PreconditionRequired
 
+# The spec marks a header with this schema key required (openapi.py). The server parses the
+# header as optional all the same, so a missing one answers 428 rather than 422.
+REQUIRED_MARK = "x-gezinsplan-required"
+
 IfMatch = Annotated[
-    str | None, Header(alias="If-Match", max_length=100, description="The ETag you read.")
+    str | None,
+    Header(
+        alias="If-Match", max_length=100, description="The ETag you read; 412 when it is stale."
+    ),
+]
+RequiredIfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=100,
+        description="The ETag you read: 428 without it, 412 when it is stale.",
+        json_schema_extra={REQUIRED_MARK: True},
+    ),
 ]
 
 _TAG = re.compile(r'^"([0-9]{1,18})"$')
@@ -43,6 +60,32 @@ def expected_version(if_match: str | None, *, required: bool = True) -> int | No
     if len(versions) != 1:
         raise PreconditionFailed("If-Match does not name the current version.")
     return versions.pop()
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """The If-Match a change was sent with. Checked when the handler asks for the version,
+    so a request that does not validate is refused with 422 before a 428 or 412."""
+
+    if_match: str | None
+    required: bool
+
+    def version(self) -> int | None:
+        return expected_version(self.if_match, required=self.required)
+
+
+def _required(if_match: RequiredIfMatch = None) -> Precondition:
+    return Precondition(if_match, required=True)
+
+
+def _optional(if_match: IfMatch = None) -> Precondition:
+    return Precondition(if_match, required=False)
+
+
+# For changes that need If-Match: the spec marks it required from this one declaration.
+IfMatchRequired = Annotated[Precondition, Depends(_required)]
+# For changes that honour If-Match when sent (adding to a collection, closing, removing).
+IfMatchOptional = Annotated[Precondition, Depends(_optional)]
 
 
 def claim_version(

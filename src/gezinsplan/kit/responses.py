@@ -1,26 +1,41 @@
-"""OpenAPI documentation of error responses and headers, shared by every router."""
+"""OpenAPI documentation of error responses and headers, shared by every router.
+
+Routers name the statuses; ``openapi.py`` then shows each with the problem types of the
+registry in ``errors.py`` that it may carry, one realistic example each.
+"""
 
 from http import HTTPStatus
 from typing import Any
 
 from pydantic import Field
 
+from gezinsplan.errors import PROBLEM_TYPES
 from gezinsplan.kit.schemas import ApiModel
 
 
 class InvalidParam(ApiModel):
-    name: str = Field(examples=["body:municipalityCode"])
+    name: str = Field(
+        description="Where: `body:<field>`, `query:<name>`, `path:<name>` or `header:<name>`.",
+        examples=["body:municipalityCode"],
+    )
     reason: str = Field(examples=["String should match pattern '^[0-9]{4}$'"])
 
 
 class ProblemDetails(ApiModel):
     """RFC 9457 problem details; every error has this shape."""
 
-    type: str = Field(examples=["about:blank"])
-    title: str = Field(examples=["Not Found"])
+    type: str = Field(
+        description="A stable URN to compare; `urn:gezinsplan:problem:<name>` is documented at "
+        "`/api/v1/problems/<name>`, which the response's Link header also names.",
+        json_schema_extra={"format": "uri"},
+        examples=["urn:gezinsplan:problem:not-found"],
+    )
+    title: str = Field(description="The HTTP status phrase.", examples=["Not Found"])
     status: int = Field(examples=[404])
-    detail: str = Field(examples=["Household not found."])
-    invalid_params: list[InvalidParam] | None = None
+    detail: str = Field(description="For people; do not parse.", examples=["Household not found."])
+    invalid_params: list[InvalidParam] | None = Field(
+        None, description="With a 422: each parameter that does not validate, and why."
+    )
 
 
 _DESCRIPTIONS = {
@@ -49,8 +64,9 @@ LOCATION_HEADER = {
 
 def problem(status: int) -> dict[str, Any]:
     """One status documented as a problem+json response."""
+    kind = next(kind for kind in PROBLEM_TYPES.values() if kind.status == status)
     example = {
-        "type": "about:blank",
+        "type": kind.uri,
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": _DESCRIPTIONS[status],

@@ -9,7 +9,7 @@ from gezinsplan.access.dependencies import EditableHousehold, HouseholdReader, V
 from gezinsplan.audit.trail import note
 from gezinsplan.db import DbSession
 from gezinsplan.errors import NotFound
-from gezinsplan.kit.etags import IfMatch, expected_version, set_etag
+from gezinsplan.kit.etags import IfMatchOptional, IfMatchRequired, set_etag
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
 from gezinsplan.kit.responses import ETAG_HEADER, LOCATION_HEADER, WRITE, problems
 from gezinsplan.members import repository, service
@@ -107,9 +107,9 @@ def update_member(
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired,
 ) -> MemberRead:
-    expected = expected_version(if_match)
+    expected = if_match.version()
     updated = service.update_member(session, actor, household, member, data, expected)
     return _single(response, updated)
 
@@ -124,7 +124,7 @@ def remove_member(
     member: EditableMember,
     actor: HouseholdReader,
     session: DbSession,
-    if_match: IfMatch = None,
+    if_match: IfMatchOptional,
 ) -> None:
     """Remove a person from the household; If-Match is honoured when sent."""
-    service.remove_member(session, actor, member, expected_version(if_match, required=False))
+    service.remove_member(session, actor, member, if_match.version())

@@ -42,7 +42,7 @@ class MemberCreate(RequestModel):
     given_name: Name = Field(examples=["Sanne"])
     family_name: Name = Field(examples=["Jansen"])
     birth_date: BirthDate = Field(examples=["1986-04-12"])
-    bsn: Bsn | None = Field(None, examples=["111222333"])
+    bsn: Bsn | None = Field(None, examples=["999990020"])
     relation: RelationType = Field(examples=["parent"])
     is_guardian: StrictBool = Field(False, description="Holds parental authority or guardianship.")
 
@@ -58,7 +58,7 @@ class MemberUpdate(RequestModel):
     given_name: Name | None = Field(None, examples=["Sanne"])
     family_name: Name | None = Field(None, examples=["Jansen-de Vries"])
     birth_date: BirthDate | None = Field(None, examples=["1986-04-12"])
-    bsn: Bsn | None = Field(None, examples=["111222333"])
+    bsn: Bsn | None = Field(None, examples=["999990020"])
     relation: RelationType | None = Field(None, examples=["parent"])
     is_guardian: StrictBool | None = Field(None, examples=[True])
     reason: Reason | None = Field(

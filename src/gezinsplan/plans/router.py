@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Response, status
 from gezinsplan.access.dependencies import HouseholdReader
 from gezinsplan.db import DbSession
 from gezinsplan.errors import NotFound
-from gezinsplan.kit.etags import IfMatch, expected_version, set_etag
+from gezinsplan.kit.etags import IfMatchOptional, IfMatchRequired, set_etag
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
 from gezinsplan.kit.responses import ETAG_HEADER, LOCATION_HEADER, WRITE, problems
 from gezinsplan.plans import repository, service
@@ -80,10 +80,10 @@ def update_plan(
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired,
 ) -> PlanRead:
     """Change the status (draft, active, evaluating, closed) or the family's own wishes."""
-    service.update_plan(session, actor, plan, data, expected_version(if_match))
+    service.update_plan(session, actor, plan, data, if_match.version())
     set_etag(response, plan.version)
     view = repository.read_plan(session, actor, household.id)
     if view is None:
@@ -103,9 +103,9 @@ def add_goal(
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchOptional,
 ) -> GoalRead:
-    goal = service.add_goal(session, actor, plan, data, expected_version(if_match, required=False))
+    goal = service.add_goal(session, actor, plan, data, if_match.version())
     set_etag(response, plan.version)
     response.headers["Location"] = f"{_base(plan)}/goals/{goal.id}"
     return service.goal_read(goal, [])
@@ -135,9 +135,9 @@ def update_goal(
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired,
 ) -> GoalRead:
-    goal = service.update_goal(session, actor, target, data, expected_version(if_match))
+    goal = service.update_goal(session, actor, target, data, if_match.version())
     set_etag(response, target.plan.version)
     return goal
 
@@ -153,12 +153,12 @@ def remove_goal(
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired,
 ) -> None:
     """Remove a goal and its actions; a goal an evaluation or a progress update names is
     cancelled instead (409)."""
     plan = target.plan
-    service.remove_goal(session, actor, plan, target.goal, expected_version(if_match))
+    service.remove_goal(session, actor, plan, target.goal, if_match.version())
     set_etag(response, plan.version)
 
 
@@ -174,9 +174,9 @@ def add_action(
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchOptional,
 ) -> ActionRead:
-    expected = expected_version(if_match, required=False)
+    expected = if_match.version()
     plan, goal = target.plan, target.goal
     action = service.add_action(session, actor, plan, goal, data, expected)
     set_etag(response, plan.version)
@@ -223,14 +223,12 @@ def update_action(
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired,
 ) -> ActionRead:
     """Change what, by whom, by when, or mark it done."""
     plan = target.plan
     action = _action(target.goal, action_id, actor, session, editable=True)
-    service.update_action(
-        session, actor, plan, target.goal, action, data, expected_version(if_match)
-    )
+    service.update_action(session, actor, plan, target.goal, action, data, if_match.version())
     set_etag(response, plan.version)
     return ActionRead.model_validate(action)
 
@@ -264,9 +262,9 @@ def add_evaluation(
     actor: HouseholdReader,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchOptional,
 ) -> EvaluationView:
-    expected = expected_version(if_match, required=False)
+    expected = if_match.version()
     evaluation = service.add_evaluation(session, actor, plan, data, expected)
     set_etag(response, plan.version)
     response.headers["Location"] = f"{_base(plan)}/evaluations/{evaluation.id}"

@@ -15,7 +15,7 @@ from gezinsplan.config import Settings
 from gezinsplan.db import DbSession
 from gezinsplan.idempotency.dependencies import Idempotency
 from gezinsplan.kit.clock import utcnow
-from gezinsplan.kit.etags import IfMatch, etag, expected_version, set_etag
+from gezinsplan.kit.etags import IfMatchOptional, IfMatchRequired, etag, set_etag
 from gezinsplan.kit.pagination import (
     DEFAULT_PAGE_SIZE,
     NumberCursor,
@@ -137,11 +137,11 @@ def update_subscription(
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired,
 ) -> SubscriptionUpdated:
     """`active: true` resumes a paused or disabled subscription; `rotateSecret: true` answers
     a new secret, once, while the previous one keeps signing for a grace period."""
-    expected = expected_version(if_match)
+    expected = if_match.version()
     updated = service.change(
         session, actor, found.subscription, found.state, data, expected, settings
     )
@@ -156,10 +156,10 @@ def update_subscription(
     responses=problems(*WRITE, 403, 404, 412),
 )
 def delete_subscription(
-    found: ManagedSubscription, session: DbSession, if_match: IfMatch = None
+    found: ManagedSubscription, session: DbSession, if_match: IfMatchOptional
 ) -> None:
     """With its deliveries and their log; If-Match is honoured when sent."""
-    service.remove(session, found.subscription, expected_version(if_match, required=False))
+    service.remove(session, found.subscription, if_match.version())
 
 
 @router.get(
