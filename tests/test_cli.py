@@ -7,6 +7,7 @@ environment.
 """
 
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -259,6 +260,17 @@ def test_unknown_command_is_refused(var_dir: Path, capsys: pytest.CaptureFixture
     assert "invalid choice" in capsys.readouterr().err
 
 
+@pytest.fixture
+def environ() -> Iterator[None]:
+    """The environment as it was: ``serve`` exports the metrics directory for its workers,
+    which would make every later app in this process count into that directory."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.mark.usefixtures("environ")
 def test_serve_workers_come_from_the_settings_unless_given(
     var_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

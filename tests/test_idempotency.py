@@ -250,6 +250,7 @@ def test_every_post_a_machine_client_reaches_takes_the_key(
         "organization_id": case.directory.debt_help,
         "subscription_id": str(uuid.uuid4()),
         "request_id": str(uuid.uuid4()),
+        "restriction_id": str(uuid.uuid4()),
     }
     assert plan["goals"]
     reached = set()
