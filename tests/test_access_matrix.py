@@ -1279,7 +1279,7 @@ def refused_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
     if op.rule == "restrict":
         return reads_restrictions(actor, facts)
     assert op.scope is not None
-    if op.rule in {"read", "write"}:
+    if op.rule in {"read", "write", "history", "file_statement"}:
         return knows(actor, facts, today())
     return op.rule in REQUEST_RULES and may_read(actor, facts, op.scope, today())
 

@@ -343,10 +343,16 @@ def _household_refusals(document: dict[str, Any], rules: dict[tuple[str, str], l
         responses = operation.get("responses", {})
         if "404" not in responses:
             continue
-        if any(_REFUSING_RULE.match(name) for name in rules.get((method, path), [])):
-            refusal = json.loads(json.dumps(responses["404"]))
-            refusal["description"] = REFUSAL_DESCRIPTION
-            responses["403"] = refusal
+        names = rules.get((method, path), [])
+        if any(_REFUSING_RULE.match(name) for name in names):
+            description = REFUSAL_DESCRIPTION
+        elif "history_reader" in names and "403" not in responses:
+            description = "The caller reads some part of this household, but not its history."
+        else:
+            continue
+        refusal = json.loads(json.dumps(responses["404"]))
+        refusal["description"] = description
+        responses["403"] = refusal
 
 
 def _problem_examples(document: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ a refused part or action of it answers 403, naming what is missing (``refusals``
 
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from fastapi import Depends, Path
 from sqlalchemy.orm import Session
@@ -89,9 +89,17 @@ def admit_or_refuse(
 ) -> Household:
     """``admit``, but a household the actor reads some part of, refused this part (or this
     change), is a 403 naming what is missing. Only the refusal asks the database again."""
-    if household is None and repository.is_known_household(session, actor, household_id):
-        raise refusals.refusal(actor, scope, write=write)
+    if household is None:
+        refuse(session, actor, household_id, refusals.refusal(actor, scope, write=write))
     return admit(session, actor, household, scope)
+
+
+def refuse(session: Session, actor: Actor, household_id: uuid.UUID, refusal: Forbidden) -> NoReturn:
+    """After a rule refused the household: ``refusal`` when the actor reads some part of it,
+    else the 404 of no household, so no id can be probed (decision 0037)."""
+    if repository.is_known_household(session, actor, household_id):
+        raise refusal
+    raise NotFound(HOUSEHOLD_NOT_FOUND)
 
 
 def audit_grounds(
