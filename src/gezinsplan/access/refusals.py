@@ -39,10 +39,15 @@ def refusal(actor: Actor, scope: Scope, *, write: bool) -> Forbidden:
             "Your organization holds no valid consent of the family for the category "
             f"'{CONSENT_CATEGORY[scope]}'."
         )
+    if actor.has(Role.RESIDENT) and scope is Scope.INDICATIONS:
+        return Forbidden(
+            "Residents do not read the indications here; the municipality sends the family "
+            "its decision itself."
+        )
     if actor.has(Role.RESIDENT):
         return Forbidden(
-            f"Residents do not read the household's {part} here; the municipality informs "
-            "the family itself."
+            "Residents read their household's plan, progress, roles, consents and access log, "
+            f"not its {part}."
         )
     if actor.has(Role.PRIVACY_OFFICER):
         return Forbidden(
