@@ -149,6 +149,12 @@ def may_read(actor: ActorFacts, household: HouseholdFacts, scope: str, today: da
     )
 
 
+def knows(actor: ActorFacts, household: HouseholdFacts, today: date) -> bool:
+    """The actor's widest view: it reads some part of the household, which is therefore no
+    secret to it; a part or action refused it there is a 403, not a 404."""
+    return any(may_read(actor, household, scope, today) for scope in SCOPES)
+
+
 def may_write(actor: ActorFacts, household: HouseholdFacts, scope: str) -> bool:
     """Care providers only read; a resident changes only the consents and the approvals."""
     if scope != ACCESS_LOG and whole_file(actor, household):

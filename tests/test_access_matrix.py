@@ -51,6 +51,7 @@ from tests.access_oracle import (
     HouseholdFacts,
     Tag,
     held_back,
+    knows,
     manages_subscription_of,
     manages_subscriptions,
     may_read,
@@ -1273,10 +1274,13 @@ def reads_restrictions(actor: ActorFacts, facts: HouseholdFacts) -> bool:
 
 
 def refused_on(actor: ActorFacts, facts: HouseholdFacts, op: Op) -> bool:
-    """Not granted, yet the household is no secret to the actor: a 403, not a 404."""
+    """Not granted, yet the household is no secret to the actor: a 403, not a 404. Reading
+    and changing a part: the actor reads some part of the household (decision 0037)."""
     if op.rule == "restrict":
         return reads_restrictions(actor, facts)
     assert op.scope is not None
+    if op.rule in {"read", "write", "history", "file_statement"}:
+        return knows(actor, facts, today())
     return op.rule in REQUEST_RULES and may_read(actor, facts, op.scope, today())
 
 
@@ -1903,7 +1907,8 @@ def found(answer: Answer, prefix: str) -> set[str]:
 
 
 def check_configuration(probe: Probe, world: World, facts: HouseholdFacts) -> None:
-    """Read A as the drawn care provider; statuses, canaries and completeness per the oracle."""
+    """Read A as the drawn care provider; statuses, canaries and completeness per the oracle:
+    a part its consents do not open is a 403 once another part is open to it, else a 404."""
     actor = world.actors["hypo"]
     assert actor is not None
     seed = world.households["A"]
@@ -1921,7 +1926,9 @@ def check_configuration(probe: Probe, world: World, facts: HouseholdFacts) -> No
     ]
     for scope, suffix, domain in reads:
         request = Request("hypo", "GET", base + suffix)
-        if not may_read(actor, facts, scope, today()):
+        if not may_read(actor, facts, scope, today()) and knows(actor, facts, today()):
+            probe.expect(request, 403)
+        elif not may_read(actor, facts, scope, today()):
             missing = f"/plan/goals/{world.random}" if domain else suffix
             probe.expect_like(request, Request("hypo", "GET", nowhere + missing))
         elif domain is not None and not sees_domain(actor, facts, domain, today()):

@@ -102,6 +102,7 @@ PREDICATES = {
     "erased_household",
     "retention_candidates",
     "restriction_readers",
+    "known_households",
 }
 # Reasoned exceptions. Steering figures are aggregates over many households, counted through
 # ``reportable_households`` or ``reportable_episodes`` and published only after disclosure

@@ -119,7 +119,10 @@ def test_who_may_read_it(
     carla: Headers,  # noqa: F811
 ) -> None:
     nowhere = f"{API}/households/{uuid.uuid4()}/data-report"
-    for headers in (toegang, carla, token("privacy_officer", municipalities=("0363",))):
+    # The access team knows the household: a 403 (decision 0037).
+    assert client.get(f"{case.base}/data-report", headers=toegang).status_code == 403
+    # A care provider without consent, another municipality's officer: the 404 of none.
+    for headers in (carla, token("privacy_officer", municipalities=("0363",))):
         refused = client.get(f"{case.base}/data-report", headers=headers)
         assert refused.status_code == 404
         assert refused.content == client.get(nowhere, headers=headers).content

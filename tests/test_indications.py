@@ -301,14 +301,17 @@ def test_care_providers_read_indications_only_with_consent(
         assert response.status_code == 201, response.text
 
     consent(["basic", "plan"])
-    assert client.get(f"{base}/indications", headers=carla).status_code == 404
+    refused = client.get(f"{base}/indications", headers=carla)
+    assert refused.status_code == 403
+    assert "'indications'" in refused.json()["detail"]
     consent(["indications"])
     response = client.get(f"{base}/indications", headers=carla)
     assert response.status_code == 200, response.text
     assert [i["indicationNumber"] for i in response.json()["items"]] == ["TW-1"]
     assert SANNE not in response.text
+    # Residents read their own plan but not the indications here: a 403 (decision 0037).
     resident = token("resident", member=uuid.UUID(sanne["id"]))
-    assert client.get(f"{base}/indications", headers=resident).status_code == 404
+    assert client.get(f"{base}/indications", headers=resident).status_code == 403
     assert client.get(f"{base}/indications", headers=system).status_code == 404
 
 

@@ -307,9 +307,12 @@ def test_reading_needs_the_progress_consent_and_shows_its_domains_only(
 
     # Reporting on a goal does not open the household's progress to the provider.
     assert client.get(url, headers=case.provider).content == nowhere.content
-    # A plan consent is not a progress consent.
+    # A plan consent is not a progress consent; the household is no secret now: a 403.
     give_consent(client, case, case.directory.debt_help, ["basic", "plan"])
-    assert client.get(url, headers=case.provider).content == nowhere.content
+    refused = client.get(url, headers=case.provider)
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "urn:gezinsplan:problem:consent-missing"
+    assert "'progress'" in refused.json()["detail"]
 
     consent = give_consent(client, case, case.directory.debt_help, ["progress"], ("finances",))
     page = client.get(url, headers=case.provider).json()
@@ -334,7 +337,7 @@ def test_reading_needs_the_progress_consent_and_shows_its_domains_only(
     # Withdrawn: gone on the next request.
     withdrawn = client.post(f"{case.base}/consents/{consent}/withdraw", headers=case.toegang)
     assert withdrawn.status_code == 200, withdrawn.text
-    assert client.get(url, headers=case.provider).content == nowhere.content
+    assert client.get(url, headers=case.provider).content == refused.content
 
     everything = client.get(url, headers=case.toegang).json()
     assert len(everything["items"]) == 3

@@ -48,8 +48,9 @@ def test_a_resident_reads_their_plan_roles_consents_and_access_log_only(
         assert response.status_code == 200, (path, response.text)
     plan = client.get(f"{base}/plan", headers=resident).json()
     assert plan["visibility"]["restricted"] is False
+    # Their own household is no secret to them: the basic data is refused, a 403.
     for path in ("", "/members", f"/members/{family['parent']['id']}"):
-        assert client.get(base + path, headers=resident).status_code == 404, path
+        assert client.get(base + path, headers=resident).status_code == 403, path
     assert client.get(f"{API}/households", headers=resident).json()["items"] == []
 
 
@@ -72,7 +73,7 @@ def test_a_resident_changes_nothing_but_consent(
         response = client.request(
             method, base + path, json=body, headers=resident | {"If-Match": etag}
         )
-        assert response.status_code == 404, (method, path, response.text)
+        assert response.status_code == 403, (method, path, response.text)
     assert client.get(f"{base}/plan", headers=toegang).headers["etag"] == etag
 
 

@@ -195,8 +195,9 @@ def test_the_resident_reads_their_own_requests_and_no_other_households(
     nowhere = client.get(f"{API}/households/{uuid.uuid4()}/rights-requests", headers=resident)
     assert theirs.status_code == nowhere.status_code == 404
     assert theirs.json() == nowhere.json()
-    # The access team works on the file, but the requests are the family's and the officer's.
-    assert client.get(base(household), headers=toegang).status_code == 404
+    # The access team works on the file, but the requests are the family's and the officer's:
+    # it knows the household, so the refusal is a 403 (decision 0037).
+    assert client.get(base(household), headers=toegang).status_code == 403
 
 
 def test_the_officer_extends_once_and_the_due_date_moves(

@@ -22,8 +22,10 @@ def test_these_roles_see_no_household_content(
     headers = token(*roles, municipalities=("0193",), org=uuid.uuid4(), sub="someone")
     base = f"{API}/households/{household['id']}"
     assert client.get(f"{API}/households", headers=headers).json()["items"] == []
+    # The officer reads the household's access log, so it is no secret to them: a 403.
+    refused = 403 if "privacy_officer" in roles else 404
     for path in CONTENT:
-        assert client.get(base + path, headers=headers).status_code == 404, path
+        assert client.get(base + path, headers=headers).status_code == refused, path
     opened = client.post(
         f"{API}/households",
         json={"municipalityCode": "0193", "name": "X", "referralSource": "municipal_access"},
@@ -40,7 +42,7 @@ def test_the_privacy_officer_reads_access_logs_of_its_municipalities_only(
     elsewhere = token("privacy_officer", municipalities=("0363",), sub="fg-amsterdam")
     assert client.get(log, headers=officer).status_code == 200
     assert client.get(log, headers=elsewhere).status_code == 404
-    assert client.get(log, headers=toegang).status_code == 404
+    assert client.get(log, headers=toegang).status_code == 403  # the team knows it
 
 
 def test_only_the_privacy_officer_runs_the_audit_check(client: TestClient, token: Token) -> None:

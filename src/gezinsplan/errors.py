@@ -71,6 +71,21 @@ _TYPES = (
         "Ask for a token with a role that may do it; the operation's description names them.",
     ),
     ProblemType(
+        "consent-missing",
+        403,
+        "The caller's organization works on the household but holds no valid consent of the "
+        "family for this part of its file.",
+        "Ask the family, through the regisseur, for consent for the category the detail names; "
+        "until it is given this part stays closed to your organization.",
+    ),
+    ProblemType(
+        "read-only",
+        403,
+        "The caller reads this part of the household's file but may not change it.",
+        "Ask the regisseur or the municipality's access team, who change the file; a resident "
+        "adds the family's statement instead.",
+    ),
+    ProblemType(
         "not-found",
         404,
         "No resource at this address, or none the caller may see; the two are the same answer.",
@@ -227,6 +242,18 @@ class Unauthorized(Problem):
 class Forbidden(Problem):
     status = 403
     slug = "forbidden"
+
+
+class ConsentMissing(Forbidden):
+    """A care provider on the household without the family's consent for this part."""
+
+    slug = "consent-missing"
+
+
+class ReadOnly(Forbidden):
+    """A caller who reads this part of the household's file, asking to change it."""
+
+    slug = "read-only"
 
 
 class NotFound(Problem):

@@ -50,8 +50,9 @@ Every request carries a bearer JWT. Errors are `application/problem+json` (RFC 9
 `type` is a stable URN (`urn:gezinsplan:problem:<name>`) documented at
 `/api/v1/problems/<name>`, and every error response links that page in its `Link` header.
 Single resources carry an `ETag`; changes send it back in `If-Match`. A household the caller
-may not see answers 404, exactly as one that does not exist. Every response carries
-`API-Version`.
+may not see answers 404, exactly as one that does not exist; in one whose other parts it
+reads, a refused part or change answers 403 and names what is missing. Every response
+carries `API-Version`.
 
 ## A development token
 
@@ -124,6 +125,16 @@ ACTOR_RULES: dict[str, ActorCheck] = {
     "restriction_officer": policy.may_handle_rights_requests,
 }
 _HOUSEHOLD_RULE = re.compile(r"^(readable|writable)_(\w+)$")
+# The rules that answer a refusal in a household the caller reads some part of with a 403
+# naming what is missing (``access.refusals``); its slugs are theirs alone.
+_REFUSING_RULE = re.compile(r"^(readable|writable)_\w+$|^editable_goal$")
+# A refused read lacks a consent; a refused change is of a part the caller only reads.
+REFUSAL_SLUGS = {"get": "consent-missing", "write": "read-only"}
+REFUSAL_DESCRIPTION = (
+    "The caller reads some part of this household, but not this part, or may not make this "
+    "change; the detail names what is missing (the family's consent for a category, a part "
+    "the caller only reads)."
+)
 PUBLIC_RULE = "public"
 
 
@@ -186,7 +197,8 @@ def _roles_text(rule_names: list[str], path: str) -> str:
         return "**Roles:** none."
     names = ", ".join(f"`{role}`" for role in roles)
     where = (
-        " Each reaches only the households it has grounds on; any other answers 404."
+        " Each reaches only the households it has grounds on; any other answers 404, and one"
+        " it reads another part of answers 403."
         if "{household_id}" in path
         else ""
     )
@@ -295,6 +307,10 @@ def _detail(kind: ProblemType, path: str) -> str:
         "validation-error": "The request does not validate; see invalidParams.",
         "unauthorized": "The token has expired.",
         "forbidden": "Your roles do not allow this; the operation's description names them.",
+        "consent-missing": "Your organization holds no valid consent of the family for the "
+        "category 'plan'.",
+        "read-only": "Care providers read this part of the file but do not change it: the "
+        "regisseur or the access team of the household's municipality does.",
         "content-too-large": f"The body exceeds {Settings.model_fields['max_body_bytes'].default} "
         "bytes.",
         "unsupported-media-type": "Send the body as application/json.",
@@ -303,24 +319,50 @@ def _detail(kind: ProblemType, path: str) -> str:
     return details.get(kind.slug, kind.summary)
 
 
-def _kinds(status: int, operation: dict[str, Any]) -> list[ProblemType]:
+def _kinds(status: int, method: str, operation: dict[str, Any]) -> list[ProblemType]:
     """The problem types an operation may answer with at this status."""
     idempotent = any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+    refusing = operation.get("responses", {}).get("403", {}).get("description")
+    own = REFUSAL_SLUGS["get" if method == "get" else "write"]
     return [
         kind
         for kind in PROBLEM_TYPES.values()
-        if kind.status == status and (idempotent or not kind.slug.startswith("idempotency-"))
+        if kind.status == status
+        and (idempotent or not kind.slug.startswith("idempotency-"))
+        and (
+            kind.slug not in REFUSAL_SLUGS.values()
+            or (refusing, kind.slug) == (REFUSAL_DESCRIPTION, own)
+        )
     ]
+
+
+def _household_refusals(document: dict[str, Any], rules: dict[tuple[str, str], list[str]]) -> None:
+    """An operation behind a household rule documents its 403: the refusal in a household
+    the caller reads another part of, shaped like the operation's 404."""
+    for method, path, operation in _operations(document):
+        responses = operation.get("responses", {})
+        if "404" not in responses:
+            continue
+        names = rules.get((method, path), [])
+        if any(_REFUSING_RULE.match(name) for name in names):
+            description = REFUSAL_DESCRIPTION
+        elif "history_reader" in names and "403" not in responses:
+            description = "The caller reads some part of this household, but not its history."
+        else:
+            continue
+        refusal = json.loads(json.dumps(responses["404"]))
+        refusal["description"] = description
+        responses["403"] = refusal
 
 
 def _problem_examples(document: dict[str, Any]) -> None:
     """Every problem response shows the real types it may carry, one example each."""
-    for _method, path, operation in _operations(document):
+    for method, path, operation in _operations(document):
         for code, response in operation.get("responses", {}).items():
             content = response.get("content", {}).get(PROBLEM_JSON)
             if content is None or not code.isdigit():
                 continue
-            kinds = _kinds(int(code), operation)
+            kinds = _kinds(int(code), method, operation)
             content.pop("example", None)
             examples: dict[str, Any] = {}
             for kind in kinds:
@@ -534,9 +576,11 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     )
     _problem_media_types(document)
     _required_headers(document)
+    rules = _route_rules(app)
+    _household_refusals(document, rules)
     _problem_examples(document)
     _api_version_header(document)
-    _roles(document, _route_rules(app))
+    _roles(document, rules)
     _refer_to_components(document)
     _response_examples(document)
     _tags(document)

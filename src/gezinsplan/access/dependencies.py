@@ -4,17 +4,18 @@ Rules that only check the token and mark the audit trail are ``async``: they do 
 FastAPI runs them on the event loop instead of handing each to a worker thread and back.
 
 A household the actor may not see is loaded as "not found", with the very response a
-nonexistent id gets, so ids cannot be probed.
+nonexistent id gets, so ids cannot be probed. One the actor reads some part of is no secret:
+a refused part or action of it answers 403, naming what is missing (``refusals``).
 """
 
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from fastapi import Depends, Path
 from sqlalchemy.orm import Session
 
-from gezinsplan.access import grounds, policy, predicates, repository
+from gezinsplan.access import grounds, policy, predicates, refusals, repository
 from gezinsplan.access.guard import access_rule
 from gezinsplan.access.scopes import Scope
 from gezinsplan.audit.models import LegalBasis
@@ -77,6 +78,30 @@ def admit(session: Session, actor: Actor, household: Household | None, scope: Sc
     return household
 
 
+def admit_or_refuse(
+    session: Session,
+    actor: Actor,
+    household_id: uuid.UUID,
+    household: Household | None,
+    scope: Scope,
+    *,
+    write: bool,
+) -> Household:
+    """``admit``, but a household the actor reads some part of, refused this part (or this
+    change), is a 403 naming what is missing. Only the refusal asks the database again."""
+    if household is None:
+        refuse(session, actor, household_id, refusals.refusal(actor, scope, write=write))
+    return admit(session, actor, household, scope)
+
+
+def refuse(session: Session, actor: Actor, household_id: uuid.UUID, refusal: Forbidden) -> NoReturn:
+    """After a rule refused the household: ``refusal`` when the actor reads some part of it,
+    else the 404 of no household, so no id can be probed (decision 0037)."""
+    if repository.is_known_household(session, actor, household_id):
+        raise refusal
+    raise NotFound(HOUSEHOLD_NOT_FOUND)
+
+
 def audit_grounds(
     session: Session, actor: Actor, household_id: uuid.UUID, found: grounds.Grounds
 ) -> None:
@@ -95,7 +120,7 @@ def _household_rule(scope: Scope, *, write: bool) -> Callable[..., Household]:
     def rule(household_id: HouseholdId, actor: CurrentActor, session: DbSession) -> Household:
         audit(session, actor)
         household = repository.load_household(session, actor, household_id, scope, write=write)
-        return admit(session, actor, household, scope)
+        return admit_or_refuse(session, actor, household_id, household, scope, write=write)
 
     rule.__name__ = f"{'writable' if write else 'readable'}_{scope}"
     rule.__doc__ = f"The household, when the actor may {'change' if write else 'read'} its {scope}."
@@ -110,12 +135,14 @@ _HOUSEHOLD_RULES = {
 
 
 def readable(scope: Scope) -> Any:
-    """``Annotated[Household, readable(Scope.PLAN)]``: 404 unless the actor may read it."""
+    """``Annotated[Household, readable(Scope.PLAN)]``: 404 unless the actor may read it, or
+    403 when the actor reads another part of it."""
     return _HOUSEHOLD_RULES[scope, False]
 
 
 def writable(scope: Scope) -> Any:
-    """``Annotated[Household, writable(Scope.PLAN)]``: 404 unless the actor may change it."""
+    """``Annotated[Household, writable(Scope.PLAN)]``: 404 unless the actor may change it, or
+    403 when the actor reads some part of it."""
     return _HOUSEHOLD_RULES[scope, True]
 
 

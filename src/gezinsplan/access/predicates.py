@@ -247,6 +247,19 @@ def _visible_households(actor: Actor, scope: Scope, today: date) -> ColumnElemen
     return _unerased(_any(allowed))
 
 
+def known_households(actor: Actor) -> ColumnElement[bool]:
+    """Households the actor may read some part of: its widest view, in which a refusal of
+    one part is no secret (a 403), while any other household stays a 404. The same grounds
+    as every read, so an erased household, and a restricted one for a care provider, is
+    not among them."""
+    return _known_households(actor, clock.today())
+
+
+@lru_cache(maxsize=KEPT)
+def _known_households(actor: Actor, today: date) -> ColumnElement[bool]:
+    return _any([_visible_households(actor, scope, today) for scope in Scope])
+
+
 def restriction_readers(actor: Actor) -> ColumnElement[bool]:
     """Households whose restrictions of processing the actor reads: the family and the
     privacy officer (who read its access log), and the whole file's professionals, whose view

@@ -18,6 +18,7 @@ from sqlmodel import col
 from gezinsplan.access import statements
 from gezinsplan.access.predicates import (
     KEPT,
+    known_households,
     may_coordinate,
     own_household,
     regisseur_conditions,
@@ -55,6 +56,13 @@ def load_household(
     return admitted(
         session, actor, scope, session.execute(statement, {"household_id": household_id}).all()
     )
+
+
+def is_known_household(session: Session, actor: Actor, household_id: uuid.UUID) -> bool:
+    """Whether the actor may read some part of the household: asked only once a rule has
+    refused it, to tell a 403 from a 404."""
+    statement = statements.reachable(Household, known_households(actor), col(Household.id))
+    return session.scalars(statement.where(col(Household.id) == household_id)).first() is not None
 
 
 def household_statement(actor: Actor, scope: Scope, *, write: bool) -> Any:

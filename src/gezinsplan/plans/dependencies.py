@@ -9,7 +9,13 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
-from gezinsplan.access.dependencies import HouseholdId, HouseholdReader, admit, readable, writable
+from gezinsplan.access.dependencies import (
+    HouseholdId,
+    HouseholdReader,
+    admit_or_refuse,
+    readable,
+    writable,
+)
 from gezinsplan.access.guard import access_rule
 from gezinsplan.access.scopes import Scope
 from gezinsplan.audit.trail import audit
@@ -64,10 +70,10 @@ def editable_goal(
     household_id: HouseholdId, goal_id: GoalId, actor: CurrentActor, session: DbSession
 ) -> GoalTarget:
     """The goal with its plan, when the actor may change the plan; 404 for the household,
-    the plan or the goal, whichever is missing."""
+    the plan or the goal, whichever is missing, and 403 for a household the actor reads."""
     audit(session, actor)
     found = repository.goal_to_change(session, actor, household_id, goal_id)
-    admit(session, actor, found.household, SCOPE)
+    admit_or_refuse(session, actor, household_id, found.household, SCOPE, write=True)
     if found.plan is None:
         raise NotFound(PLAN_NOT_FOUND)
     if found.target is None:
