@@ -138,6 +138,14 @@ def test_a_request_id_that_carries_a_bsn_is_masked(lines: Lines, client: TestCli
     assert leaks(lines.text()) == []
 
 
+def test_a_uuid_whose_last_group_holds_nine_digits_is_not_masked(
+    lines: Lines, client: TestClient
+) -> None:
+    request_id = "ccd51685-c078-4719-bead-c847038579a0"
+    client.get(f"{API}/health/live", headers={"X-Request-ID": request_id})
+    assert lines.requests()[-1]["request_id"] == request_id
+
+
 def invalid_birth_date() -> ValidationError:
     """A validation error whose message echoes its input, as pydantic's do."""
     try:

@@ -34,7 +34,9 @@ MASKED = "[masked]"
 SECRETS = re.compile(
     r"(?i)bearer\s+\S+"  # an Authorization header's value
     r"|eyJ[\w-]+\.[\w-]+\.[\w-]*"  # a JWT
-    r"|(?<!\d)\d{9}(?!\d)"  # a BSN: nine digits
+    # A BSN: nine digits standing alone. Not nine digits inside a run of letters and digits:
+    # a uuid's last group (twelve hex characters) often holds such a run.
+    r"|(?<![0-9A-Za-z])\d{9}(?![0-9A-Za-z])"
 )
 
 
