@@ -10,33 +10,10 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from gezinsplan.access.predicates import restriction_readers
-from gezinsplan.access.scopes import Scope
-from gezinsplan.access.statements import reachable, readable
+from gezinsplan.access.statements import reachable
 from gezinsplan.auth.actor import Actor
 from gezinsplan.kit.pagination import PageRequest, paginate
-from gezinsplan.members.models import Member
-from gezinsplan.rights.models import Restriction, RightsRequest
-
-# The officer who places one reads the household in the access-log scope.
-SCOPE = Scope.ACCESS_LOG
-
-
-def member_of(
-    session: Session, actor: Actor, household_id: uuid.UUID, member_id: uuid.UUID
-) -> Member | None:
-    statement = readable(Member, actor, SCOPE).where(
-        col(Member.id) == member_id, col(Member.household_id) == household_id
-    )
-    return session.scalars(statement).one_or_none()
-
-
-def rights_request_of(
-    session: Session, actor: Actor, household_id: uuid.UUID, request_id: uuid.UUID
-) -> RightsRequest | None:
-    statement = readable(RightsRequest, actor, SCOPE).where(
-        col(RightsRequest.id) == request_id, col(RightsRequest.household_id) == household_id
-    )
-    return session.scalars(statement).one_or_none()
+from gezinsplan.rights.models import Restriction
 
 
 def active_of(

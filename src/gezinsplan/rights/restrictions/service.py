@@ -18,6 +18,7 @@ from gezinsplan.households.models import Household
 from gezinsplan.kit import clock
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.rights.models import RequestKind, Restriction
+from gezinsplan.rights.requests import repository as requests
 from gezinsplan.rights.restrictions import repository
 from gezinsplan.rights.restrictions.schemas import (
     RestrictionCreate,
@@ -31,13 +32,13 @@ def place(
 ) -> Restriction:
     """Restrict the household, or one member of it; 409 while the same one already holds."""
     if data.member_id is not None:
-        if repository.member_of(session, actor, household.id, data.member_id) is None:
+        if requests.member_of(session, actor, household.id, data.member_id) is None:
             raise Unprocessable.field(
                 "memberId", "not a member of this household", "No such member."
             )
         note(session, members=[data.member_id])
     if data.rights_request_id is not None:
-        request = repository.rights_request_of(session, actor, household.id, data.rights_request_id)
+        request = requests.get(session, actor, household.id, data.rights_request_id)
         if request is None or request.kind != RequestKind.RESTRICTION:
             raise Unprocessable.field(
                 "rightsRequestId",
