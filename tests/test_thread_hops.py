@@ -3,8 +3,8 @@
 FastAPI runs every synchronous dependency, handler and a synchronous handler's response
 validation in a worker thread, and each hand-off costs the request CPU (decision 0040). The
 plan read does all its database work in one hop (``db.in_one_hop``); the goal edit's If-Match
-dependency does no I/O and so runs on the event loop. Counting the hops of a real request makes
-a new synchronous dependency on these routes fail here.
+dependency, which does no I/O, and the validation of its response run on the event loop.
+Counting the hops of a real request makes a new synchronous dependency on these routes fail.
 """
 
 import uuid
@@ -21,8 +21,8 @@ from tests.test_consents import add_member, consent_body
 API = "/api/v1"
 # The rule, the statements, the audit record and the commit, together.
 PLAN_READ_HOPS = 1
-# Opening the transaction, the goal's rule, the handler, its response's validation, the commit.
-GOAL_EDIT_HOPS = 5
+# Opening the transaction, the goal's rule, the change, the commit.
+GOAL_EDIT_HOPS = 4
 
 
 class HopCounter:
@@ -79,7 +79,7 @@ def test_the_plan_read_does_its_work_in_one_thread_hop(
     assert _hops_of(hops, read(stranger), 404) == PLAN_READ_HOPS
 
 
-def test_the_goal_edit_checks_if_match_without_a_thread_hop(
+def test_the_goal_edit_validates_if_match_and_its_response_without_a_thread_hop(
     client: TestClient, toegang: dict[str, str], household: dict[str, Any], hops: HopCounter
 ) -> None:
     base = f"{API}/households/{household['id']}/plan"

@@ -8,6 +8,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from gezinsplan.access.dependencies import Admission, HouseholdReader, admitted
@@ -137,7 +138,7 @@ def read_goal(
     summary="Change a goal",
     responses={**READ, **problems(*WRITE, 404, 409, 412, 428)},
 )
-def update_goal(
+async def update_goal(
     data: GoalUpdate,
     target: EditableGoal,
     actor: HouseholdReader,
@@ -145,9 +146,13 @@ def update_goal(
     response: Response,
     if_match: IfMatchRequired,
 ) -> GoalRead:
-    goal = service.update_goal(session, actor, target, data, if_match.version())
-    set_etag(response, target.plan.version)
-    return goal
+    def change() -> GoalRead:
+        goal = service.update_goal(session, actor, target, data, if_match.version())
+        set_etag(response, target.plan.version)
+        return goal
+
+    # The plan's hot write: the change in one hop, its response validated on the event loop.
+    return await run_in_threadpool(change)
 
 
 @router.delete(
