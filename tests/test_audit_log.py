@@ -112,6 +112,24 @@ def test_a_rejected_write_is_recorded_and_changes_nothing(
     assert (record.action, record.outcome, record.status_code) == ("create", "rejected", 422)
 
 
+def test_a_goal_change_refused_for_its_body_is_recorded(
+    client: TestClient, toegang: dict[str, str], household: dict[str, Any], connection: Connection
+) -> None:
+    base = f"{API}/households/{household['id']}/plan"
+    body = {"lifeDomain": "finances", "description": "Schulden", "zrmStart": 2, "zrmTarget": 4}
+    goal = client.post(f"{base}/goals", json=body, headers=toegang).json()
+    etag = client.get(base, headers=toegang).headers["ETag"]
+    response = client.patch(
+        f"{base}/goals/{goal['id']}",
+        json={"zrmTarget": 9},
+        headers=toegang | {"If-Match": etag},
+    )
+    assert response.status_code == 422
+    record = last(connection)
+    assert (record.outcome, record.status_code) == ("rejected", 422)
+    assert record.household_id == uuid.UUID(household["id"])
+
+
 def test_the_legal_basis_names_the_assignment_or_the_consent(
     client: TestClient,
     token: Token,

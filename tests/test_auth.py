@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -14,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection
 
+from gezinsplan.auth import tokens
 from gezinsplan.config import Settings
 from gezinsplan.db import make_session_factory
 from gezinsplan.main import create_app
@@ -235,3 +237,49 @@ def test_a_token_signed_with_a_key_from_the_key_set_is_checked_off_the_event_loo
         assert me.json()["sub"] == payload["sub"]
         other = client.get("/api/v1/me", headers=bearer(jwt.encode(payload, stranger, "RS256")))
         assert other.status_code == 401
+
+
+def test_a_remembered_token_is_refused_once_it_expires(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token checked once is admitted from memory, but never past its exp (and leeway)."""
+    now = time.time()
+    token = sign(claims(exp=int(now) + 60))
+    assert client.get(ME, headers=bearer(token)).status_code == 200
+    monkeypatch.setattr(tokens.time, "time", lambda: now + 30)
+    assert client.get(ME, headers=bearer(token)).status_code == 200
+    # Past exp and the leeway PyJWT itself would refuse it; so does the memory.
+    monkeypatch.setattr(tokens.time, "time", lambda: now + 60 + LEEWAY + 5)
+    monkeypatch.setattr(jwt.api_jwt, "datetime", _FrozenDatetime(now + 60 + LEEWAY + 5))
+    assert_unauthorized(client.get(ME, headers=bearer(token)), token=token)
+
+
+def test_a_token_is_checked_again_after_the_memory_lapses(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = time.time()
+    token = sign(claims(exp=int(now) + 3 * tokens.REMEMBER_SECONDS))
+    assert client.get(ME, headers=bearer(token)).status_code == 200
+    checks: list[str] = []
+    check = tokens.TokenValidator._check
+
+    def counted(self: tokens.TokenValidator, raw: str) -> Any:
+        checks.append(raw)
+        return check(self, raw)
+
+    monkeypatch.setattr(tokens.TokenValidator, "_check", counted)
+    assert client.get(ME, headers=bearer(token)).status_code == 200
+    assert checks == []
+    monkeypatch.setattr(tokens.time, "time", lambda: now + tokens.REMEMBER_SECONDS + 1)
+    assert client.get(ME, headers=bearer(token)).status_code == 200
+    assert checks == [token]
+
+
+class _FrozenDatetime:
+    """``datetime`` for PyJWT, at a given time."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def now(self, tz: Any = None) -> datetime:
+        return datetime.fromtimestamp(self.at, tz)

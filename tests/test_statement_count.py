@@ -239,3 +239,45 @@ def test_the_worklists_issue_as_many_statements_for_1_household_as_for_50(
     assert len(worklist().json()["items"]) == 40
     print(f"\n[{engine_name}] worklist / team statements, 1 / 50 households: {small} / {large}")
     assert small == large
+
+
+def test_psycopg_parses_each_of_the_plan_reads_statements_once(
+    client: TestClient,
+    toegang: dict[str, str],
+    token: Token,
+    household: dict[str, Any],
+    directory: Directory,
+    counter: StatementCounter,
+    engine_name: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A care provider's plan read sends a statement longer than psycopg keeps parsed by
+    default; the engine raises that bound (``db._parse_long_statements_once``), so a second
+    read parses nothing."""
+    if engine_name != "postgresql":
+        pytest.skip("psycopg is PostgreSQL's driver")
+    from psycopg import _queries
+
+    base = f"{API}/households/{household['id']}"
+    parent = add_member(client, household["id"], toegang)
+    role = client.post(
+        f"{base}/roles", json={"organizationId": directory.debt_help}, headers=toegang
+    )
+    assert role.status_code == 201, role.text
+    consent = client.post(f"{base}/consents", json=consent_body(directory, parent), headers=toegang)
+    assert consent.status_code == 201, consent.text
+    carla = token("care_provider", org=uuid.UUID(directory.debt_help), sub="carla")
+    _add_goals(client, base, toegang, 0, 2)
+    with counter.measure():
+        assert client.get(f"{base}/plan", headers=carla).status_code == 200
+    assert max(len(statement) for statement in counter.seen) > 4096
+    parsed: list[bytes] = []
+    parse = _queries._query2pg_nocache
+
+    def counted(query: bytes, *args: Any) -> Any:
+        parsed.append(query)
+        return parse(query, *args)
+
+    monkeypatch.setattr(_queries, "_query2pg_nocache", counted)
+    assert client.get(f"{base}/plan", headers=carla).status_code == 200
+    assert parsed == []

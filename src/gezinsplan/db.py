@@ -3,10 +3,12 @@
 import logging
 import select
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
-from typing import Annotated, Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from psycopg import _queries as psycopg_queries
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
@@ -17,6 +19,7 @@ from gezinsplan.config import Settings
 from gezinsplan.kit import read_retry
 
 SessionFactory = sessionmaker[Session]
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -36,6 +39,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 WRITE_OPTION = "gezinsplan_write"
+# The longest statement whose parsing psycopg keeps (``_parse_long_statements_once``).
+LONGEST_STATEMENT = 32_768
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -91,7 +96,17 @@ def make_engine(
     # write answers 503 (errors.py).
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     event.listen(engine, "checkout", _replace_if_closed)
+    _parse_long_statements_once()
     return engine
+
+
+def _parse_long_statements_once() -> None:
+    """psycopg parses a statement's placeholders once and keeps the result, but only for a
+    statement up to 4 KiB; the plan read's main statement, its access rule in it twice, is
+    5.5 KiB, and parsing it again on every read cost a twentieth of the read's CPU. Our
+    statements are a fixed set, so the bounded cache stays small either way."""
+    if getattr(psycopg_queries, "MAX_CACHED_STATEMENT_LENGTH", 0) < LONGEST_STATEMENT:
+        psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = LONGEST_STATEMENT
 
 
 def service_engine(settings: Settings) -> Engine:
@@ -109,7 +124,8 @@ def make_session_factory(bind: Engine | Connection, **kwargs: Any) -> SessionFac
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True, **kwargs)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+@contextmanager
+def request_session(request: Request) -> Iterator[Session]:
     """One session and one transaction per request, committed before the response is sent.
 
     Handlers never commit: when the handler raises, everything it did is rolled back. The
@@ -140,6 +156,28 @@ def get_session(request: Request) -> Iterator[Session]:
             if committing or not read_retry.claim(request, exc):
                 _record_failure(session, exc)
             raise
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """``request_session`` as a dependency: FastAPI opens it in a worker thread and commits
+    it in another."""
+    with request_session(request) as session:
+        yield session
+
+
+async def in_one_hop(request: Request, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in the request's transaction (``request_session``), in one worker thread.
+
+    A route on the hot path depends on nothing that does I/O and does all its database work
+    here: FastAPI would hand each synchronous dependency, the handler and its response's
+    validation to a worker thread and back, and each hand-off costs the request CPU.
+    """
+    return await run_in_threadpool(_run, request, work)
+
+
+def _run(request: Request, work: Callable[[Session], T]) -> T:
+    with request_session(request) as session:
+        return work(session)
 
 
 def _record_failure(session: Session, exc: BaseException) -> None:

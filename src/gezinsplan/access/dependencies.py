@@ -9,7 +9,8 @@ a refused part or action of it answers 403, naming what is missing (``refusals``
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn
 
 from fastapi import Depends, Path
@@ -27,6 +28,8 @@ from gezinsplan.errors import Forbidden, NotFound
 from gezinsplan.households.models import Household
 
 HOUSEHOLD_NOT_FOUND = "Household not found."
+
+HouseholdCheck = Callable[[uuid.UUID, Actor, Session], Household]
 
 HouseholdId = Annotated[uuid.UUID, Path(description="The household's id.")]
 
@@ -116,14 +119,53 @@ def audit_grounds(
     )
 
 
-def _household_rule(scope: Scope, *, write: bool) -> Callable[..., Household]:
-    def rule(household_id: HouseholdId, actor: CurrentActor, session: DbSession) -> Household:
+def _household_check(scope: Scope, *, write: bool) -> HouseholdCheck:
+    def check(household_id: uuid.UUID, actor: Actor, session: Session) -> Household:
         audit(session, actor)
         household = repository.load_household(session, actor, household_id, scope, write=write)
         return admit_or_refuse(session, actor, household_id, household, scope, write=write)
 
-    rule.__name__ = f"{'writable' if write else 'readable'}_{scope}"
+    return check
+
+
+def _rule_name(scope: Scope, *, write: bool) -> str:
+    return f"{'writable' if write else 'readable'}_{scope}"
+
+
+def _household_rule(scope: Scope, *, write: bool) -> Callable[..., Household]:
+    check = _household_check(scope, write=write)
+
+    def rule(household_id: HouseholdId, actor: CurrentActor, session: DbSession) -> Household:
+        return check(household_id, actor, session)
+
+    rule.__name__ = _rule_name(scope, write=write)
     rule.__doc__ = f"The household, when the actor may {'change' if write else 'read'} its {scope}."
+    return access_rule(rule)
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """A household rule bound to its request, for a route that does all its database work in
+    one thread hop (``db.in_one_hop``): ``household(session)`` applies it there, first."""
+
+    household_id: uuid.UUID
+    actor: Actor
+    check: HouseholdCheck
+
+    def household(self, session: Session) -> Household:
+        """The household, or the rule's 404 or 403, exactly as ``readable``/``writable``."""
+        return self.check(self.household_id, self.actor, session)
+
+
+def _admission_rule(scope: Scope, *, write: bool) -> Callable[..., Awaitable[Admission]]:
+    check = _household_check(scope, write=write)
+
+    async def rule(household_id: HouseholdId, actor: CurrentActor) -> Admission:
+        return Admission(household_id, actor, check)
+
+    # Named as the rule it defers, so the spec documents the same roles for it.
+    rule.__name__ = _rule_name(scope, write=write)
+    rule.__doc__ = f"The rule of ``{rule.__name__}``, applied in the route's one thread hop."
     return access_rule(rule)
 
 
@@ -132,6 +174,19 @@ _HOUSEHOLD_RULES = {
     for scope in Scope
     for write in (False, True)
 }
+
+
+_ADMISSIONS = {
+    (scope, write): Depends(_admission_rule(scope, write=write))
+    for scope in Scope
+    for write in (False, True)
+}
+
+
+def admitted(scope: Scope, *, write: bool = False) -> Any:
+    """``Annotated[Admission, admitted(Scope.PLAN)]``: ``readable``/``writable`` for a route
+    that opens its transaction itself, in one thread hop (``db.in_one_hop``)."""
+    return _ADMISSIONS[scope, write]
 
 
 def readable(scope: Scope) -> Any:

@@ -130,7 +130,8 @@ def open_trail(session: Session, request: Request) -> AuditTrail:
         request_id=getattr(request.state, "request_id", None) or str(uuid.uuid4()),
         traceparent=traceparent if TRACEPARENT.match(traceparent) else None,
         client_address=request.client.host if request.client else None,
-        resource=getattr(route, "path", request.url.path)[:200],
+        # The route's template; the URL (built on demand, each time) only when none matched.
+        resource=(getattr(route, "path", None) or request.url.path)[:200],
         resource_id=str(list(params.values())[-1])[:100] if params else None,
     )
     trail.household_id = _uuid(params.get("household_id"))

@@ -74,11 +74,11 @@ class Precondition:
         return expected_version(self.if_match, required=self.required)
 
 
-def _required(if_match: RequiredIfMatch = None) -> Precondition:
+async def _required(if_match: RequiredIfMatch = None) -> Precondition:
     return Precondition(if_match, required=True)
 
 
-def _optional(if_match: IfMatch = None) -> Precondition:
+async def _optional(if_match: IfMatch = None) -> Precondition:
     return Precondition(if_match, required=False)
 
 

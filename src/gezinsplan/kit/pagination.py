@@ -96,7 +96,7 @@ CursorText = Annotated[
 ]
 
 
-def page_request(
+async def page_request(
     limit: PageSize = DEFAULT_PAGE_SIZE,
     cursor: CursorText = None,
 ) -> PageRequest:

@@ -94,7 +94,11 @@ def read_plan(session: Session, actor: Actor, household_id: uuid.UUID) -> PlanVi
     actions in order of creation: one statement, since a plan read waits on every round trip.
     """
     statement = _read_statement(actor, clock.today())
-    rows = session.execute(statement, {"household_id": household_id}).all()
+    # Plain rows from the connection: through the Session, ORM result handling for rows no
+    # instance is made of took 377 µs of CPU a call where this takes 273. Pending changes go
+    # first, as the Session's own execute would send them.
+    session.flush()
+    rows = session.connection().execute(statement, {"household_id": household_id}).all()
     if not rows:
         return None
     first = rows[0]

@@ -7,10 +7,13 @@ require If-Match, and a POST honours it when sent.
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
-from gezinsplan.access.dependencies import HouseholdReader
-from gezinsplan.db import DbSession
+from gezinsplan.access.dependencies import Admission, HouseholdReader, admitted
+from gezinsplan.access.scopes import Scope
+from gezinsplan.db import DbSession, in_one_hop
 from gezinsplan.errors import NotFound
 from gezinsplan.kit.etags import IfMatchOptional, IfMatchRequired, set_etag
 from gezinsplan.kit.pagination import Page, PageRequest, next_cursor, page_request
@@ -59,15 +62,21 @@ def _goal_view(session: DbSession, actor: HouseholdReader, plan: Plan, goal: Goa
 
 
 @router.get("", summary="Read the plan", responses={**READ, **problems(401, 404)})
-def read_plan(
-    household: VisibleHousehold, actor: HouseholdReader, session: DbSession, response: Response
+async def read_plan(
+    admission: Annotated[Admission, admitted(Scope.PLAN)], request: Request, response: Response
 ) -> PlanRead:
     """The household's one plan with all its goals and their actions."""
-    view = repository.read_plan(session, actor, household.id)
-    if view is None:
-        raise NotFound(PLAN_NOT_FOUND)
-    set_etag(response, view.plan["version"])
-    return service.to_read(session, actor, household, view)
+
+    def read(session: Session) -> PlanRead:
+        household = admission.household(session)
+        view = repository.read_plan(session, admission.actor, household.id)
+        if view is None:
+            raise NotFound(PLAN_NOT_FOUND)
+        set_etag(response, view.plan["version"])
+        return service.to_read(session, admission.actor, household, view)
+
+    # The hot read: its rule, statements and commit in one thread hop.
+    return await in_one_hop(request, read)
 
 
 @router.patch(
@@ -129,7 +138,7 @@ def read_goal(
     summary="Change a goal",
     responses={**READ, **problems(*WRITE, 404, 409, 412, 428)},
 )
-def update_goal(
+async def update_goal(
     data: GoalUpdate,
     target: EditableGoal,
     actor: HouseholdReader,
@@ -137,9 +146,13 @@ def update_goal(
     response: Response,
     if_match: IfMatchRequired,
 ) -> GoalRead:
-    goal = service.update_goal(session, actor, target, data, if_match.version())
-    set_etag(response, target.plan.version)
-    return goal
+    def change() -> GoalRead:
+        goal = service.update_goal(session, actor, target, data, if_match.version())
+        set_etag(response, target.plan.version)
+        return goal
+
+    # The plan's hot write: the change in one hop, its response validated on the event loop.
+    return await run_in_threadpool(change)
 
 
 @router.delete(

@@ -53,7 +53,7 @@ REPLAYED_HEADER = {
 }
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

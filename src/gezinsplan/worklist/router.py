@@ -21,7 +21,7 @@ from gezinsplan.worklist.schemas import TeamWorklist, Worklist
 router = APIRouter(prefix="/worklist", tags=["worklist"])
 
 
-def thresholds(request: Request) -> service.Thresholds:
+async def thresholds(request: Request) -> service.Thresholds:
     return service.Thresholds.of(request.app.state.settings)
 
 
