@@ -138,10 +138,10 @@ def _list_statement(actor: Actor, shape: Shape, dialect: str, today: date) -> An
     # searched for (the same: each row carries its household's created_at and id).
     order_created_at, order_id = created_at, id_
     if shape.matching is not None:
-        prefixes, joined = walked(created_at, id_)
+        prefixes, joined = walked(id_)
         page = page.join(prefixes, joined)
         search = Search(shape.matching.others, shape.matching.checked, {})
-        page = page.where(*also_matches(dialect, search, created_at, id_))
+        page = page.where(*also_matches(dialect, search, id_))
         order_created_at, order_id = prefixes.c.created_at, prefixes.c.household_id
     if shape.own_caseload:
         page = page.where(regisseur_of(actor))
