@@ -80,9 +80,6 @@ def upgrade() -> None:
             "household_prefixes",
             ["prefix", "created_at", "household_id"],
         )
-        # Statistics now, not at autovacuum's leisure: the planner tells a common beginning
-        # from a rare one by them.
-        op.execute("ANALYZE household_prefixes")
     else:
         op.create_table("household_prefixes", *columns, key, sqlite_with_rowid=False)
         table = unaccented()
@@ -101,6 +98,9 @@ def upgrade() -> None:
         "household_prefixes",
         ["household_id", "prefix"],
     )
+    # Statistics now, not at autovacuum's leisure (SQLite has none until asked): the planner
+    # tells a common beginning from a rare one by them.
+    op.execute("ANALYZE household_prefixes")
 
 
 def downgrade() -> None:
