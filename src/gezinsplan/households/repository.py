@@ -24,7 +24,12 @@ from gezinsplan.access.predicates import (
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
-from gezinsplan.households.search.repository import Search, also_matches, search_of, walked
+from gezinsplan.households.search.repository import (
+    SearchShape,
+    also_matches,
+    search_of,
+    walked,
+)
 from gezinsplan.kit import clock
 from gezinsplan.kit.pagination import PageRequest
 from gezinsplan.plans.models import Plan
@@ -83,10 +88,10 @@ def list_visible(
     parameters."""
     dialect = session.get_bind().dialect.name
     values: dict[str, Any] = {"municipality": municipality, "status": status}
-    matching: Matching | None = None
+    matching: SearchShape | None = None
     if search:
         found = search_of(dialect, search)
-        matching = Matching(found.others, found.checked)
+        matching = found.shape
         values |= found.values
     if page.cursor is not None:
         values |= {"after_created_at": page.cursor.created_at, "after_id": page.cursor.id}
@@ -108,20 +113,12 @@ def list_visible(
 
 
 @dataclass(frozen=True)
-class Matching:
-    """The shape of a search: see ``households.search.Search``."""
-
-    others: int
-    checked: bool
-
-
-@dataclass(frozen=True)
 class Shape:
     """Which filters a list request uses: one statement per shape (and actor)."""
 
     municipality: bool
     status: bool
-    matching: Matching | None
+    matching: SearchShape | None
     own_caseload: bool
     after: bool
 
@@ -140,8 +137,7 @@ def _list_statement(actor: Actor, shape: Shape, dialect: str, today: date) -> An
     if shape.matching is not None:
         prefixes, joined = walked(id_)
         page = page.join(prefixes, joined)
-        search = Search(shape.matching.others, shape.matching.checked, {})
-        page = page.where(*also_matches(dialect, search, id_))
+        page = page.where(*also_matches(dialect, shape.matching, id_))
         order_created_at, order_id = prefixes.c.created_at, prefixes.c.household_id
     if shape.own_caseload:
         page = page.where(regisseur_of(actor))

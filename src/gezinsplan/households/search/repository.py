@@ -211,28 +211,33 @@ def words(search: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Search:
-    """A search as the list's statement takes it: the beginning of a word whose rows of
-    ``household_prefixes`` are walked in page order (``walked``), how many other words each
+class SearchShape:
+    """What the list's statement depends on, besides the beginning of a word whose rows of
+    ``household_prefixes`` it walks in page order (``walked``): how many other words each
     walked household must also have a beginning of (``others``), and whether a word longer
-    than ``PREFIX_LENGTH`` needs the stored words themselves (``checked``). The statement
-    depends on the shape only; ``values`` are its parameters."""
+    than ``PREFIX_LENGTH`` needs the stored words themselves (``checked``)."""
 
     others: int
     checked: bool
+
+
+@dataclass(frozen=True)
+class Search:
+    """A search: its shape, and its values as the statement's parameters."""
+
+    shape: SearchShape
     values: dict[str, str]
 
 
 def search_of(dialect: str, search: str) -> Search:
     """The longest word is walked (the rarest, likely); no word walks no row ('')."""
     terms = sorted(words(search), key=len, reverse=True)
-    walked = terms[0][:PREFIX_LENGTH] if terms else ""
-    values = {"prefix": walked}
+    values = {"prefix": terms[0][:PREFIX_LENGTH] if terms else ""}
     values |= {f"prefix_{i}": term[:PREFIX_LENGTH] for i, term in enumerate(terms[1:], 1)}
     checked = any(len(term) > PREFIX_LENGTH for term in terms)
     if checked:
         values["name_words"] = query_of(dialect, search)
-    return Search(others=len(terms) - 1 if terms else 0, checked=checked, values=values)
+    return Search(SearchShape(others=max(len(terms) - 1, 0), checked=checked), values)
 
 
 def _value(name: str, values: Mapping[str, str] | None) -> BindParameter[str]:
@@ -257,13 +262,13 @@ def walked(
 
 
 def also_matches(
-    dialect: str, search: Search, household_id: Any, values: Mapping[str, str] | None = None
+    dialect: str, shape: SearchShape, household_id: Any, values: Mapping[str, str] | None = None
 ) -> list[ColumnElement[bool] | TextClause]:
     """What a walked household must also have: a beginning of each other word (a lookup of
     the index on household and beginning), and the stored words when a word is longer than
     the beginnings kept."""
     conditions: list[ColumnElement[bool] | TextClause] = []
-    for i in range(1, search.others + 1):
+    for i in range(1, shape.others + 1):
         also = household_prefixes.alias(f"also_prefix_{i}")
         conditions.append(
             exists().where(
@@ -271,7 +276,7 @@ def also_matches(
                 also.c.prefix == _value(f"prefix_{i}", values),
             )
         )
-    if search.checked:
+    if shape.checked:
         match = words_match(dialect)
         if values is not None:
             match = match.bindparams(name_words=values["name_words"])
@@ -308,4 +313,4 @@ def name_matches(dialect: str, search: str) -> ColumnElement[bool]:
     found = search_of(dialect, search)
     id_, values = col(Household.id), found.values
     _, joined = walked(id_, values)
-    return and_(exists().where(joined), *also_matches(dialect, found, id_, values))
+    return and_(exists().where(joined), *also_matches(dialect, found.shape, id_, values))
