@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import and_, bindparam, case, or_, text
 from sqlalchemy.orm import Session, aliased
@@ -24,9 +24,13 @@ from gezinsplan.access.predicates import (
 from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
-from gezinsplan.households.search.repository import few_matches, query_of, words_match
+from gezinsplan.households.search.repository import (
+    SearchShape,
+    also_matches,
+    search_of,
+    walked,
+)
 from gezinsplan.kit import clock
-from gezinsplan.kit.bulk import among
 from gezinsplan.kit.pagination import PageRequest
 from gezinsplan.plans.models import Plan
 from gezinsplan.roles.models import RoleAssignment, RoleType
@@ -78,15 +82,17 @@ def list_visible(
     status where it may read the plan: each its own predicate, so a care provider with a
     basic consent sees who coordinates but not how the plan stands.
 
-    A search first counts its matches (``few_matches``): few are read by id, many by the
-    page order. The statement is built once per actor and shape of the request; the values
-    travel as parameters."""
+    A search walks the stored beginnings of one of its words in page order
+    (``households.search``), so it stops at a full page however many households match. The
+    statement is built once per actor and shape of the request; the values travel as
+    parameters."""
+    dialect = session.get_bind().dialect.name
     values: dict[str, Any] = {"municipality": municipality, "status": status}
-    matching: Matching = None
+    matching: SearchShape | None = None
     if search:
-        few = few_matches(session, search)
-        matching = "many" if few is None else "few"
-        values |= {"name_words": query_of(session.get_bind().dialect.name, search), "ids": few}
+        found = search_of(dialect, search)
+        matching = found.shape
+        values |= found.values
     if page.cursor is not None:
         values |= {"after_created_at": page.cursor.created_at, "after_id": page.cursor.id}
     shape = Shape(
@@ -96,7 +102,6 @@ def list_visible(
         own_caseload=own_caseload,
         after=page.cursor is not None,
     )
-    dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         # Once psycopg prepares this statement, PostgreSQL may switch to a generic plan, which
         # does not know the search or the filters and joins every household's assignments:
@@ -107,16 +112,13 @@ def list_visible(
     return [HouseholdListRow(*row) for row in rows]
 
 
-Matching = Literal["few", "many"] | None
-
-
 @dataclass(frozen=True)
 class Shape:
     """Which filters a list request uses: one statement per shape (and actor)."""
 
     municipality: bool
     status: bool
-    matching: Matching
+    matching: SearchShape | None
     own_caseload: bool
     after: bool
 
@@ -129,25 +131,32 @@ def _list_statement(actor: Actor, shape: Shape, dialect: str, today: date) -> An
     created_at: Any = col(Household.created_at)
     id_: Any = col(Household.id)
     page = statements.readable(Household, actor, SCOPE, id_)
+    # The page order: the households' own, or that of the walked beginnings of a word
+    # searched for (the same: each row carries its household's created_at and id).
+    order_created_at, order_id = created_at, id_
+    if shape.matching is not None:
+        prefixes, joined = walked(id_)
+        page = page.join(prefixes, joined)
+        page = page.where(*also_matches(dialect, shape.matching, id_))
+        order_created_at, order_id = prefixes.c.created_at, prefixes.c.household_id
     if shape.own_caseload:
         page = page.where(regisseur_of(actor))
     if shape.municipality:
         page = page.where(col(Household.municipality_code) == bindparam("municipality"))
     if shape.status:
         page = page.where(col(Household.status) == bindparam("status"))
-    if shape.matching == "few":
-        page = page.where(among(dialect, id_, "ids"))
-    elif shape.matching == "many":
-        page = page.where(words_match(dialect))
     if shape.after:
         after = bindparam("after_created_at", type_=created_at.type)
         page = page.where(
             or_(
-                created_at > after,
-                and_(created_at == after, id_ > bindparam("after_id", type_=id_.type)),
+                order_created_at > after,
+                and_(
+                    order_created_at == after,
+                    order_id > bindparam("after_id", type_=id_.type),
+                ),
             )
         )
-    page = page.order_by(created_at, id_).limit(bindparam("limit"))
+    page = page.order_by(order_created_at, order_id).limit(bindparam("limit"))
     regisseur = _LISTED_REGISSEUR
     plan_status = case((visible_households(actor, Scope.PLAN), col(Plan.status)), else_=None)
     return (
