@@ -8,15 +8,23 @@ came before it hold the lock.
 import multiprocessing
 import threading
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from gezinsplan import db
+from gezinsplan.auth.tokens import mint
+from gezinsplan.config import Settings
 from gezinsplan.db import WRITE_OPTION, make_engine
 from gezinsplan.kit.write_turns import WriteTurns
+from gezinsplan.main import create_app
+from tests.conftest import alembic_config
 
 # Like the bench: two server processes, eight requests at a time.
 PROCESSES = 2
@@ -163,3 +171,35 @@ def test_a_writer_past_the_busy_timeout_gets_database_is_locked(
     ):
         connection.execute(text("INSERT INTO writes (writer) VALUES ('after')"))
     engine.dispose()
+
+
+def test_the_record_of_a_denied_read_is_written_in_a_turn_of_its_own(
+    tmp_path: Path, settings: Settings
+) -> None:
+    # A deferred transaction would reach the lock through the busy handler: denied plan
+    # reads were the slowest requests of the bench.
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    begins: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+
+    jwt = mint(settings, sub="w", name="W", roles=("toegang",), org=uuid.uuid4())
+    with TestClient(create_app(settings, bind=engine)) as client:
+        event.listen(engine, "before_cursor_execute", note)
+        answer = client.get(
+            f"/api/v1/households/{uuid.uuid4()}/plan", headers={"Authorization": f"Bearer {jwt}"}
+        )
+        event.remove(engine, "before_cursor_execute", note)
+    assert answer.status_code == 404
+    # The request's transaction, rolled back, then the failure record's.
+    assert begins == ["BEGIN IMMEDIATE", "BEGIN IMMEDIATE"]
+    with engine.connect() as connection:
+        denied = connection.execute(
+            text("SELECT count(*) FROM audit_records WHERE status_code = 404")
+        ).scalar_one()
+    engine.dispose()
+    assert denied == 1
