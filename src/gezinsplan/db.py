@@ -2,25 +2,31 @@
 
 import logging
 import select
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from functools import partial
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from psycopg import _queries as psycopg_queries
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gezinsplan.audit import trail
 from gezinsplan.config import Settings
 from gezinsplan.kit import read_retry
+from gezinsplan.kit.write_turns import Turn, WriteTurns
 
 SessionFactory = sessionmaker[Session]
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+# How long a writer waits for SQLite's write lock before it answers 503.
+BUSY_TIMEOUT_MS = 5000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,20 +40,47 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # process dies; only a power cut may undo the last commits, each with its audit record.
     # FULL would fsync on every request, reads included, since every read is audited.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
 WRITE_OPTION = "gezinsplan_write"
 # The longest statement whose parsing psycopg keeps (``_parse_long_statements_once``).
 LONGEST_STATEMENT = 32_768
+TURN_KEY = "gezinsplan_write_turn"
 
 
-def _sqlite_begin(connection: Connection) -> None:
+def _sqlite_begin(turns: WriteTurns, connection: Connection) -> None:
     # A deferred transaction that has read cannot start writing once another has committed
-    # ("database is locked"); writes take the lock up front and wait their turn instead.
+    # ("database is locked"); writes take the lock up front and wait their turn instead: in
+    # order of arrival, woken when the lock is free (kit.write_turns), so SQLite's sleeping
+    # busy handler is rarely reached. The turn is held until the connection goes back to the
+    # pool, after its COMMIT or ROLLBACK.
     immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    info = connection.connection.info
+    if immediate and TURN_KEY not in info:
+        turn = turns.take()
+        if turn is None:
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        info[TURN_KEY] = turn
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _sqlite_end_turn(_dbapi_connection: Any, record: Any) -> None:
+    turn: Turn | None = record.info.pop(TURN_KEY, None)
+    if turn is not None:
+        turn.release()
+
+
+def _sqlite_turns(url: str) -> WriteTurns:
+    """The turns of one database file, locked through a file beside it; an in-memory or URI
+    database gets turns within this process only (SQLite's busy handler between processes)."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return WriteTurns(None, timeout=BUSY_TIMEOUT_MS / 1000)
+    return WriteTurns(Path(database + "-writelock"), timeout=BUSY_TIMEOUT_MS / 1000)
 
 
 def _replace_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -84,7 +117,8 @@ def make_engine(
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", partial(_sqlite_begin, _sqlite_turns(url)))
+        event.listen(engine, "checkin", _sqlite_end_turn)
         return engine
     connect_args: dict[str, Any] = {}
     if connect_timeout is not None:
@@ -181,8 +215,18 @@ def _run(request: Request, work: Callable[[Session], T]) -> T:
 
 
 def _record_failure(session: Session, exc: BaseException) -> None:
-    """Denied and failed attempts are audited too, in a transaction of their own."""
+    """Denied and failed attempts are audited too, in a transaction of their own.
+
+    It writes, so on SQLite it waits its turn at the write lock as the request did: a
+    deferred transaction would reach the lock through SQLite's sleeping busy handler, which
+    made denied reads (a 404 plan read) the slowest requests under load (decision 0039).
+    """
+    current = trail.trail_of(session)
+    if current is None or not current.audited:
+        return
     try:
+        if isinstance(session.get_bind(), Engine):
+            session.connection(execution_options={WRITE_OPTION: True})
         if trail.add_failure(session, exc):
             session.commit()
     except OperationalError as error:
