@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from gezinsplan.events.models import Event
 from gezinsplan.kit.clock import today
-from tests.conftest import Clock, Directory
+from tests.conftest import Clock, Directory, Token
 
 API = "/api/v1"
 
@@ -47,6 +47,26 @@ def consent_body(directory: Directory, giver: dict[str, Any], **changes: Any) ->
         "validUntil": (today() + timedelta(days=365)).isoformat(),
         "givenByMemberId": giver["id"],
     } | changes
+
+
+def consented_provider(
+    client: TestClient,
+    household_id: str,
+    toegang: dict[str, str],
+    directory: Directory,
+    token: Token,
+) -> dict[str, str]:
+    """The debt help's professional "carla", her organization assigned to the household and
+    holding a parent's consent for its basic data and plan, finances only: her headers."""
+    base = f"{API}/households/{household_id}"
+    parent = add_member(client, household_id, toegang)
+    role = client.post(
+        f"{base}/roles", json={"organizationId": directory.debt_help}, headers=toegang
+    )
+    assert role.status_code == 201, role.text
+    consent = client.post(f"{base}/consents", json=consent_body(directory, parent), headers=toegang)
+    assert consent.status_code == 201, consent.text
+    return token("care_provider", org=uuid.UUID(directory.debt_help), sub="carla")
 
 
 def test_a_consent_is_recorded_read_back_and_withdrawn_with_history_kept(

@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from tests.conftest import Directory, Token
-from tests.test_consents import add_member, consent_body
+from tests.test_consents import add_member, consented_provider
 
 API = "/api/v1"
 DOMAINS = ("finances", "parenting", "housing", "school")
@@ -101,16 +101,7 @@ def test_a_plan_read_issues_as_many_statements_for_1_goal_as_for_20(
     engine_name: str,
 ) -> None:
     base = f"{API}/households/{household['id']}"
-    parent = add_member(client, household["id"], toegang)
-    role = client.post(
-        f"{base}/roles", json={"organizationId": directory.debt_help}, headers=toegang
-    )
-    assert role.status_code == 201, role.text
-    consent = client.post(
-        f"{base}/consents", json=consent_body(directory, parent), headers=toegang
-    )  # basic and plan, finances only
-    assert consent.status_code == 201, consent.text
-    carla = token("care_provider", org=uuid.UUID(directory.debt_help), sub="carla")
+    carla = consented_provider(client, household["id"], toegang, directory, token)
 
     def read(headers: dict[str, str]) -> Callable[[], Response]:
         return lambda: client.get(f"{base}/plan", headers=headers)
@@ -259,14 +250,7 @@ def test_psycopg_parses_each_of_the_plan_reads_statements_once(
     from psycopg import _queries
 
     base = f"{API}/households/{household['id']}"
-    parent = add_member(client, household["id"], toegang)
-    role = client.post(
-        f"{base}/roles", json={"organizationId": directory.debt_help}, headers=toegang
-    )
-    assert role.status_code == 201, role.text
-    consent = client.post(f"{base}/consents", json=consent_body(directory, parent), headers=toegang)
-    assert consent.status_code == 201, consent.text
-    carla = token("care_provider", org=uuid.UUID(directory.debt_help), sub="carla")
+    carla = consented_provider(client, household["id"], toegang, directory, token)
     _add_goals(client, base, toegang, 0, 2)
     with counter.measure():
         assert client.get(f"{base}/plan", headers=carla).status_code == 200

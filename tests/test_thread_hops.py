@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Directory, Token
-from tests.test_consents import add_member, consent_body
+from tests.test_consents import consented_provider
 
 API = "/api/v1"
 # The rule, the statements, the audit record and the commit, together.
@@ -60,14 +60,7 @@ def test_the_plan_read_does_its_work_in_one_thread_hop(
     hops: HopCounter,
 ) -> None:
     base = f"{API}/households/{household['id']}"
-    parent = add_member(client, household["id"], toegang)
-    role = client.post(
-        f"{base}/roles", json={"organizationId": directory.debt_help}, headers=toegang
-    )
-    assert role.status_code == 201, role.text
-    consent = client.post(f"{base}/consents", json=consent_body(directory, parent), headers=toegang)
-    assert consent.status_code == 201, consent.text
-    carla = token("care_provider", org=uuid.UUID(directory.debt_help), sub="carla")
+    carla = consented_provider(client, household["id"], toegang, directory, token)
     stranger = token("care_provider", org=uuid.UUID(directory.youth_care), sub="stranger")
 
     def read(headers: dict[str, str]) -> Callable[[], Any]:
