@@ -96,8 +96,9 @@ class Run:
     report_statements: list[statements.Statement] = field(default_factory=list)
     plans: list[str] = field(default_factory=list)
     bulk_writes: list[bulk.BulkResult] = field(default_factory=list)
-    # The series report's first request, which computes and publishes its passed periods.
-    report_first_ms: float = 0.0
+    # The series report's first request, which computes and publishes its passed periods:
+    # its milliseconds, or what went wrong.
+    report_first_ms: float | str = 0.0
 
 
 def env_int(name: str, default: int) -> int:
@@ -200,9 +201,10 @@ def measure_wrk(
     return Result(name, full, half, rate)
 
 
-def first_report_ms(url: str, base: str, request: dict[str, str]) -> float:
+def first_report_ms(url: str, base: str, request: dict[str, str]) -> float | str:
     """One report's latency with nothing published yet: every period computed, the passed
-    ones published (wrk then measures the requests that read them back)."""
+    ones published (wrk then measures the requests that read them back). A request that
+    fails is recorded as what happened, so the rest of the run is not lost with it."""
     db = make_engine(url)
     try:
         with db.begin() as connection:
@@ -211,8 +213,13 @@ def first_report_ms(url: str, base: str, request: dict[str, str]) -> float:
         db.dispose()
     started = time.perf_counter()
     headers = {"Authorization": "Bearer " + request["token"]}
-    response = httpx.get(base + request["path"], headers=headers, timeout=600)
-    assert response.status_code == 200, f"the report answered {response.status_code}"
+    try:
+        response = httpx.get(base + request["path"], headers=headers, timeout=600)
+    except httpx.HTTPError as error:
+        seconds = time.perf_counter() - started
+        return f"no answer after {seconds:.1f} s ({type(error).__name__}: {error})"
+    if response.status_code != 200:
+        return f"status {response.status_code}: {response.text[:200]}"
     return (time.perf_counter() - started) * 1000
 
 
@@ -502,6 +509,7 @@ def bench_one(
             )
         )
         run.report_first_ms = first_report_ms(url, server.base, chosen["report_series"][0])
+        print(f"    first series request: {run.report_first_ms}", flush=True)
         run.results.append(
             measure_wrk(
                 f"{report.REPORT}inflow {REPORT_SERIES} by team, 4 municipalities",
