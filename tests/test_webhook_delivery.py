@@ -20,9 +20,10 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlmodel import col
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -792,6 +793,35 @@ def test_the_purge_spares_events_still_owed_until_they_are_delivered(
     clock.advance(timedelta(minutes=2))
     worker.run_once()
     assert households_with_events() == set()
+
+
+def test_the_purge_deletes_in_the_database_without_fetching_what_it_deletes(
+    client: TestClient,
+    team: dict[str, str],
+    worker: DeliveryWorker,
+    connection: Connection,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """At a million households the purge removes millions of events. Fetched back (the ORM's
+    RETURNING, to keep its session in step), their keys held the worker's GIL until uvicorn
+    took the worker for hung and killed it."""
+    open_household(client, team, "Gezin Oud")
+    clock.advance(timedelta(days=settings.event_retention_days, minutes=1))
+    sent: list[str] = []
+
+    def note(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        sent.append(statement.lstrip().upper())
+
+    sqlalchemy.event.listen(connection, "before_cursor_execute", note)
+    try:
+        worker.run_once()
+    finally:
+        sqlalchemy.event.remove(connection, "before_cursor_execute", note)
+    purges = [statement for statement in sent if statement.startswith("DELETE FROM EVENTS")]
+    assert len(purges) == 1
+    assert "RETURNING" not in purges[0]
+    assert connection.scalar(select(func.count()).select_from(Event)) == 0
 
 
 def redirect(_request: httpx.Request) -> httpx.Response:

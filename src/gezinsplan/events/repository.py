@@ -116,7 +116,14 @@ def purge(session: Session, retention: timedelta, keep: ColumnElement[bool] | No
     feed_state = state(session)
     if mark > Position(feed_state.purged_txid, feed_state.purged_seq):
         feed_state.purged_txid, feed_state.purged_seq = mark.txid, mark.seq
-    statement = delete(Event).where(col(Event.occurred_at) < cutoff, ~after(mark))
+    # Without synchronize_session the ORM adds RETURNING and loads every purged row's key
+    # into Python, holding the GIL long enough (millions of events) for uvicorn to take the
+    # worker for hung and kill it. This session holds no events to keep in step.
+    statement = (
+        delete(Event)
+        .where(col(Event.occurred_at) < cutoff, ~after(mark))
+        .execution_options(synchronize_session=False)
+    )
     if keep is not None:
         statement = statement.where(~keep)
     result: Any = session.execute(statement)
