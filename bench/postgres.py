@@ -42,14 +42,24 @@ def postgres_server() -> Iterator[str]:
 def fresh_database(server_url: str, name: str, template: str | None = None) -> str:
     """Drop and create database ``name`` on the server, a copy of ``template`` if named."""
     copy = f' TEMPLATE "{template}"' if template else ""
+    drop_database(server_url, name)
     admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     finally:
         admin.dispose()
     return database_url(server_url, name)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop database ``name`` if it exists, ending its connections."""
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def database_url(server_url: str, name: str) -> str:

@@ -339,6 +339,10 @@ def targets(url: str, settings: Settings, connections: int) -> dict[str, Any]:
     }
 
 
+def working_copy(households: int) -> str:
+    return f"bench_{households}"
+
+
 def prepare(run: Run, server_url: str | None, work: Path, var_dir: Path) -> str:
     """A migrated database holding ``run.households`` generated households; return its URL.
 
@@ -347,7 +351,7 @@ def prepare(run: Run, server_url: str | None, work: Path, var_dir: Path) -> str:
     on a fresh copy of it: generating a million households takes over half an hour, copying
     them about a minute.
     """
-    name = f"bench_{run.households}"
+    name = working_copy(run.households)
     kept = os.environ.get("BENCH_DATA_DIR")
     if not kept:
         url = _database(run.engine, name, server_url, work)
@@ -606,6 +610,9 @@ def main() -> None:
                             profile_it=want_profile and largest and engine == "postgresql",
                         )
                     )
+                    if engine == "postgresql" and os.environ.get("BENCH_DATA_DIR"):
+                        # The template stays; its copy of a million households takes 31 GB.
+                        postgres.drop_database(server_url, working_copy(households))
     config["elapsed"] = time.perf_counter() - started
     config["command"] = _command()
     path = report.write(config, ceiling_a, runs)
