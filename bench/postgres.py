@@ -42,22 +42,26 @@ def postgres_server() -> Iterator[str]:
 def fresh_database(server_url: str, name: str, template: str | None = None) -> str:
     """Drop and create database ``name`` on the server, a copy of ``template`` if named."""
     copy = f' TEMPLATE "{template}"' if template else ""
-    drop_database(server_url, name)
-    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
-    finally:
-        admin.dispose()
+    _as_admin(server_url, _drop(name), f'CREATE DATABASE "{name}"{copy}')
     return database_url(server_url, name)
 
 
 def drop_database(server_url: str, name: str) -> None:
     """Drop database ``name`` if it exists, ending its connections."""
+    _as_admin(server_url, _drop(name))
+
+
+def _drop(name: str) -> str:
+    return f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+
+
+def _as_admin(server_url: str, *statements: str) -> None:
+    """Run statements outside a transaction, as CREATE and DROP DATABASE must."""
     admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for statement in statements:
+                connection.execute(text(statement))
     finally:
         admin.dispose()
 
