@@ -26,7 +26,13 @@ def _mix(result: Any) -> str:
     statuses = getattr(result.full, "statuses", None)
     if not statuses:
         return "-"
-    return ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+    mix = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+    count = getattr(result, "replaced", 0)
+    return mix + (f"; **{replaced(count)}**" if count else "")
+
+
+def replaced(count: int) -> str:
+    return f"{count} worker{'' if count == 1 else 's'} replaced"
 
 
 def table(ceiling_a: Any, runs: list[Any]) -> str:
@@ -255,7 +261,10 @@ def write(config: dict[str, Any], ceiling_a: Any, runs: list[Any]) -> Path:
         "## Results\n\n"
         "Fixed concurrency runs flat out; the fixed rate is half of that maximum, paced by "
         "bench/wrk/common.lua (wrk 4 has no rate option and wrk2 is not in Debian), latency "
-        "measured from the actual send. Ratios are of the fixed-concurrency throughput.\n\n"
+        "measured from the actual send. Ratios are of the fixed-concurrency throughput. A "
+        "scenario during which the server replaced a worker (one that died, or that uvicorn "
+        "killed for missing its health check) says so in its status mix: its numbers are not "
+        "the service's.\n\n"
         + table(ceiling_a, runs)
         + "\n\n## Targets\n\n"
         + "\n".join(_targets(ceiling_a, runs))

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from sqlalchemy import select
 
 from bench import (
@@ -74,6 +75,7 @@ class Result:
     full: Any
     half: Any
     rate: float
+    replaced: int = 0  # workers the server replaced while this was measured (died, killed)
 
     @property
     def throughput(self) -> float:
@@ -146,6 +148,12 @@ class Server:
                 time.sleep(0.3)
         raise RuntimeError(f"{self.command} did not become ready")
 
+    def workers(self) -> set[int]:
+        """The process ids of the server's children: a new one is a worker replaced, which
+        a measurement must say (uvicorn kills a worker that misses its health check)."""
+        assert self.process is not None
+        return {child.pid for child in psutil.Process(self.process.pid).children(recursive=True)}
+
     def __exit__(self, *_: object) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGINT)
@@ -177,7 +185,7 @@ def ceiling_app(workers: int) -> Server:
 
 def measure_wrk(
     name: str,
-    base: str,
+    server: Server,
     script: str,
     targets: list[dict[str, Any]],
     connections: int,
@@ -187,18 +195,21 @@ def measure_wrk(
         f"  {name}: warming up, then {seconds:.0f} s flat out and {seconds:.0f} s at half",
         flush=True,
     )
+    base, before = server.base, server.workers()
     loadgen.run_wrk(base, script, targets, connections=connections, seconds=2)
     full = loadgen.run_wrk(base, script, targets, connections=connections, seconds=seconds)
     rate = max(1.0, full.requests / full.seconds / 2)
     half = loadgen.run_wrk(
         base, script, targets, connections=connections, seconds=seconds, rate=rate
     )
+    replaced = len(server.workers() - before)
     print(
         f"    {full.requests / full.seconds:8.0f} req/s, p99 {full.p99_ms:.1f} ms; "
-        f"at {rate:.0f}/s p99 {half.p99_ms:.1f} ms; {full.statuses}",
+        f"at {rate:.0f}/s p99 {half.p99_ms:.1f} ms; {full.statuses}"
+        + (f"; {report.replaced(replaced)}" if replaced else ""),
         flush=True,
     )
-    return Result(name, full, half, rate)
+    return Result(name, full, half, rate, replaced)
 
 
 def first_report_ms(url: str, base: str, request: dict[str, str]) -> float | str:
@@ -464,7 +475,7 @@ def bench_one(
         run.results.append(
             measure_wrk(
                 "plan read (care provider, consent limited to domains)",
-                server.base,
+                server,
                 "get.lua",
                 chosen["plan_read"],
                 c,
@@ -474,7 +485,7 @@ def bench_one(
         run.results.append(
             measure_wrk(
                 f"household list (toegang, page of 50, ?q={SEARCH})",
-                server.base,
+                server,
                 "get.lua",
                 chosen["list"],
                 c,
@@ -484,7 +495,7 @@ def bench_one(
         run.results.append(
             measure_wrk(
                 "goal edit with If-Match (regisseur)",
-                server.base,
+                server,
                 "goal_edit.lua",
                 chosen["goal_edit"],
                 c,
@@ -494,7 +505,7 @@ def bench_one(
         run.results.append(
             measure_wrk(
                 f"worklist (regisseur, {generate.CASELOAD} households)",
-                server.base,
+                server,
                 "get.lua",
                 chosen["worklist"],
                 c,
@@ -505,7 +516,7 @@ def bench_one(
         run.results.append(
             measure_wrk(
                 f"{report.REPORT}municipality overview, {REPORT_HALF_YEAR} (4 indicators)",
-                server.base,
+                server,
                 "get.lua",
                 chosen["report_overview"],
                 1,
@@ -517,7 +528,7 @@ def bench_one(
         run.results.append(
             measure_wrk(
                 f"{report.REPORT}inflow {REPORT_SERIES} by team, 4 municipalities",
-                server.base,
+                server,
                 "get.lua",
                 chosen["report_series"],
                 1,
@@ -587,7 +598,7 @@ def main() -> None:
         with ceiling_app(config["workers"]) as app:
             ceiling_a = measure_wrk(
                 "ceiling A: bare FastAPI, 1 KB JSON",
-                app.base,
+                app,
                 "get.lua",
                 [{"path": "/ceiling", "token": "none"}],
                 config["connections"],
