@@ -264,7 +264,8 @@ def write(config: dict[str, Any], ceiling_a: Any, runs: list[Any]) -> Path:
         "measured from the actual send. Ratios are of the fixed-concurrency throughput. A "
         "scenario during which the server replaced a worker (one that died, or that uvicorn "
         "killed for missing its health check) says so in its status mix: its numbers are not "
-        "the service's.\n\n"
+        "the service's. Before measuring, each copy's events past their retention are purged, "
+        "as a service running for a while has done.\n\n"
         + table(ceiling_a, runs)
         + "\n\n## Targets\n\n"
         + "\n".join(_targets(ceiling_a, runs))
