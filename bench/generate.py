@@ -391,6 +391,7 @@ class Generator:
             batch.add(
                 "events",
                 seq=self.event_seq,
+                id=self.new_uuid(),
                 type=kind,
                 occurred_at=opened,
                 household_id=household_id,
@@ -459,6 +460,7 @@ class Generator:
                 "legal_basis_id": consent_id if by_provider else None,
                 "household_id": household_id,
                 "member_ids": ",".join(str(m) for m in members) if n == 1 else "",
+                "named_households": "",
                 "method": "POST" if n < 3 else "GET",
                 "resource": READ_RESOURCES[n % len(READ_RESOURCES)],
                 "resource_id": str(household_id),
