@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from psycopg import _queries as psycopg_queries
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -163,8 +163,9 @@ def request_session(request: Request) -> Iterator[Session]:
     """One session and one transaction per request, committed before the response is sent.
 
     Handlers never commit: when the handler raises, everything it did is rolled back. The
-    request's audit record goes into the same transaction, or, when the work fails, into one
-    of its own after the rollback.
+    request's audit record goes into the same transaction; when the work fails, into one of
+    its own after the rollback, or, on PostgreSQL when nothing was written, into the same
+    one (``_commit_failure_in_place``).
     """
     factory: SessionFactory = request.app.state.session_factory
     waiting: Callable[[], AbstractContextManager[None]] = request.app.state.connection_wait
@@ -184,11 +185,12 @@ def request_session(request: Request) -> Iterator[Session]:
             committing = True
             session.commit()
         except BaseException as exc:
-            session.rollback()
-            # A read whose connection dropped before its commit runs again; only the
-            # attempt that answers is audited.
-            if committing or not read_retry.claim(request, exc):
-                _record_failure(session, exc)
+            if committing or not _commit_failure_in_place(session, exc):
+                session.rollback()
+                # A read whose connection dropped before its commit runs again; only the
+                # attempt that answers is audited.
+                if committing or not read_retry.claim(request, exc):
+                    _record_failure(session, exc)
             raise
 
 
@@ -212,6 +214,35 @@ async def in_one_hop(request: Request, work: Callable[[Session], T]) -> T:
 def _run(request: Request, work: Callable[[Session], T]) -> T:
     with request_session(request) as session:
         return work(session)
+
+
+# Whether the transaction has written anything: PostgreSQL assigns its id at the first write.
+_WROTE_NOTHING = text("SELECT pg_current_xact_id_if_assigned() IS NULL")
+
+
+def _commit_failure_in_place(session: Session, exc: BaseException) -> bool:
+    """On PostgreSQL, a request that failed before it wrote anything (a refusal, a 404, a
+    precondition) commits its audit record in its own transaction; False when it wrote, or
+    on SQLite, and the caller rolls back instead.
+
+    A ROLLBACK makes psycopg deallocate every statement it prepared on the connection (it
+    cannot tell that the transaction dropped nothing), so each refused request made the
+    next ones on that connection parse and plan their statements anew. Work the handler
+    left unflushed is discarded first, so only the audit record is committed.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    try:
+        if session.connection().scalar(_WROTE_NOTHING) is not True:
+            return False
+        session.expunge_all()
+        trail.add_failure(session, exc)
+        session.commit()
+    except SQLAlchemyError:
+        # The transaction failed or the connection is gone: the caller rolls back and
+        # records the failure (or retries the read) as for any write.
+        return False
+    return True
 
 
 def _record_failure(session: Session, exc: BaseException) -> None:
