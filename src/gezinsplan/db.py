@@ -12,11 +12,12 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from psycopg import _queries as psycopg_queries
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from gezinsplan.audit import repository as audit_records
 from gezinsplan.audit import trail
 from gezinsplan.config import Settings
 from gezinsplan.kit import read_retry
@@ -216,10 +217,6 @@ def _run(request: Request, work: Callable[[Session], T]) -> T:
         return work(session)
 
 
-# Whether the transaction has written anything: PostgreSQL assigns its id at the first write.
-_WROTE_NOTHING = text("SELECT pg_current_xact_id_if_assigned() IS NULL")
-
-
 def _commit_failure_in_place(session: Session, exc: BaseException) -> bool:
     """On PostgreSQL, a request that failed before it wrote anything (a refusal, a 404, a
     precondition) commits its audit record in its own transaction; False when it wrote, or
@@ -233,7 +230,7 @@ def _commit_failure_in_place(session: Session, exc: BaseException) -> bool:
     if session.get_bind().dialect.name != "postgresql":
         return False
     try:
-        if session.connection().scalar(_WROTE_NOTHING) is not True:
+        if not audit_records.wrote_nothing(session):
             return False
         session.expunge_all()
         trail.add_failure(session, exc)

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -51,6 +51,16 @@ def access_log(
         order = col(AuditRecord.number)
         found += session.execute(statement.order_by(order).limit(limit + 1)).all()
     return sorted(found, key=lambda row: row[0].number)[: limit + 1]
+
+
+# PostgreSQL assigns a transaction its id at its first write.
+_WROTE_NOTHING = text("SELECT pg_current_xact_id_if_assigned() IS NULL")
+
+
+def wrote_nothing(session: Session) -> bool:
+    """Whether the request's transaction has written nothing so far (PostgreSQL only): its
+    failure's record may then be committed in it instead of after a rollback."""
+    return session.connection().scalar(_WROTE_NOTHING) is True
 
 
 RECORDS = AuditRecord.__table__  # type: ignore[attr-defined]
