@@ -15,13 +15,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, Date, and_, bindparam, exists, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
-from gezinsplan.access.predicates import regisseur_of
+from gezinsplan.access.predicates import KEPT, regisseur_of
 from gezinsplan.access.scopes import Scope
 from gezinsplan.access.statements import readable
 from gezinsplan.auth.actor import Actor
@@ -29,7 +30,8 @@ from gezinsplan.consents.models import Consent
 from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household, HouseholdStatus
 from gezinsplan.indications.models import Indication, IndicationStatus
-from gezinsplan.kit.bulk import one_of
+from gezinsplan.kit import clock
+from gezinsplan.kit.bulk import among
 from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.plans.models import Evaluation, Goal, GoalStatus, Plan, PlanApproval, PlanVersion
 from gezinsplan.progress.models import ProgressUpdate
@@ -71,6 +73,13 @@ class CaseloadRow:
 
 def caseload(session: Session, actor: Actor, *, team: bool = False) -> list[CaseloadRow]:
     """The caseload's households with their episode, plan, approval and last evaluation."""
+    statement = _caseload_statement(actor, team, clock.today())
+    rows: Sequence[Any] = session.connection().execute(statement).all()
+    return [CaseloadRow(*row) for row in rows]
+
+
+@lru_cache(maxsize=KEPT)
+def _caseload_statement(actor: Actor, team: bool, today: date) -> Any:  # noqa: ARG001 (a new day)
     approved = (
         exists()
         .where(
@@ -119,8 +128,7 @@ def caseload(session: Session, actor: Actor, *, team: bool = False) -> list[Case
     )
     if not team:
         statement = statement.where(regisseur_of(actor))
-    rows: Sequence[Any] = session.execute(statement).all()
-    return [CaseloadRow(*row) for row in rows]
+    return statement
 
 
 @dataclass(frozen=True)
@@ -132,16 +140,26 @@ class SignalRow:
     first: date
 
 
-def _signal_rows(session: Session, statement: Any) -> list[SignalRow]:
-    rows: Sequence[Any] = session.execute(statement).all()
+def _signal_rows(session: Session, statement: Any, values: dict[str, Any]) -> list[SignalRow]:
+    rows: Sequence[Any] = session.connection().execute(statement, values).all()
     return [SignalRow(*row) for row in rows]
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def overdue_goals(
     session: Session, actor: Actor, today: date, households: Sequence[uuid.UUID]
 ) -> list[SignalRow]:
     """Open goals past their target date, per household: how many, the earliest target."""
-    statement = (
+    statement = _overdue_goals(actor, _dialect(session), clock.today())
+    return _signal_rows(session, statement, {"households": households, "on": today})
+
+
+@lru_cache(maxsize=KEPT)
+def _overdue_goals(actor: Actor, dialect: str, today: date) -> Any:  # noqa: ARG001 (a new day)
+    return (
         readable(
             Goal,
             actor,
@@ -152,19 +170,26 @@ def overdue_goals(
         )
         .where(
             col(Goal.status) == GoalStatus.OPEN,
-            col(Goal.target_date) < today,
-            one_of(session, col(Plan.household_id), households),
+            col(Goal.target_date) < bindparam("on", type_=Date),
+            among(dialect, col(Plan.household_id), "households"),
         )
         .group_by(col(Plan.household_id))
     )
-    return _signal_rows(session, statement)
 
 
 def expiring_consents(
     session: Session, actor: Actor, today: date, last_day: date, households: Sequence[uuid.UUID]
 ) -> list[SignalRow]:
     """Consents valid today that end on or before ``last_day``: how many, the first end."""
-    statement = (
+    statement = _expiring_consents(actor, _dialect(session), clock.today())
+    values = {"households": households, "on": today, "last_day": last_day}
+    return _signal_rows(session, statement, values)
+
+
+@lru_cache(maxsize=KEPT)
+def _expiring_consents(actor: Actor, dialect: str, today: date) -> Any:  # noqa: ARG001 (a new day)
+    on = bindparam("on", type_=Date)
+    return (
         readable(
             Consent,
             actor,
@@ -175,21 +200,27 @@ def expiring_consents(
         )
         .where(
             col(Consent.withdrawn_at).is_(None),
-            col(Consent.valid_from) <= today,
-            col(Consent.valid_until) >= today,
-            col(Consent.valid_until) <= last_day,
-            one_of(session, col(Consent.household_id), households),
+            col(Consent.valid_from) <= on,
+            col(Consent.valid_until) >= on,
+            col(Consent.valid_until) <= bindparam("last_day", type_=Date),
+            among(dialect, col(Consent.household_id), "households"),
         )
         .group_by(col(Consent.household_id))
     )
-    return _signal_rows(session, statement)
 
 
 def ending_indications(
     session: Session, actor: Actor, today: date, last_day: date, households: Sequence[uuid.UUID]
 ) -> list[SignalRow]:
     """Active indications of members that end on or before ``last_day``: how many, the first."""
-    statement = (
+    statement = _ending_indications(actor, _dialect(session), clock.today())
+    values = {"households": households, "on": today, "last_day": last_day}
+    return _signal_rows(session, statement, values)
+
+
+@lru_cache(maxsize=KEPT)
+def _ending_indications(actor: Actor, dialect: str, today: date) -> Any:  # noqa: ARG001 (a new day)
+    return (
         readable(
             Indication,
             actor,
@@ -201,19 +232,24 @@ def ending_indications(
         .where(
             col(Indication.status) == IndicationStatus.ACTIVE,
             col(Indication.member_id).is_not(None),
-            col(Indication.end_date) >= today,
-            col(Indication.end_date) <= last_day,
-            one_of(session, col(Indication.household_id), households),
+            col(Indication.end_date) >= bindparam("on", type_=Date),
+            col(Indication.end_date) <= bindparam("last_day", type_=Date),
+            among(dialect, col(Indication.household_id), "households"),
         )
         .group_by(col(Indication.household_id))
     )
-    return _signal_rows(session, statement)
 
 
 def progress_since_evaluation(
     session: Session, actor: Actor, households: Sequence[uuid.UUID]
 ) -> list[SignalRow]:
     """Progress reported on a later day than the plan's last evaluation (any, without one)."""
+    statement = _progress_since_evaluation(actor, _dialect(session), clock.today())
+    return _signal_rows(session, statement, {"households": households})
+
+
+@lru_cache(maxsize=KEPT)
+def _progress_since_evaluation(actor: Actor, dialect: str, today: date) -> Any:  # noqa: ARG001
     evaluated = aliased(Evaluation, name="last_evaluation")
     evaluated_plan = aliased(Plan, name="evaluated_plan")
     last_evaluation = (
@@ -223,7 +259,7 @@ def progress_since_evaluation(
         .correlate(ProgressUpdate)
         .scalar_subquery()
     )
-    statement = (
+    return (
         readable(
             ProgressUpdate,
             actor,
@@ -234,11 +270,10 @@ def progress_since_evaluation(
         )
         .where(
             or_(last_evaluation.is_(None), col(ProgressUpdate.reported_on) > last_evaluation),
-            one_of(session, col(ProgressUpdate.household_id), households),
+            among(dialect, col(ProgressUpdate.household_id), "households"),
         )
         .group_by(col(ProgressUpdate.household_id))
     )
-    return _signal_rows(session, statement)
 
 
 @dataclass(frozen=True)
