@@ -2,7 +2,8 @@
 
 FastAPI runs every synchronous dependency, handler and a synchronous handler's response
 validation in a worker thread, and each hand-off costs the request CPU (decision 0040). The
-plan read does all its database work in one hop (``db.in_one_hop``); the goal edit's If-Match
+plan read, the household list and the worklist do all their database work in one hop
+(``db.in_one_hop``); the goal edit's If-Match
 dependency, which does no I/O, and the validation of its response run on the event loop.
 Counting the hops of a real request makes a new synchronous dependency on these routes fail.
 """
@@ -93,3 +94,21 @@ def test_the_goal_edit_validates_if_match_and_its_response_without_a_thread_hop(
         )
 
     assert _hops_of(hops, edit, 200) == PLAN_READ_HOPS + GOAL_EDIT_HOPS
+
+
+def test_the_list_and_the_worklist_do_their_work_in_one_thread_hop(
+    client: TestClient,
+    toegang: dict[str, str],
+    token: Token,
+    household: dict[str, Any],
+    hops: HopCounter,
+) -> None:
+    listed = lambda: client.get(f"{API}/households", params={"q": "X"}, headers=toegang)  # noqa: E731
+    assert _hops_of(hops, listed, 200) == PLAN_READ_HOPS
+    regisseur = token("toegang", sub="regisseur", org=uuid.UUID(int=7))
+    worklist = lambda: client.get(f"{API}/worklist", headers=regisseur)  # noqa: E731
+    assert _hops_of(hops, worklist, 200) == PLAN_READ_HOPS
+    # A refusal is decided on the event loop: no hop, no transaction.
+    resident = token("resident", sub="resident")
+    refused = lambda: client.get(f"{API}/worklist", headers=resident)  # noqa: E731
+    assert _hops_of(hops, refused, 403) == 0

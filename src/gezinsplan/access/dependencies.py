@@ -59,12 +59,42 @@ async def organization_admin(actor: CurrentActor) -> Actor:
     return actor
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An actor's rule bound to its request, for a route that does all its database work in
+    one thread hop (``db.in_one_hop``): ``record(session)`` marks the request's audit record
+    there, first, exactly as the rule of the same name does with its own session."""
+
+    actor: Actor
+    basis: LegalBasis
+    purpose: str | None
+
+    def record(self, session: Session) -> Actor:
+        audit(session, self.actor, basis=self.basis, purpose=self.purpose, keep=True)
+        return self.actor
+
+
+def _deferred(rule: Callable[[Actor], Entry], name: str) -> Any:
+    """``Depends`` on ``rule`` as an async rule that needs no session, named as the rule
+    that applies it with one, so the spec documents the same roles for both."""
+
+    async def deferred(actor: CurrentActor) -> Entry:
+        return rule(actor)
+
+    deferred.__name__ = name
+    deferred.__doc__ = f"The rule of ``{name}``, applied in the route's one thread hop."
+    return Depends(access_rule(deferred))
+
+
+def _listing(actor: Actor) -> Entry:
+    found = grounds.list_grounds(actor)
+    return Entry(actor, found.basis, found.purpose)
+
+
 @access_rule
 async def household_reader(actor: CurrentActor, session: DbSession) -> Actor:
     """For lists and creation: the repository applies the actor's predicate itself."""
-    found = grounds.list_grounds(actor)
-    audit(session, actor, basis=found.basis, purpose=found.purpose, keep=True)
-    return actor
+    return _listing(actor).record(session)
 
 
 def admit(session: Session, actor: Actor, household: Household | None, scope: Scope) -> Household:
@@ -241,14 +271,17 @@ async def tariff_system(actor: CurrentActor, session: DbSession) -> Actor:
     return actor
 
 
+def _coordinating(actor: Actor) -> Entry:
+    if not predicates.may_coordinate(actor):
+        raise Forbidden("Only a professional of an organization coordinates households.")
+    return Entry(actor, LegalBasis.REGISSEUR, grounds.REGIE)
+
+
 @access_rule
 async def coordinator(actor: CurrentActor, session: DbSession) -> Actor:
     """For the worklist: a professional who can be a regisseur; the query keeps to their own
     caseload, which they hold on the grounds of their assignments."""
-    if not predicates.may_coordinate(actor):
-        raise Forbidden("Only a professional of an organization coordinates households.")
-    audit(session, actor, basis=LegalBasis.REGISSEUR, purpose=grounds.REGIE, keep=True)
-    return actor
+    return _coordinating(actor).record(session)
 
 
 @access_rule
@@ -369,6 +402,9 @@ ProgressPusher = Annotated[Actor, Depends(progress_pusher)]
 VisibleHousehold = Annotated[Household, readable(Scope.BASIC)]
 EditableHousehold = Annotated[Household, writable(Scope.BASIC)]
 HouseholdReader = Annotated[Actor, Depends(household_reader)]
+# ``household_reader`` and ``coordinator`` for routes that work in one thread hop.
+Listing = Annotated[Entry, _deferred(_listing, "household_reader")]
+Coordinating = Annotated[Entry, _deferred(_coordinating, "coordinator")]
 DirectoryReader = Annotated[Actor, Depends(directory_reader)]
 OrganizationAdmin = Annotated[Actor, Depends(organization_admin)]
 AnyActor = Annotated[Actor, Depends(any_actor)]
