@@ -409,3 +409,29 @@ def test_a_steering_query_without_the_reportable_predicate_is_no_aggregate() -> 
     source = "def leak(session):\n    return session.scalars(select(Household)).all()\n"
     leak = ast.parse(source).body[0]
     assert not counts_aggregates("steering/repository.py", leak)
+
+
+def module_level_aliases(tree: ast.Module) -> list[int]:
+    """Lines of module-level ``aliased(...)`` calls: shared by every thread, they must be
+    ``kit.aliases.shared_alias``, adapted at import."""
+    return [
+        node.lineno
+        for node in tree.body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id == "aliased"
+    ]
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(SRC)))
+def test_aliases_shared_between_threads_are_adapted_at_import(path: Path) -> None:
+    lines = module_level_aliases(ast.parse(path.read_text()))
+    assert not lines, f"{path.name}:{lines} aliased() at module level; use shared_alias()"
+
+
+def test_the_alias_lint_sees_a_module_level_alias() -> None:
+    planted = ast.parse('_OWN = aliased(RoleAssignment, name="own")\n')
+    assert module_level_aliases(planted) == [1]
+    inside = ast.parse('def f():\n    own = aliased(RoleAssignment, name="own")\n')
+    assert module_level_aliases(inside) == []

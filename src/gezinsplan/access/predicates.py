@@ -20,7 +20,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, false, not_, or_, true
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import False_
 from sqlmodel import col
 
@@ -38,6 +37,7 @@ from gezinsplan.events.models import Event
 from gezinsplan.households.models import Household
 from gezinsplan.indications.models import Indication
 from gezinsplan.kit import clock
+from gezinsplan.kit.aliases import shared_alias
 from gezinsplan.members.models import Member
 from gezinsplan.plans.models import Goal
 from gezinsplan.rights.models import Restriction
@@ -52,17 +52,17 @@ REPORTING_ROLES = frozenset({Role.CARE_PROVIDER, Role.PARTNER_SYSTEM})
 # Aliases, so each subquery correlates only to the household even inside a query that itself
 # reads these tables. Built once: constructing an alias copies every column of its table,
 # which per request cost more than the rest of the predicate together.
-_REGISSEUR = aliased(RoleAssignment, name="regisseur_role")
-_PROVIDER = aliased(RoleAssignment, name="provider_role")
-_RESIDENT = aliased(Member, name="resident")
-_CONSENT = aliased(Consent, name="held_consent")
-_COVERED = aliased(ConsentCategory, name="covered_category")
-_LIMIT = aliased(ConsentDomain, name="consent_limit")
-_REPORTER = aliased(RoleAssignment, name="reporter_role")
-_HOUSEHOLD_RESTRICTION = aliased(Restriction, name="household_restriction")
-_MEMBER_RESTRICTION = aliased(Restriction, name="member_restriction")
-_EVENT_RESTRICTION = aliased(Restriction, name="event_restriction")
-_RESTRICTED_INDICATION = aliased(Indication, name="restricted_indication")
+_REGISSEUR = shared_alias(RoleAssignment, "regisseur_role")
+_PROVIDER = shared_alias(RoleAssignment, "provider_role")
+_RESIDENT = shared_alias(Member, "resident")
+_CONSENT = shared_alias(Consent, "held_consent")
+_COVERED = shared_alias(ConsentCategory, "covered_category")
+_LIMIT = shared_alias(ConsentDomain, "consent_limit")
+_REPORTER = shared_alias(RoleAssignment, "reporter_role")
+_HOUSEHOLD_RESTRICTION = shared_alias(Restriction, "household_restriction")
+_MEMBER_RESTRICTION = shared_alias(Restriction, "member_restriction")
+_EVENT_RESTRICTION = shared_alias(Restriction, "event_restriction")
+_RESTRICTED_INDICATION = shared_alias(Indication, "restricted_indication")
 # Whose grounds a restriction of processing holds back: the care providers' and the
 # machine clients'. The access team, the regisseur, the family and the officer keep theirs.
 RESTRICTED_ROLES = frozenset({Role.CARE_PROVIDER, Role.PARTNER_SYSTEM, Role.MUNICIPAL_SYSTEM})
@@ -366,8 +366,8 @@ def visible_consents(actor: Actor) -> ColumnElement[bool]:
     return _any(allowed)
 
 
-_EVENT_CONSENT = aliased(Consent, name="event_consent")
-_EVENT_INDICATION = aliased(Indication, name="event_indication")
+_EVENT_CONSENT = shared_alias(Consent, "event_consent")
+_EVENT_INDICATION = shared_alias(Indication, "event_indication")
 
 
 def visible_events(actor: Actor) -> ColumnElement[bool]:
@@ -521,7 +521,7 @@ def reportable_households(actor: Actor) -> ColumnElement[bool]:
     return _in_municipalities(actor)
 
 
-_TEAM_ASSIGNMENT = aliased(RoleAssignment, name="team_assignment")
+_TEAM_ASSIGNMENT = shared_alias(RoleAssignment, "team_assignment")
 
 
 def _team_assignment_at_end(ends_at: datetime) -> list[ColumnElement[bool]]:

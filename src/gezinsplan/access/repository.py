@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import and_, bindparam, null, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from gezinsplan.access import statements
@@ -30,15 +30,16 @@ from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.households.models import Household
 from gezinsplan.kit import clock
+from gezinsplan.kit.aliases import shared_alias
 from gezinsplan.roles.models import RoleAssignment, RoleType
 
 REGISSEUR_KEY = "gezinsplan_regisseur_assignment"
 
 # The actor's own assignment and consents, read beside the household they belong to.
-_OWN = aliased(RoleAssignment, name="own_assignment")
-_HELD = aliased(Consent, name="reader_consent")
-_HELD_CATEGORY = aliased(ConsentCategory, name="reader_category")
-_HELD_DOMAIN = aliased(ConsentDomain, name="reader_domain")
+_OWN = shared_alias(RoleAssignment, "own_assignment")
+_HELD = shared_alias(Consent, "reader_consent")
+_HELD_CATEGORY = shared_alias(ConsentCategory, "reader_category")
+_HELD_DOMAIN = shared_alias(ConsentDomain, "reader_domain")
 _HELD_COLUMNS = (
     col(_HELD.id),
     col(_HELD.created_at),

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, or_, text
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from gezinsplan.access import statements
@@ -32,6 +32,7 @@ from gezinsplan.households.search.repository import (
     walked,
 )
 from gezinsplan.kit import clock
+from gezinsplan.kit.aliases import shared_alias
 from gezinsplan.kit.pagination import PageRequest
 from gezinsplan.plans.models import Plan
 from gezinsplan.roles.models import RoleAssignment, RoleType
@@ -46,7 +47,7 @@ def own_household_id(session: Session, actor: Actor) -> uuid.UUID | None:
 
 
 # The active regisseur shown on a list item: its own alias, apart from the predicates'.
-_LISTED_REGISSEUR = aliased(RoleAssignment, name="listed_regisseur")
+_LISTED_REGISSEUR = shared_alias(RoleAssignment, "listed_regisseur")
 
 
 # What a list item shows of the household (each field of ``HouseholdRead``), in the order

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from gezinsplan.access import repository as access
@@ -28,6 +28,7 @@ from gezinsplan.access.scopes import Scope
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
 from gezinsplan.kit import clock
+from gezinsplan.kit.aliases import shared_alias
 from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.plans.models import (
     Action,
@@ -43,7 +44,7 @@ from gezinsplan.plans.schemas import PlanSnapshot
 from gezinsplan.rectification.models import FamilyStatement, SubjectKind
 
 SCOPE = Scope.PLAN
-_NEWER = aliased(PlanApproval, name="newer_approval")
+_NEWER = shared_alias(PlanApproval, "newer_approval")
 
 
 def _goal_visible(actor: Actor) -> Any:

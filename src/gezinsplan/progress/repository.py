@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from gezinsplan.access.predicates import progress_writers
@@ -14,12 +14,13 @@ from gezinsplan.access.scopes import Scope
 from gezinsplan.access.statements import reachable, readable
 from gezinsplan.auth.actor import Actor
 from gezinsplan.households.models import Household
+from gezinsplan.kit.aliases import shared_alias
 from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.plans.models import Goal
 from gezinsplan.progress.models import ProgressUpdate
 
 SCOPE = Scope.PROGRESS
-_CORRECTION = aliased(ProgressUpdate, name="correction")
+_CORRECTION = shared_alias(ProgressUpdate, "correction")
 
 
 def reportable_goal(

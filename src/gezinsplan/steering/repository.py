@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from gezinsplan.access.predicates import TEAM_ASSIGNMENT, episode_team, reportable_episodes
@@ -23,6 +23,7 @@ from gezinsplan.auth.actor import Actor
 from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
 from gezinsplan.indications.models import Indication, IndicationStatus
+from gezinsplan.kit.aliases import shared_alias
 from gezinsplan.roles.models import RoleAssignment, RoleType
 
 NO_TEAM = "none"
@@ -248,7 +249,7 @@ def closed(
 
 # A relapse is a new episode within 12 months of a closing; a few days more cover the gap rule.
 FOLLOW_UP = timedelta(days=366 + 2)
-_LATER = aliased(Episode, name="later_episode")
+_LATER = shared_alias(Episode, "later_episode")
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household, HouseholdStatus
 from gezinsplan.indications.models import Indication, IndicationStatus
 from gezinsplan.kit import clock
+from gezinsplan.kit.aliases import shared_alias
 from gezinsplan.kit.bulk import among
 from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.plans.models import Evaluation, Goal, GoalStatus, Plan, PlanApproval, PlanVersion
@@ -39,8 +40,8 @@ from gezinsplan.roles.models import RoleAssignment, RoleType
 
 # The active regisseur assignment a caseload is read through; its own alias, so it stays
 # apart from the access predicates' subqueries on the same table.
-_ACTIVE = aliased(RoleAssignment, name="active_regisseur")
-_ANY_REGISSEUR = aliased(RoleAssignment, name="any_regisseur")
+_ACTIVE = shared_alias(RoleAssignment, "active_regisseur")
+_ANY_REGISSEUR = shared_alias(RoleAssignment, "any_regisseur")
 
 
 def _assigned(actor: Actor, *, team: bool) -> list[ColumnElement[bool]]:
