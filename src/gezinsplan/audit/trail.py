@@ -273,7 +273,8 @@ def status_of(exc: BaseException) -> int:
 
 
 def add_failure(session: Session, exc: BaseException) -> bool:
-    """After the work was rolled back, add the attempt's record; the caller commits it alone."""
+    """Once the work is undone (rolled back, or never written: ``db``), add the attempt's
+    record; the caller commits it alone."""
     trail = trail_of(session)
     if trail is None or not trail.audited:
         return False
