@@ -164,6 +164,15 @@ def live_url(create_database: Callable[[str], str]) -> str:
     return url
 
 
+@pytest.fixture
+def live_engine(live_url: str) -> Iterator[Engine]:
+    """An engine on ``live_url``, disposed even when the test fails: a pooled connection
+    left to the garbage collector would fail whichever test runs when it is collected."""
+    engine = make_engine(live_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(scope="session", params=ENGINES)
 def engine_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)

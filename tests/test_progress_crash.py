@@ -23,7 +23,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from gezinsplan.config import Settings
-from gezinsplan.db import make_engine
 from gezinsplan.kit.clock import today
 from gezinsplan.main import create_app
 from tests.conftest import TEST_SECRET
@@ -120,10 +119,10 @@ def _batches(seeded: Seeded) -> list[tuple[str, dict[str, Any]]]:
 @pytest.mark.postgresql_only
 @pytest.mark.parametrize("engine_name", ["postgresql"])
 def test_acknowledged_updates_exist_exactly_once_after_sigkills(
-    engine_name: str, live_url: str, tmp_path: Path
+    engine_name: str, live_url: str, live_engine: Engine, tmp_path: Path
 ) -> None:
     settings = Settings(var_dir=tmp_path / "var", jwt_secret=TEST_SECRET)
-    engine = make_engine(live_url)
+    engine = live_engine
     seeded = _seed(engine, settings)
     partner = bearer(settings, "partner_system", org=seeded.provider, sub="schuldhulp-systeem")
     batches = _batches(seeded)
@@ -169,8 +168,6 @@ def test_acknowledged_updates_exist_exactly_once_after_sigkills(
             text("SELECT resource_id FROM events WHERE type = 'progress.reported'")
         ).all()
         keys = connection.execute(text("SELECT count(*) FROM idempotency_keys")).scalar_one()
-    engine.dispose()
-
     stored = [external_id for _, external_id in rows]
     assert sorted(stored) == sorted(expected), "an update is missing or stored twice"
     ids = {str(row_id) for row_id, _ in rows}

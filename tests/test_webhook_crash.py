@@ -30,7 +30,7 @@ from standardwebhooks import Webhook
 
 from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.config import Settings
-from gezinsplan.db import make_engine, make_session_factory
+from gezinsplan.db import make_session_factory
 from gezinsplan.events import feed
 from gezinsplan.events import repository as events_repository
 from gezinsplan.events.cloud import sequence_of
@@ -214,11 +214,11 @@ def _arrived_ids(arrivals: list[Received]) -> set[str]:
 @pytest.mark.postgresql_only
 @pytest.mark.parametrize("engine_name", ["postgresql"])
 def test_workers_killed_at_random_deliver_every_event_in_order_and_respect_a_withdrawal(
-    engine_name: str, live_url: str, tmp_path: Path
+    engine_name: str, live_url: str, live_engine: Engine, tmp_path: Path
 ) -> None:
     settings = Settings(var_dir=tmp_path / "var", jwt_secret=TEST_SECRET)
     settings.var_dir.mkdir(parents=True)
-    engine = make_engine(live_url)
+    engine = live_engine
     rng = random.Random()
     withdrawal: dict[str, Any] = {}
     workers = [
@@ -283,8 +283,6 @@ def test_workers_killed_at_random_deliver_every_event_in_order_and_respect_a_wit
             for worker in workers:
                 worker.kill()
             writer.join()
-    engine.dispose()
-
     sequence_of_id = {i: s for i, _, s in written}
     household_of_id = {i: h for i, h, _ in written}
     total = distinct = 0
