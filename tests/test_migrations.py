@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from gezinsplan.db import make_engine
 from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
-from gezinsplan.households.search.repository import name_matches
+from gezinsplan.households.search.repository import household_prefixes, name_matches
 from gezinsplan.kit.types import UTCDateTime
 from gezinsplan.members.models import Member
 from gezinsplan.models import compared, metadata
@@ -35,6 +35,7 @@ from gezinsplan.plans.models import (
     PlanVersion,
 )
 from gezinsplan.plans.schemas import PlanSnapshot
+from gezinsplan.rights.models import Restriction
 from gezinsplan.roles.models import RoleAssignment
 from tests.conftest import alembic_config
 
@@ -95,6 +96,7 @@ SEARCH_TABLES = {
 households = Household.__table__  # type: ignore[attr-defined]
 members = Member.__table__  # type: ignore[attr-defined]
 organizations = Organization.__table__  # type: ignore[attr-defined]
+restrictions = Restriction.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -546,6 +548,61 @@ def test_households_from_before_the_stored_name_words_are_found_by_their_members
     assert found("bakker") == set()
 
 
+def test_a_member_restricted_before_0023_is_no_longer_found_by_name(
+    empty_url: str, engine: Engine
+) -> None:
+    """0023 leaves the names of members under an active restriction out of the stored words
+    and their beginnings; a lifted restriction keeps its member's names, and the downgrade
+    puts them all back."""
+    config = alembic_config(empty_url)
+    command.upgrade(config, "0014")
+    with engine.begin() as connection:
+        add_zwolle(connection)
+        household = add_household(connection, "Gezin Jansen")
+        add_member(connection, household, None)
+        daan = add_member(connection, household, None, given_name="Daan", family_name="Özkan")
+        mila = add_member(connection, household, None, given_name="Mila", family_name="Jansen")
+        other = add_household(connection, "Gezin Daan")
+    command.upgrade(config, "0022")  # the words of all names, and their beginnings
+    with engine.begin() as connection:
+        for member, lifted in ((daan, None), (mila, datetime.now(UTC))):
+            connection.execute(
+                insert(restrictions).values(
+                    id=uuid.uuid4(),
+                    household_id=household,
+                    member_id=member,
+                    reason="De juistheid wordt betwist.",
+                    placed_at=datetime.now(UTC),
+                    placed_by="fg-zwolle",
+                    lifted_at=lifted,
+                    lifted_by=lifted and "fg-zwolle",
+                    lift_reason=lifted and "Gecorrigeerd.",
+                    family_informed_on=lifted and date(2026, 11, 1),
+                )
+            )
+
+    def found(search: str) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+        """The households whose words match, and those with the search's beginning."""
+        with engine.connect() as connection:
+            matches = name_matches(connection.dialect.name, search)
+            by_words = set(connection.scalars(select(households.c.id).where(matches)))
+            begun = select(household_prefixes.c.household_id).where(
+                household_prefixes.c.prefix == search[:12]
+            )
+            return by_words, set(connection.scalars(begun))
+
+    assert found("daan") == ({household, other}, {household, other})
+    assert found("ozkan") == ({household}, {household})
+    command.upgrade(config, "0023")
+    assert found("daan") == ({other}, {other})
+    assert found("ozkan") == (set(), set())
+    assert found("mila") == ({household}, {household})
+    assert found("sanne") == ({household}, {household})
+    command.downgrade(config, "0022")
+    assert found("daan") == ({household, other}, {household, other})
+    assert found("ozkan") == ({household}, {household})
+
+
 def test_migration_files_are_date_prefixed_and_form_one_line() -> None:
     config = alembic_config("sqlite://")
     scripts = ScriptDirectory.from_config(config)
@@ -605,11 +662,12 @@ def add_member(
     status: str = "open",
     given_name: str = "Sanne",
     family_name: str = "Jansen",
-) -> None:
+) -> uuid.UUID:
+    member_id = uuid.uuid4()
     now = datetime.now(UTC)
     connection.execute(
         insert(members).values(
-            id=uuid.uuid4(),
+            id=member_id,
             household_id=household_id,
             household_status=status,
             given_name=given_name,
@@ -623,6 +681,7 @@ def add_member(
             updated_at=now,
         )
     )
+    return member_id
 
 
 def close(connection: Connection, household_id: uuid.UUID) -> None:

@@ -204,6 +204,37 @@ def test_a_restricted_member_is_left_out_of_what_the_care_provider_reads(
     assert daan["id"] in client.get(f"{shared.base}/export", headers=toegang).text
 
 
+def test_a_restricted_member_is_not_found_by_name_until_the_restriction_is_lifted(
+    client: TestClient,
+    toegang: Headers,
+    shared: Case,
+    daan: dict[str, Any],
+    carla: Headers,  # noqa: F811
+    officer: Headers,
+) -> None:
+    household = shared.base.rsplit("/", 1)[1]
+
+    def found(search: str) -> dict[str, bool]:
+        listed = {}
+        for name, headers in (("toegang", toegang), ("carla", carla)):
+            response = client.get(f"{API}/households", params={"q": search}, headers=headers)
+            assert response.status_code == 200, response.text
+            listed[name] = household in {item["id"] for item in response.json()["items"]}
+        return listed
+
+    everyone = {"toegang": True, "carla": True}
+    nobody = {"toegang": False, "carla": False}
+    assert found("Daan") == found("Da") == everyone
+    placed = restrict(client, shared, officer, memberId=daan["id"])
+    # Finding the household by the member's name would process it (AVG art. 18); by the
+    # others' names it is found as before, and the access team still reads the member.
+    assert found("Daan") == found("Daa") == nobody
+    assert found(shared.parent["familyName"]) == everyone
+    assert daan["id"] in ids(client, f"{shared.base}/members", toegang)
+    assert lift(client, shared, officer, placed).status_code == 200
+    assert found("Daan") == everyone
+
+
 def test_the_feed_shows_no_event_of_a_restricted_household_or_about_a_restricted_member(
     client: TestClient,
     token: Token,

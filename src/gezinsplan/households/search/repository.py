@@ -1,4 +1,5 @@
-"""The stored name words: recomputed after a name changes, matched by the list's search."""
+"""The stored name words: recomputed after a name or a member's restriction changes,
+matched by the list's search."""
 
 import re
 import unicodedata
@@ -28,6 +29,7 @@ from sqlmodel import col
 
 from gezinsplan.households.models import Household
 from gezinsplan.kit.types import UTCDateTime
+from gezinsplan.rights.models import ACTIVE_RESTRICTION
 
 # Letters and digits: no FTS5 or tsquery operator, quote or wildcard can get through.
 WORD = re.compile(r"[^\W_]+")
@@ -65,16 +67,23 @@ ACCENTED, PLAIN = _accented_latin()
 _UNACCENT = str.maketrans(ACCENTED, PLAIN)
 
 _LOCK_POSTGRESQL = "SELECT 1 FROM households WHERE households.id IN :ids FOR NO KEY UPDATE"
-# The words of the household's name and of its members' names (PostgreSQL's 'simple'
-# configuration and SQLite's unicode61 tokenizer both split them at spaces and hyphens).
-_REFRESH_POSTGRESQL = """
+# A member whose names are searched: not one whose processing is restricted (AVG art. 18),
+# whom finding the household by would be processing beyond storage (decision 0030).
+_SEARCHED_MEMBER = f"""NOT EXISTS (
+    SELECT 1 FROM restrictions
+    WHERE restrictions.member_id = members.id AND restrictions.{ACTIVE_RESTRICTION}
+)"""  # noqa: S608 - constants only
+# The words of the household's name and of its searched members' names (PostgreSQL's
+# 'simple' configuration and SQLite's unicode61 tokenizer both split them at spaces and
+# hyphens).
+_REFRESH_POSTGRESQL = f"""
 UPDATE households SET name_words = to_tsvector('simple', translate(
     households.name || coalesce((
         SELECT ' ' || string_agg(members.given_name || ' ' || members.family_name, ' ')
-        FROM members WHERE members.household_id = households.id
+        FROM members WHERE members.household_id = households.id AND {_SEARCHED_MEMBER}
     ), ''), :accented, :plain))
 WHERE households.id IN :ids
-"""
+"""  # noqa: S608 - constants only
 _FORGET_PREFIXES = "DELETE FROM household_prefixes WHERE household_id IN :ids"
 # PostgreSQL: the beginnings of the stored words (the tsvector's lexemes), so a household
 # has the beginning of a word exactly when its words match that word as a prefix.
@@ -88,21 +97,14 @@ WHERE households.id IN :ids
 # SQLite: one FTS5 row per household, found again by its id (an indexed column of its own,
 # so replacing a row is an index lookup; searches name the words column).
 _FORGET_SQLITE = "DELETE FROM household_names WHERE household_names MATCH :keys"
-_NAMES_SQLITE = """
+_NAMES_SQLITE = f"""
 SELECT households.id, households.name || coalesce((
     SELECT ' ' || group_concat(members.given_name || ' ' || members.family_name, ' ')
-    FROM members WHERE members.household_id = households.id
+    FROM members WHERE members.household_id = households.id AND {_SEARCHED_MEMBER}
 ), '')
 FROM households WHERE households.id IN :ids
-"""
-_REFRESH_SQLITE = """
-INSERT INTO household_names (household_id, words)
-SELECT households.id, households.name || coalesce((
-    SELECT ' ' || group_concat(members.given_name || ' ' || members.family_name, ' ')
-    FROM members WHERE members.household_id = households.id
-), '')
-FROM households WHERE households.id IN :ids
-"""
+"""  # noqa: S608 - constants only
+_REFRESH_SQLITE = f"INSERT INTO household_names (household_id, words) {_NAMES_SQLITE}"
 _PREFIX_SQLITE = """
 INSERT INTO household_prefixes (prefix, created_at, household_id)
 SELECT :prefix, households.created_at, households.id FROM households WHERE households.id = :id
@@ -113,7 +115,8 @@ def refresh_name_words(
     connection: Session | Connection, household_ids: Collection[uuid.UUID]
 ) -> None:
     """Recompute the stored words of these households from their rows as they are now
-    (flushed): called in the transaction of every change to a household's or member's name."""
+    (flushed): called in the transaction of every change to a household's or member's name,
+    and of every restriction of a member placed or lifted."""
     if not household_ids:
         return
     ids = bindparam("ids", list(household_ids), expanding=True, type_=Uuid())
@@ -159,30 +162,32 @@ def prefixes(names: str) -> set[str]:
     }
 
 
-_REFRESH_EVERY_POSTGRESQL = """
+_REFRESH_EVERY_POSTGRESQL = f"""
 UPDATE households SET name_words = to_tsvector('simple', translate(
     households.name || coalesce(' ' || named.names, ''), :accented, :plain))
 FROM (
     SELECT households.id, string_agg(members.given_name || ' ' || members.family_name, ' ')
         AS names
-    FROM households LEFT JOIN members ON members.household_id = households.id
+    FROM households
+    LEFT JOIN members ON members.household_id = households.id AND {_SEARCHED_MEMBER}
     GROUP BY households.id
 ) AS named
 WHERE named.id = households.id
-"""
+"""  # noqa: S608 - constants only
 _PREFIXES_EVERY_POSTGRESQL = """
 INSERT INTO household_prefixes (prefix, created_at, household_id)
 SELECT DISTINCT left(words.lexeme, lengths.n), households.created_at, households.id
 FROM households, unnest(households.name_words) AS words,
     generate_series(1, least(length(words.lexeme), :length)) AS lengths(n)
 """
-_REFRESH_EVERY_SQLITE = """
+_REFRESH_EVERY_SQLITE = f"""
 INSERT INTO household_names (household_id, words)
 SELECT households.id, households.name || coalesce(' ' || group_concat(
     members.given_name || ' ' || members.family_name, ' '), '')
-FROM households LEFT JOIN members ON members.household_id = households.id
+FROM households
+LEFT JOIN members ON members.household_id = households.id AND {_SEARCHED_MEMBER}
 GROUP BY households.id
-"""
+"""  # noqa: S608 - constants only
 _NAMES_EVERY_SQLITE = "SELECT household_id, words FROM household_names"
 
 

@@ -4,8 +4,9 @@ household or member, lifting once and only after the family was told.
 What a restriction does is decided in the access predicates, not here: while it holds, the
 care providers' and machine clients' grounds reach nothing of it. Like a rights request, a
 restriction publishes no event (decision 0029): organizations that follow the feed simply stop
-seeing the data, and learn neither that nor why. Placing, reading and lifting one are in the
-household's access log like every access.
+seeing the data, and learn neither that nor why. A restricted member's names are left out of
+the household's search words while the restriction holds. Placing, reading and lifting one
+are in the household's access log like every access.
 """
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from gezinsplan.audit.trail import note, note_change
 from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import Conflict, Unprocessable
 from gezinsplan.households.models import Household
+from gezinsplan.households.search.repository import refresh_name_words
 from gezinsplan.kit import clock
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.rights.models import RequestKind, Restriction
@@ -56,6 +58,8 @@ def place(
     )
     session.add(restriction)
     session.flush()
+    if data.member_id is not None:
+        refresh_name_words(session, [household.id])
     note_change(session, restriction.id, household.id)
     return restriction
 
@@ -85,6 +89,8 @@ def lift(
         raise Conflict("This restriction has been lifted already.")
     restriction.lifted_at, restriction.lifted_by = now, actor.sub
     restriction.lift_reason, restriction.family_informed_on = data.reason, data.family_informed_on
+    if restriction.member_id is not None:
+        refresh_name_words(session, [restriction.household_id])
     return restriction
 
 
