@@ -25,8 +25,9 @@ import httpx
 import pytest
 from alembic import command
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from gezinsplan.config import Settings
 from gezinsplan.db import make_engine, service_engine
@@ -313,5 +314,25 @@ def test_every_statement_of_the_service_is_bounded(live_url: str) -> None:
         with engine.connect() as connection:
             assert connection.scalar(text("SHOW statement_timeout")) == "1234ms"
             assert engine.pool.timeout() == settings.database_pool_timeout  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+
+
+def test_the_pool_keeps_every_connection_it_opens(live_url: str) -> None:
+    """As many requests at a time as the pool holds reuse its connections: none is closed on
+    return to be opened again by the next request (a new backend, its statements unprepared)."""
+    settings = Settings(database_url=live_url, database_pool_size=7, database_pool_timeout=0.2)
+    engine = service_engine(settings)
+    opened: list[object] = []
+    event.listen(engine, "connect", lambda connection, _record: opened.append(connection))
+    try:
+        for _ in range(3):
+            with contextlib.ExitStack() as stack:
+                busy = [stack.enter_context(engine.connect()) for _ in range(7)]
+                assert all(c.scalar(text("SELECT 1")) == 1 for c in busy)
+                # Beyond its size a request waits for a connection, up to the pool timeout.
+                with pytest.raises(PoolTimeout):
+                    engine.connect()
+        assert len(opened) == 7
     finally:
         engine.dispose()

@@ -81,6 +81,13 @@ class Settings(BaseSettings):
         description="PostgreSQL: milliseconds any one statement may run (statement_timeout; "
         "100-600000): bounds every request.",
     )
+    database_pool_size: int = Field(
+        15,
+        ge=1,
+        le=100,
+        description="Connections each worker process keeps open to the database (1-100): as "
+        "many requests at a time use it; more wait for one.",
+    )
     database_pool_timeout: float = Field(
         10.0,
         gt=0,

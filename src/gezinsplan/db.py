@@ -146,11 +146,18 @@ def _parse_long_statements_once() -> None:
 
 def service_engine(settings: Settings) -> Engine:
     """The engine of a long-running process (serve, worker): every wait on the database is
-    bounded by the settings."""
+    bounded by the settings.
+
+    The pool keeps every connection it opens. Overflow connections are closed when returned,
+    so above the kept number each request paid a new PostgreSQL backend and cold prepared
+    statements: at 16 concurrent plan reads on two workers that took the service from about
+    460 to 290 requests a second."""
     return make_engine(
         settings.sqlalchemy_url,
         connect_timeout=settings.database_connect_timeout,
         statement_timeout_ms=settings.database_statement_timeout_ms,
+        pool_size=settings.database_pool_size,
+        max_overflow=0,
         pool_timeout=settings.database_pool_timeout,
     )
 
