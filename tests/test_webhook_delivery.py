@@ -795,6 +795,55 @@ def test_the_purge_spares_events_still_owed_until_they_are_delivered(
     assert households_with_events() == set()
 
 
+def test_settled_deliveries_and_their_attempts_go_once_the_events_are_not_kept(
+    client: TestClient,
+    team: dict[str, str],
+    subscribe: Subscribe,
+    worker: DeliveryWorker,
+    callback: Callback,
+    connection: Connection,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    def deliveries_by_status() -> dict[str, int]:
+        rows = connection.execute(
+            select(col(Delivery.status), func.count()).group_by(col(Delivery.status))
+        ).all()
+        return dict(rows)
+
+    def attempts_without_delivery() -> int:
+        kept = select(col(Delivery.id))
+        orphaned = select(func.count()).where(col(DeliveryAttempt.delivery_id).not_in(kept))
+        return int(connection.scalar(orphaned.select_from(DeliveryAttempt)) or 0)
+
+    subscribe()
+    open_household(client, team, "Gezin Eerder")
+    assert drain(worker) > 0
+    clock.advance(timedelta(days=1))
+    callback.status = 503
+    open_household(client, team, "Gezin Later")
+    worker.run_once()
+    before = deliveries_by_status()
+    assert before["delivered"] > 0
+    assert before["pending"] > 0
+
+    # Just short of the retention nothing goes; past it only what is settled.
+    clock.advance(timedelta(days=settings.event_retention_days - 1, minutes=-1))
+    worker.run_once()
+    assert deliveries_by_status() == before
+    attempts = select(func.count()).select_from(DeliveryAttempt)
+    owed = attempts.join(Delivery).where(col(Delivery.status) == "pending")
+    owed_before = connection.scalar(owed)
+    assert owed_before
+    assert connection.scalar(attempts) > owed_before
+    clock.advance(timedelta(minutes=2))
+    worker.run_once()
+    assert deliveries_by_status() == {"pending": before["pending"]}
+    # The settled deliveries' attempts went with them; the pending ones' log is whole.
+    assert attempts_without_delivery() == 0
+    assert connection.scalar(attempts) == connection.scalar(owed) >= owed_before
+
+
 def test_the_purge_deletes_in_the_database_without_fetching_what_it_deletes(
     client: TestClient,
     team: dict[str, str],

@@ -62,6 +62,8 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         Index(None, "subscription_id", "event_seq", unique=True),
         Index(None, "subscription_id", "status", "id"),
+        # The purge's range: the rows settled longer ago than the events are kept.
+        Index(None, "created_at"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(SEQUENCE, primary_key=True))
@@ -81,7 +83,8 @@ class DeliveryAttempt(SQLModel, table=True):
     """One POST to a callback: when, the answer, how long it took; never the payload."""
 
     __tablename__ = "delivery_attempts"
-    __table_args__ = (Index(None, "subscription_id", "id"),)
+    # By delivery: a purged delivery's attempts go with it (ON DELETE CASCADE) by this index.
+    __table_args__ = (Index(None, "subscription_id", "id"), Index(None, "delivery_id"))
 
     id: int | None = Field(default=None, sa_column=Column(SEQUENCE, primary_key=True))
     subscription_id: uuid.UUID = Field(

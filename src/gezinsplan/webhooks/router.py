@@ -174,7 +174,9 @@ def list_deliveries(
     cursor: NumberCursor = None,
 ) -> Page[DeliveryAttemptRead]:
     """Every POST to the callback, newest first: when, which event, the answer and how long
-    it took, and where the delivery stands now. Never the payload."""
+    it took, and where the delivery stands now. Never the payload. A delivered or withheld
+    event's attempts are kept as long as the feed keeps events
+    (`GEZINSPLAN_EVENT_RETENTION_DAYS`, 30 days by default)."""
     before = decode_number(CURSOR_TAG, cursor) if cursor else None
     rows = repository.attempts(session, found.subscription.id, limit, before)
     items = rows[:limit]

@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -138,3 +138,17 @@ def still_owed() -> ColumnElement[bool]:
         > tuple_(col(Subscription.feed_txid), col(Subscription.feed_seq))
     )
     return or_(pending, behind)
+
+
+def purge(session: Session, before: datetime) -> int:
+    """Delete the deliveries settled (delivered or withheld) and created before ``before``,
+    their attempts with them (ON DELETE CASCADE): a subscription's log spans what the feed
+    keeps. A pending one stays, as its event does (``still_owed``)."""
+    settled = or_(col(Delivery.delivered_at).is_(None), col(Delivery.delivered_at) < before)
+    statement = (
+        delete(Delivery)
+        .where(col(Delivery.created_at) < before, col(Delivery.status) != PENDING, settled)
+        .execution_options(synchronize_session=False)
+    )
+    result: Any = session.execute(statement)
+    return int(result.rowcount or 0)

@@ -337,16 +337,23 @@ class Deliverer:
         return Outcome.FAILED
 
     def _purge_now_and_then(self) -> None:
-        """Expire old events once a minute, sparing those still owed to a subscription."""
+        """Expire old events once a minute, sparing those still owed to a subscription, and
+        the deliveries and attempts settled as long ago."""
         now = utcnow()
         if self._purged_at is not None and now - self._purged_at < PURGE_EVERY:
             return
         retention = timedelta(days=self.settings.event_retention_days)
         with self._transaction() as session:
             purged = event_store.purge(session, retention, keep=repository.still_owed())
+            settled = repository.purge(session, now - retention)
         self._purged_at = now
-        if purged:
-            log.info("purged %d events older than %s", purged, retention)
+        if purged or settled:
+            log.info(
+                "purged %d events and %d settled deliveries older than %s",
+                purged,
+                settled,
+                retention,
+            )
 
 
 def _disable(subscription: Subscription, reason: str, now: datetime) -> None:
