@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from gezinsplan.audit.models import AuditChainFormat, AuditErasure, AuditRecord, AuditSeal
-from gezinsplan.kit.bulk import execute_many, insert_rows
+from gezinsplan.kit.bulk import insert_many
 from gezinsplan.kit.clock import utcnow
 
 GENESIS = "0" * 64
@@ -162,7 +162,7 @@ def seal(
         )
         prev_hash = link
     if links:
-        execute_many(session, insert_rows(session, SEALS), links)
+        insert_many(session, SEALS, links)
     return len(links)
 
 

@@ -13,7 +13,7 @@ from gezinsplan.access.scopes import Scope
 from gezinsplan.access.statements import readable
 from gezinsplan.audit.models import AuditNamedHousehold, AuditRecord
 from gezinsplan.auth.actor import Actor
-from gezinsplan.kit.bulk import execute_many, insert_rows
+from gezinsplan.kit.bulk import insert_many
 from gezinsplan.organizations.models import Organization
 
 
@@ -82,11 +82,11 @@ def add_records(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if len(plain) == 1:
         session.execute(_INSERT_ONE, plain[0])
     elif plain:
-        execute_many(session, insert_rows(session, RECORDS), plain)
+        insert_many(session, RECORDS, plain)
     for row in naming:
         number = session.execute(_INSERT_NAMING, row).scalar_one()
         named = [
             {"household_id": uuid.UUID(h), "record_number": number}
             for h in row["named_households"].split(",")
         ]
-        execute_many(session, insert_rows(session, NAMED), named)
+        insert_many(session, NAMED, named)

@@ -24,7 +24,7 @@ from gezinsplan.access.statements import feed_scan
 from gezinsplan.auth.actor import Actor
 from gezinsplan.events.feed import Position
 from gezinsplan.events.models import Event, FeedState
-from gezinsplan.kit.bulk import execute_many, insert_rows
+from gezinsplan.kit import bulk
 from gezinsplan.kit.clock import new_id, utcnow
 
 TABLE = Event.__table__  # type: ignore[attr-defined]
@@ -32,7 +32,7 @@ TABLE = Event.__table__  # type: ignore[attr-defined]
 
 def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        execute_many(session, insert_rows(session, TABLE), rows)
+        bulk.insert_many(session, TABLE, rows)
 
 
 def settled(session: Session) -> ColumnElement[bool]:

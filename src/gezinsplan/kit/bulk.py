@@ -6,6 +6,7 @@ the driver more to prepare than the database to run it. SQLite takes an executem
 """
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -39,6 +40,35 @@ def execute_many(session: Session, statement: Insert, rows: Sequence[dict[str, A
     return session.execute(statement, list(rows))
 
 
+def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """A plain INSERT of all rows at once (all with the same keys), its statement built once
+    per table and columns: audit records and events are written on every request, and
+    building the statement anew cost more than running it."""
+    names = tuple(rows[0])
+    if session.get_bind().dialect.name == "postgresql":
+        arrays = {_array_name(name): [row[name] for row in rows] for name in names}
+        session.execute(_insert_unnested(table, names), arrays)
+    else:
+        session.execute(_insert(table), list(rows))
+
+
+@lru_cache(maxsize=32)
+def _insert(table: Table) -> Insert:
+    return sqlite.insert(table)
+
+
+@lru_cache(maxsize=32)
+def _insert_unnested(table: Table, names: tuple[str, ...]) -> Insert:
+    """PostgreSQL: the INSERT of one array parameter per column, given at execution."""
+    arrays = [
+        bindparam(_array_name(name), type_=postgresql.ARRAY(_element(table.c[name].type)))
+        for name in names
+    ]
+    unnested = func.unnest(*arrays).table_valued(*names).render_derived()
+    rows = select(*[unnested.c[name] for name in names])
+    return postgresql.insert(table).from_select(list(names), rows)
+
+
 def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     """``column IN values``; on PostgreSQL ``= ANY(array)``, one parameter however many."""
     if session.get_bind().dialect.name == "postgresql":
@@ -59,11 +89,22 @@ def among(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
 
 def _unnested(table: Table, rows: Sequence[dict[str, Any]]) -> Select[Any]:
     names = list(rows[0])
-    arrays = []
-    for name in names:
-        kind = table.c[name].type
-        element = kind.impl if isinstance(kind, TypeDecorator) else kind
-        values = [row[name] for row in rows]
-        arrays.append(bindparam(f"unnest_{name}", values, type_=postgresql.ARRAY(element)))
+    arrays = [
+        bindparam(
+            _array_name(name),
+            [row[name] for row in rows],
+            type_=postgresql.ARRAY(_element(table.c[name].type)),
+        )
+        for name in names
+    ]
     unnested = func.unnest(*arrays).table_valued(*names).render_derived()
     return select(*[unnested.c[name] for name in names])
+
+
+def _array_name(name: str) -> str:
+    return f"unnest_{name}"
+
+
+def _element(kind: Any) -> Any:
+    """The type an array of the column's values holds: a decorated type's own."""
+    return kind.impl if isinstance(kind, TypeDecorator) else kind

@@ -26,7 +26,7 @@ from gezinsplan.errors import (
 )
 from gezinsplan.events.service import EventType, record_event, record_events
 from gezinsplan.households.models import Household
-from gezinsplan.kit.bulk import execute_many, insert_rows
+from gezinsplan.kit.bulk import insert_many
 from gezinsplan.kit.clock import new_id, utcnow
 from gezinsplan.kit.pagination import Cursor, PageRequest
 from gezinsplan.plans.models import Goal
@@ -368,7 +368,7 @@ def _store_together(
         return True
     try:
         with session.begin_nested():
-            execute_many(session, insert_rows(session, TABLE), rows)
+            insert_many(session, TABLE, rows)
             for type_, corrections in (
                 (EventType.PROGRESS_REPORTED, False),
                 (EventType.PROGRESS_CORRECTED, True),
