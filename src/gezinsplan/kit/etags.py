@@ -3,10 +3,11 @@
 import re
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Response
-from sqlalchemy import update
+from sqlalchemy import Table, Update, bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -95,22 +96,37 @@ def claim_version(
     otherwise 412.
 
     The check and the increment are one conditional UPDATE, so of many concurrent writers
-    with the same ETag exactly one wins, on either engine.
+    with the same ETag exactly one wins, on either engine. Pending changes are flushed
+    first, as an UPDATE through the ORM would.
     """
-    condition = [model.id == id_]
-    if expected is not None:
-        condition.append(model.version == expected)
-    result = session.execute(
-        update(model)
-        .where(*condition)
-        .values(version=model.version + 1, **values)
-        .returning(model.version)
-        .execution_options(synchronize_session=False)
-    )
-    new_version = result.scalar_one_or_none()
+    statement = _claim_statement(model.__table__, expected is not None, tuple(values))
+    session.flush()
+    parameters = {"claimed_id": id_, "expected_version": expected}
+    parameters |= {_new(name): value for name, value in values.items()}
+    new_version = session.connection().execute(statement, parameters).scalar_one_or_none()
     if new_version is None:
         raise PreconditionFailed("The resource changed since you read it; read it again.")
     return int(new_version)
+
+
+@lru_cache(maxsize=64)
+def _claim_statement(table: Table, checked: bool, names: tuple[str, ...]) -> Update:
+    """Built once per table and shape: every write runs one, and building it and its cache
+    key cost more than the UPDATE itself."""
+    condition = [table.c.id == bindparam("claimed_id")]
+    if checked:
+        condition.append(table.c.version == bindparam("expected_version"))
+    written = {name: bindparam(_new(name), type_=table.c[name].type) for name in names}
+    return (
+        update(table)
+        .where(*condition)
+        .values(version=table.c.version + 1, **written)
+        .returning(table.c.version)
+    )
+
+
+def _new(name: str) -> str:
+    return f"new_{name}"
 
 
 def claim(session: Session, row: Any, expected: int | None, **values: Any) -> None:
