@@ -195,11 +195,73 @@ def test_the_record_of_a_denied_read_is_written_in_a_turn_of_its_own(
         )
         event.remove(engine, "before_cursor_execute", note)
     assert answer.status_code == 404
-    # The request's transaction, rolled back, then the failure record's.
-    assert begins == ["BEGIN IMMEDIATE", "BEGIN IMMEDIATE"]
+    # The reads' transaction, rolled back, then the failure record's, at the lock.
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
     with engine.connect() as connection:
         denied = connection.execute(
             text("SELECT count(*) FROM audit_records WHERE status_code = 404")
         ).scalar_one()
     engine.dispose()
     assert denied == 1
+
+
+def _opened(client: TestClient, settings: Settings) -> tuple[str, dict[str, str]]:
+    """A household in Zwolle and the access team that reads its plan."""
+    admin = {"Authorization": "Bearer " + mint(settings, sub="a", name="A", roles=("admin",))}
+    jwt = mint(settings, sub="t", name="T", roles=("toegang",), municipalities=("0193",))
+    toegang = {"Authorization": f"Bearer {jwt}"}
+    body = {"kind": "municipality", "name": "Zwolle", "municipalityCode": "0193"}
+    assert client.post("/api/v1/organizations", json=body, headers=admin).is_success
+    opened = client.post(
+        "/api/v1/households",
+        json={"municipalityCode": "0193", "name": "X", "referralSource": "municipal_access"},
+        headers=toegang,
+    )
+    assert opened.status_code == 201, opened.text
+    return f"/api/v1/households/{opened.json()['id']}/plan", toegang
+
+
+def test_a_read_waits_for_the_write_lock_only_to_write_its_record(
+    tmp_path: Path, settings: Settings
+) -> None:
+    # Taking the lock for the whole request queued every read of both processes behind
+    # each other's; now another writer holding it delays only the read's record.
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    begins: list[str] = []
+    read = threading.Event()
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+        elif statement.lstrip().startswith("SELECT") and "FROM plans" in statement:
+            read.set()
+
+    with TestClient(create_app(settings, bind=engine)) as client:
+        plan, toegang = _opened(client, settings)
+        event.listen(engine, "before_cursor_execute", note)
+        answers: list[int] = []
+        # Another process's engine on the same file: it holds the lock and its turn.
+        elsewhere = make_engine(url)
+        holder = elsewhere.connect().execution_options(**{WRITE_OPTION: True})
+        with holder.begin():
+            holder.execute(text("DELETE FROM idempotency_keys"))  # holds the write lock
+            reader = threading.Thread(
+                target=lambda: answers.append(client.get(plan, headers=toegang).status_code)
+            )
+            reader.start()
+            assert read.wait(5), "the plan was not read while another writer held the lock"
+            assert not answers, "the answer came before its audit record could be written"
+        holder.close()
+        elsewhere.dispose()
+        reader.join(10)
+        event.remove(engine, "before_cursor_execute", note)
+    assert answers == [200]
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
+    with engine.connect() as connection:
+        audited = connection.execute(
+            text("SELECT count(*) FROM audit_records WHERE status_code = 200 AND method = 'GET'")
+        ).scalar_one()
+    engine.dispose()
+    assert audited == 1

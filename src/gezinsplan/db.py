@@ -167,28 +167,38 @@ def make_session_factory(bind: Engine | Connection, **kwargs: Any) -> SessionFac
 
 
 @contextmanager
-def request_session(request: Request) -> Iterator[Session]:
+def request_session(request: Request, *, reads_only: bool = False) -> Iterator[Session]:
     """One session and one transaction per request, committed before the response is sent.
 
     Handlers never commit: when the handler raises, everything it did is rolled back. The
     request's audit record goes into the same transaction; when the work fails, into one of
     its own after the rollback, or, on PostgreSQL when nothing was written, into the same
-    one (``_commit_failure_in_place``).
+    one (``_commit_failure_in_place``). On SQLite the work of a request that ``reads_only``
+    has a transaction of its own, and its audit record one after it (see below).
     """
     factory: SessionFactory = request.app.state.session_factory
     waiting: Callable[[], AbstractContextManager[None]] = request.app.state.connection_wait
     with factory() as session:
         trail.open_trail(session, request)
-        if isinstance(session.get_bind(), Engine):
+        bind = session.get_bind()
+        reads_first = reads_only and isinstance(bind, Engine) and bind.dialect.name == "sqlite"
+        if isinstance(bind, Engine):
             # Every request on case data writes its audit record, reads included; on SQLite
             # a read transaction cannot become a writer once another has committed, so
-            # each transaction takes the write lock up front (a no-op on PostgreSQL). The
-            # wait for a pooled connection is counted (metrics).
+            # each transaction takes the write lock up front (a no-op on PostgreSQL), but
+            # that of reads only: those wait for nothing. The wait for a pooled connection
+            # is counted (metrics).
             with waiting():
-                session.connection(execution_options={WRITE_OPTION: True})
+                session.connection(execution_options={WRITE_OPTION: not reads_first})
         committing = False
         try:
             yield session
+            if reads_first:
+                # The reads are done and nothing is sent before the record commits: it
+                # alone holds the write lock, so the reads of the other process and of the
+                # other threads go on meanwhile instead of queueing behind whole requests.
+                session.commit()
+                session.connection(execution_options={WRITE_OPTION: True})
             trail.write_success(session, request)
             committing = True
             session.commit()
@@ -210,7 +220,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 async def in_one_hop(request: Request, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in the request's transaction (``request_session``), in one worker thread.
+    """Run ``work``, which only reads, in the request's session (``request_session``), in
+    one worker thread.
 
     A route on the hot path depends on nothing that does I/O and does all its database work
     here: FastAPI would hand each synchronous dependency, the handler and its response's
@@ -220,7 +231,7 @@ async def in_one_hop(request: Request, work: Callable[[Session], T]) -> T:
 
 
 def _run(request: Request, work: Callable[[Session], T]) -> T:
-    with request_session(request) as session:
+    with request_session(request, reads_only=True) as session:
         return work(session)
 
 
