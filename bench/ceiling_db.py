@@ -43,6 +43,9 @@ def _transaction(connection: Any, statements: list[Statement], sqlite: bool) -> 
     cursor = connection.cursor()
     try:
         for statement in statements:
+            if sqlite and statement.sql.startswith("BEGIN") and connection.in_transaction:
+                # A read's record has a transaction of its own after its reads' (db.py).
+                cursor.execute("COMMIT")
             cursor.execute(statement.sql, statement.parameters)
             if cursor.description is not None:
                 cursor.fetchall()
