@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, Uuid, delete, insert, select, text, update
+from sqlalchemy import Engine, Uuid, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from sqlmodel import col
 
 from gezinsplan.audit.chain import GENESIS, canonical, link_hash, seal, verify
 from gezinsplan.audit.models import AuditRecord, AuditSeal
-from gezinsplan.audit.sealer import Sealer
+from gezinsplan.audit.sealer import ROUND, Sealer
 from gezinsplan.db import make_engine, make_session_factory
 from gezinsplan.models import metadata
 from tests.conftest import alembic_config
@@ -502,3 +502,20 @@ def test_the_sealer_seals_on_notify_survives_errors_and_seals_on_stop(
     with factory() as session:
         result = verify(session)
     assert (result.ok, result.checked, result.unsealed) == (True, 5, 0)
+
+
+def test_a_backlog_is_sealed_in_rounds_of_bounded_length(committed_engine: Engine) -> None:
+    # One transaction sealing it all held the chain's lock (and SQLite's write lock) for
+    # seconds of hashing after a start on old records, while requests waited.
+    factory = make_session_factory(committed_engine)
+    with factory.begin() as session:
+        add_records(session, 2 * ROUND + 7, start=datetime.now(UTC))
+    assert Sealer(factory).seal_backlog() == 2 * ROUND + 7
+    with committed_engine.connect() as connection:
+        rounds = connection.execute(
+            select(func.count()).select_from(seals).group_by(seals.c.sealed_at)
+        ).scalars()
+        assert sorted(rounds) == [7, ROUND, ROUND]
+    with factory() as session:
+        result = verify(session)
+    assert (result.ok, result.checked, result.unsealed) == (True, 2 * ROUND + 7, 0)
