@@ -37,6 +37,7 @@ from gezinsplan.events.models import Event
 from gezinsplan.kit.clock import today, utcnow
 from gezinsplan.main import create_app
 from gezinsplan.webhooks.delivery import repository as delivery_repository
+from gezinsplan.webhooks.delivery import service as delivery_service
 from gezinsplan.webhooks.delivery.service import backoff, callback_guard, retry_after
 from gezinsplan.webhooks.models import Delivery, DeliveryAttempt, Subscription
 from gezinsplan.webhooks.worker import DeliveryWorker
@@ -871,6 +872,43 @@ def test_the_purge_deletes_in_the_database_without_fetching_what_it_deletes(
     assert len(purges) == 1
     assert "RETURNING" not in purges[0]
     assert connection.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_a_long_history_is_purged_in_transactions_of_bounded_length(
+    client: TestClient,
+    team: dict[str, str],
+    worker: DeliveryWorker,
+    connection: Connection,
+    clock: Clock,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As one DELETE, the first purge after a start on old data held SQLite's write lock for
+    seconds; each batch is a transaction of its own, and the mark ends past them all."""
+    monkeypatch.setattr(delivery_service, "PURGE_BATCH", 2)
+    for name in ("Gezin Een", "Gezin Twee", "Gezin Drie"):
+        open_household(client, team, name)
+    written = connection.execute(
+        select(col(Event.txid), col(Event.seq)).order_by(*events_repository.IN_ORDER)
+    ).all()
+    assert len(written) >= 3
+    clock.advance(timedelta(days=settings.event_retention_days, minutes=1))
+    sent: list[str] = []
+
+    def note(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        sent.append(statement.lstrip().upper())
+
+    sqlalchemy.event.listen(connection, "before_cursor_execute", note)
+    try:
+        worker.run_once()
+    finally:
+        sqlalchemy.event.remove(connection, "before_cursor_execute", note)
+    purges = [statement for statement in sent if statement.startswith("DELETE FROM EVENTS")]
+    assert len(purges) == -(-len(written) // 2)  # two events a transaction
+    assert connection.scalar(select(func.count()).select_from(Event)) == 0
+    with make_session_factory(connection)() as session:
+        mark = events_repository.state(session)
+        assert (mark.purged_txid, mark.purged_seq) == tuple(written[-1])
 
 
 def redirect(_request: httpx.Request) -> httpx.Response:

@@ -100,21 +100,35 @@ def beyond(session: Session, txid: Any, seq: Any) -> ColumnElement[bool]:
     )
 
 
-def purge(session: Session, retention: timedelta, keep: ColumnElement[bool] | None = None) -> int:
+def purge(
+    session: Session,
+    retention: timedelta,
+    keep: ColumnElement[bool] | None = None,
+    *,
+    batch: int | None = None,
+) -> int:
     """Delete events older than ``retention``; the purge mark moves past them, so a cursor
-    from before answers 410. ``keep`` spares events still owed to a subscriber."""
+    from before answers 410. ``keep`` spares events still owed to a subscriber. With
+    ``batch``, only up to the ``batch``-th expired event past the mark: a caller that purges
+    a long history in transactions of bounded length calls again while it gets ``batch``."""
     cutoff = utcnow() - retention
-    last = session.execute(
-        select(col(Event.txid), col(Event.seq))
-        .where(col(Event.occurred_at) < cutoff, settled(session))
-        .order_by(*(c.desc() for c in IN_ORDER))
-        .limit(1)
-    ).first()
-    if last is None:
-        return 0
-    mark = Position.at(*last)
     feed_state = state(session)
-    if mark > Position(feed_state.purged_txid, feed_state.purged_seq):
+    purged = Position(feed_state.purged_txid, feed_state.purged_seq)
+    expired = select(col(Event.txid), col(Event.seq)).where(
+        col(Event.occurred_at) < cutoff, settled(session)
+    )
+    if batch is None:
+        last = expired.order_by(*(c.desc() for c in IN_ORDER)).limit(1)
+    else:
+        last = expired.where(after(purged)).order_by(*IN_ORDER).offset(batch - 1).limit(1)
+    found = session.execute(last).first()
+    if found is None and batch is not None:
+        # Fewer than ``batch`` left: up to the newest.
+        found = session.execute(expired.order_by(*(c.desc() for c in IN_ORDER)).limit(1)).first()
+    if found is None:
+        return 0
+    mark = Position.at(*found)
+    if mark > purged:
         feed_state.purged_txid, feed_state.purged_seq = mark.txid, mark.seq
     # Without synchronize_session the ORM adds RETURNING and loads every purged row's key
     # into Python, holding the GIL long enough (millions of events) for uvicorn to take the

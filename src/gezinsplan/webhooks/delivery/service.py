@@ -50,6 +50,8 @@ LONGEST_RETRY = timedelta(hours=1)
 # A receiver's Retry-After is honoured up to a day; longer would hide a dead callback.
 LONGEST_RETRY_AFTER = timedelta(days=1)
 PURGE_EVERY = timedelta(minutes=1)
+# Events purged in one transaction, at most.
+PURGE_BATCH = 10_000
 
 
 class CallbackGuard(Protocol):
@@ -338,13 +340,23 @@ class Deliverer:
 
     def _purge_now_and_then(self) -> None:
         """Expire old events once a minute, sparing those still owed to a subscription, and
-        the deliveries and attempts settled as long ago."""
+        the deliveries and attempts settled as long ago. A long history goes in transactions
+        of ``PURGE_BATCH`` events, one after the other: as one ``DELETE`` it held SQLite's
+        write lock for seconds (decision 0039)."""
         now = utcnow()
         if self._purged_at is not None and now - self._purged_at < PURGE_EVERY:
             return
         retention = timedelta(days=self.settings.event_retention_days)
+        purged = 0
+        while True:
+            with self._transaction() as session:
+                batch = event_store.purge(
+                    session, retention, keep=repository.still_owed(), batch=PURGE_BATCH
+                )
+            purged += batch
+            if batch < PURGE_BATCH:
+                break
         with self._transaction() as session:
-            purged = event_store.purge(session, retention, keep=repository.still_owed())
             settled = repository.purge(session, now - retention)
         self._purged_at = now
         if purged or settled:
