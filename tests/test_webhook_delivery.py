@@ -845,6 +845,21 @@ def test_settled_deliveries_and_their_attempts_go_once_the_events_are_not_kept(
     assert connection.scalar(attempts) == connection.scalar(owed) >= owed_before
 
 
+def _purges_in_one_round(worker: DeliveryWorker, connection: Connection) -> list[str]:
+    """The DELETEs of events the worker sent in one round, in upper case."""
+    sent: list[str] = []
+
+    def note(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        sent.append(statement.lstrip().upper())
+
+    sqlalchemy.event.listen(connection, "before_cursor_execute", note)
+    try:
+        worker.run_once()
+    finally:
+        sqlalchemy.event.remove(connection, "before_cursor_execute", note)
+    return [statement for statement in sent if statement.startswith("DELETE FROM EVENTS")]
+
+
 def test_the_purge_deletes_in_the_database_without_fetching_what_it_deletes(
     client: TestClient,
     team: dict[str, str],
@@ -858,17 +873,7 @@ def test_the_purge_deletes_in_the_database_without_fetching_what_it_deletes(
     took the worker for hung and killed it."""
     open_household(client, team, "Gezin Oud")
     clock.advance(timedelta(days=settings.event_retention_days, minutes=1))
-    sent: list[str] = []
-
-    def note(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        sent.append(statement.lstrip().upper())
-
-    sqlalchemy.event.listen(connection, "before_cursor_execute", note)
-    try:
-        worker.run_once()
-    finally:
-        sqlalchemy.event.remove(connection, "before_cursor_execute", note)
-    purges = [statement for statement in sent if statement.startswith("DELETE FROM EVENTS")]
+    purges = _purges_in_one_round(worker, connection)
     assert len(purges) == 1
     assert "RETURNING" not in purges[0]
     assert connection.scalar(select(func.count()).select_from(Event)) == 0
@@ -893,17 +898,7 @@ def test_a_long_history_is_purged_in_transactions_of_bounded_length(
     ).all()
     assert len(written) >= 3
     clock.advance(timedelta(days=settings.event_retention_days, minutes=1))
-    sent: list[str] = []
-
-    def note(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        sent.append(statement.lstrip().upper())
-
-    sqlalchemy.event.listen(connection, "before_cursor_execute", note)
-    try:
-        worker.run_once()
-    finally:
-        sqlalchemy.event.remove(connection, "before_cursor_execute", note)
-    purges = [statement for statement in sent if statement.startswith("DELETE FROM EVENTS")]
+    purges = _purges_in_one_round(worker, connection)
     assert len(purges) == -(-len(written) // 2)  # two events a transaction
     assert connection.scalar(select(func.count()).select_from(Event)) == 0
     with make_session_factory(connection)() as session:
