@@ -41,7 +41,7 @@ from gezinsplan.kit.aliases import shared_alias
 from gezinsplan.members.models import Member
 from gezinsplan.plans.models import Goal
 from gezinsplan.rights.models import Restriction
-from gezinsplan.roles.models import RoleAssignment, RoleType
+from gezinsplan.roles.models import RoleAssignment, RoleType, active
 
 PROFESSIONAL_ROLES = frozenset({Role.TOEGANG, Role.CARE_PROVIDER})
 # Predicates kept per function: a few per actor active in the last minutes is plenty.
@@ -100,8 +100,7 @@ def regisseur_conditions(role: Any, actor: Actor) -> list[ColumnElement[bool]]:
         col(role.household_id) == col(Household.id),
         col(role.professional_sub) == actor.sub,
         col(role.organization_id) == actor.org,
-        col(role.role_type) == RoleType.REGISSEUR,
-        col(role.ended_at).is_(None),
+        *active(role, RoleType.REGISSEUR),
     ]
 
 
@@ -187,8 +186,7 @@ def _care_provider_on(actor: Actor, role: Any) -> ColumnElement[bool]:
         .where(
             col(role.household_id) == col(Household.id),
             col(role.organization_id) == actor.org,
-            col(role.role_type) == RoleType.CARE_PROVIDER,
-            col(role.ended_at).is_(None),
+            *active(role, RoleType.CARE_PROVIDER),
         )
         .correlate(Household)
     )

@@ -31,7 +31,7 @@ from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.households.models import Household
 from gezinsplan.kit import clock
 from gezinsplan.kit.aliases import shared_alias
-from gezinsplan.roles.models import RoleAssignment, RoleType
+from gezinsplan.roles.models import RoleAssignment, RoleType, active
 
 REGISSEUR_KEY = "gezinsplan_regisseur_assignment"
 
@@ -210,8 +210,7 @@ def care_assignments(
     statement = statements.reachable(RoleAssignment, works_on(actor), *columns).where(
         col(RoleAssignment.household_id).in_(household_ids),
         col(RoleAssignment.organization_id) == actor.org,
-        col(RoleAssignment.role_type) == RoleType.CARE_PROVIDER,
-        col(RoleAssignment.ended_at).is_(None),
+        *active(RoleAssignment, RoleType.CARE_PROVIDER),
     )
     return {row[0]: row[1] for row in session.execute(statement).all()}
 

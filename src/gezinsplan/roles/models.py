@@ -7,9 +7,10 @@ The ``regisseur`` is one professional (their token's ``sub``) of an organization
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import CheckConstraint, ColumnElement, Index, literal_column, text
+from sqlmodel import Field, SQLModel, col
 
 from gezinsplan.kit.clock import new_id, utcnow
 from gezinsplan.kit.types import UTCDateTime
@@ -22,6 +23,19 @@ class RoleType(StrEnum):
 
 ACTIVE_REGISSEUR = "role_type = 'regisseur' AND ended_at IS NULL"
 ACTIVE_CARE_PROVIDER = "role_type = 'care_provider' AND ended_at IS NULL"
+
+
+def active(role: Any, role_type: RoleType) -> list[ColumnElement[bool]]:
+    """``role`` (the table or an alias of it) is an active assignment of this type: the
+    predicate of the partial indexes below, with the type as a literal, not a parameter.
+
+    A prepared statement's generic plan may use a partial index only where it can prove the
+    index's predicate, which a parameter never allows: with the type as a parameter,
+    PostgreSQL's generic plan of an access check read every assignment."""
+    return [
+        col(role.role_type) == literal_column(f"'{role_type.value}'"),
+        col(role.ended_at).is_(None),
+    ]
 
 
 class RoleAssignment(SQLModel, table=True):

@@ -12,7 +12,7 @@ from gezinsplan.access.scopes import Scope
 from gezinsplan.access.statements import editable, readable
 from gezinsplan.auth.actor import Actor
 from gezinsplan.kit.pagination import PageRequest, paginate
-from gezinsplan.roles.models import RoleAssignment, RoleType
+from gezinsplan.roles.models import RoleAssignment, RoleType, active
 
 SCOPE = Scope.ROLES
 
@@ -58,8 +58,7 @@ def active_regisseur(
 ) -> RoleAssignment | None:
     statement = editable(RoleAssignment, actor, SCOPE).where(
         col(RoleAssignment.household_id) == household_id,
-        col(RoleAssignment.role_type) == RoleType.REGISSEUR,
-        col(RoleAssignment.ended_at).is_(None),
+        *active(RoleAssignment, RoleType.REGISSEUR),
     )
     return session.scalars(statement).one_or_none()
 

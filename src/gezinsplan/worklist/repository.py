@@ -36,7 +36,7 @@ from gezinsplan.kit.bulk import among
 from gezinsplan.kit.pagination import PageRequest, paginate
 from gezinsplan.plans.models import Evaluation, Goal, GoalStatus, Plan, PlanApproval, PlanVersion
 from gezinsplan.progress.models import ProgressUpdate
-from gezinsplan.roles.models import RoleAssignment, RoleType
+from gezinsplan.roles.models import RoleAssignment, RoleType, active
 
 # The active regisseur assignment a caseload is read through; its own alias, so it stays
 # apart from the access predicates' subqueries on the same table.
@@ -48,8 +48,7 @@ def _assigned(actor: Actor, *, team: bool) -> list[ColumnElement[bool]]:
     """``_ACTIVE`` is the household's active regisseur: the actor, or one of its organization."""
     conditions = [
         col(_ACTIVE.household_id) == col(Household.id),
-        col(_ACTIVE.role_type) == RoleType.REGISSEUR,
-        col(_ACTIVE.ended_at).is_(None),
+        *active(_ACTIVE, RoleType.REGISSEUR),
         col(_ACTIVE.organization_id) == actor.org,
     ]
     if not team:
@@ -296,8 +295,7 @@ def waiting_for_regisseur(
         exists()
         .where(
             col(_ANY_REGISSEUR.household_id) == col(Household.id),
-            col(_ANY_REGISSEUR.role_type) == RoleType.REGISSEUR,
-            col(_ANY_REGISSEUR.ended_at).is_(None),
+            *active(_ANY_REGISSEUR, RoleType.REGISSEUR),
         )
         .correlate(Household)
     )
