@@ -28,11 +28,33 @@ def _mix(result: Any) -> str:
         return "-"
     mix = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
     count = getattr(result, "replaced", 0)
-    return mix + (f"; **{replaced(count)}**" if count else "")
+    busiest = getattr(result, "busiest", 0.0)
+    return (
+        mix
+        + (f"; **{replaced(count)}**" if count else "")
+        + (f"; **{lopsided(busiest)}**" if busiest > LOPSIDED else "")
+    )
 
 
 def replaced(count: int) -> str:
     return f"{count} worker{'' if count == 1 else 's'} replaced"
+
+
+# Above this share of the CPU one worker did nearly all the work (two workers share about
+# evenly when the connections are spread).
+LOPSIDED = 0.8
+
+
+def busiest_share(before: dict[int, float], after: dict[int, float]) -> float:
+    """The busiest process's share of the CPU the processes used between two readings; a
+    process that is gone or new counts from zero."""
+    used = [after[pid] - before.get(pid, 0.0) for pid in after]
+    total = sum(used)
+    return max(used) / total if total > 0 else 0.0
+
+
+def lopsided(share: float) -> str:
+    return f"one worker did {share:.0%} of the work"
 
 
 def table(ceiling_a: Any, runs: list[Any]) -> str:
@@ -264,7 +286,10 @@ def write(config: dict[str, Any], ceiling_a: Any, runs: list[Any]) -> Path:
         "measured from the actual send. Ratios are of the fixed-concurrency throughput. A "
         "scenario during which the server replaced a worker (one that died, or that uvicorn "
         "killed for missing its health check) says so in its status mix: its numbers are not "
-        "the service's. Before measuring, each copy's events past their retention are purged, "
+        "the service's. So does one where a worker did more than "
+        f"{LOPSIDED:.0%} of the work flat out: the workers share one listening socket, and one "
+        "may accept every connection of the run, which leaves the other idle. Before measuring, "
+        "each copy's events past their retention are purged, "
         "as a service running for a while has done.\n\n"
         + table(ceiling_a, runs)
         + "\n\n## Targets\n\n"

@@ -80,6 +80,9 @@ class Result:
     half: Any
     rate: float
     replaced: int = 0  # workers the server replaced while this was measured (died, killed)
+    # The busiest worker's share of the workers' CPU while flat out: the workers share one
+    # listening socket, and one of them may accept every connection of the run.
+    busiest: float = 0.0
 
     @property
     def throughput(self) -> float:
@@ -155,8 +158,19 @@ class Server:
     def workers(self) -> set[int]:
         """The process ids of the server's children: a new one is a worker replaced, which
         a measurement must say (uvicorn kills a worker that misses its health check)."""
+        return set(self.cpu_seconds())
+
+    def cpu_seconds(self) -> dict[int, float]:
+        """The CPU time each of the server's children has used so far, by process id."""
         assert self.process is not None
-        return {child.pid for child in psutil.Process(self.process.pid).children(recursive=True)}
+        used = {}
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            try:
+                times = child.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            used[child.pid] = times.user + times.system
+        return used
 
     def __exit__(self, *_: object) -> None:
         assert self.process is not None
@@ -201,7 +215,9 @@ def measure_wrk(
     )
     base, before = server.base, server.workers()
     loadgen.run_wrk(base, script, targets, connections=connections, seconds=2)
+    cpu_before = server.cpu_seconds()
     full = loadgen.run_wrk(base, script, targets, connections=connections, seconds=seconds)
+    busiest = report.busiest_share(cpu_before, server.cpu_seconds())
     rate = max(1.0, full.requests / full.seconds / 2)
     half = loadgen.run_wrk(
         base, script, targets, connections=connections, seconds=seconds, rate=rate
@@ -210,10 +226,11 @@ def measure_wrk(
     print(
         f"    {full.requests / full.seconds:8.0f} req/s, p99 {full.p99_ms:.1f} ms; "
         f"at {rate:.0f}/s p99 {half.p99_ms:.1f} ms; {full.statuses}"
-        + (f"; {report.replaced(replaced)}" if replaced else ""),
+        + (f"; {report.replaced(replaced)}" if replaced else "")
+        + (f"; {report.lopsided(busiest)}" if busiest > report.LOPSIDED else ""),
         flush=True,
     )
-    return Result(name, full, half, rate, replaced)
+    return Result(name, full, half, rate, replaced, busiest)
 
 
 def first_report_ms(url: str, base: str, request: dict[str, str]) -> float | str:

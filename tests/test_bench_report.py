@@ -1,0 +1,28 @@
+"""The benchmark's results say when one worker did the work of both.
+
+The workers share one listening socket, and one of them may accept every connection of a
+run: the scenario then measures half the service, and its row must say so.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from bench import report
+
+
+def test_the_busiest_workers_share_counts_only_the_cpu_used_between_the_readings() -> None:
+    before = {1: 100.0, 2: 100.0}
+    assert report.busiest_share(before, {1: 109.0, 2: 101.0}) == pytest.approx(0.9)
+    assert report.busiest_share(before, {1: 105.0, 2: 105.0}) == pytest.approx(0.5)
+    # A worker started during the run (one replaced) counts from zero.
+    assert report.busiest_share(before, {1: 101.0, 3: 3.0}) == pytest.approx(0.75)
+    assert report.busiest_share(before, before) == 0.0
+
+
+def test_a_lopsided_scenario_says_so_in_its_status_mix() -> None:
+    full = SimpleNamespace(statuses={"GET_200": 10})
+    balanced = report._mix(SimpleNamespace(full=full, replaced=0, busiest=0.55))
+    lopsided = report._mix(SimpleNamespace(full=full, replaced=0, busiest=0.97))
+    assert balanced == "GET_200: 10"
+    assert lopsided == "GET_200: 10; **one worker did 97% of the work**"
