@@ -217,7 +217,8 @@ def measure_wrk(
     loadgen.run_wrk(base, script, targets, connections=connections, seconds=2)
     cpu_before = server.cpu_seconds()
     full = loadgen.run_wrk(base, script, targets, connections=connections, seconds=seconds)
-    busiest = report.busiest_share(cpu_before, server.cpu_seconds())
+    # One connection is served by one worker by construction (the reports' scenarios).
+    busiest = report.busiest_share(cpu_before, server.cpu_seconds()) if connections > 1 else 0.0
     rate = max(1.0, full.requests / full.seconds / 2)
     half = loadgen.run_wrk(
         base, script, targets, connections=connections, seconds=seconds, rate=rate
