@@ -11,7 +11,7 @@ a refused part or action of it answers 403, naming what is missing (``refusals``
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 from fastapi import Depends, Path
 from sqlalchemy.orm import Session
@@ -25,11 +25,13 @@ from gezinsplan.auth.actor import Actor
 from gezinsplan.auth.dependencies import CurrentActor
 from gezinsplan.db import DbSession
 from gezinsplan.errors import Forbidden, NotFound
-from gezinsplan.households.models import Household
+from gezinsplan.households.models import Household, HouseholdRef
 
 HOUSEHOLD_NOT_FOUND = "Household not found."
 
 HouseholdCheck = Callable[[uuid.UUID, Actor, Session], Household]
+# A household as a rule admits it: the ORM instance, or a plain row for a route that reads.
+H = TypeVar("H", bound=HouseholdRef)
 
 HouseholdId = Annotated[uuid.UUID, Path(description="The household's id.")]
 
@@ -97,7 +99,7 @@ async def household_reader(actor: CurrentActor, session: DbSession) -> Actor:
     return _listing(actor).record(session)
 
 
-def admit(session: Session, actor: Actor, household: Household | None, scope: Scope) -> Household:
+def admit(session: Session, actor: Actor, household: H | None, scope: Scope) -> H:
     """After a household lookup: 404 when it was not found (or is not the actor's to see),
     else the grounds the actor reaches it on go into the request's audit record.
 
@@ -115,11 +117,11 @@ def admit_or_refuse(
     session: Session,
     actor: Actor,
     household_id: uuid.UUID,
-    household: Household | None,
+    household: H | None,
     scope: Scope,
     *,
     write: bool,
-) -> Household:
+) -> H:
     """``admit``, but a household the actor reads some part of, refused this part (or this
     change), is a 403 naming what is missing. Only the refusal asks the database again."""
     if household is None:
@@ -175,26 +177,32 @@ def _household_rule(scope: Scope, *, write: bool) -> Callable[..., Household]:
 
 @dataclass(frozen=True, slots=True)
 class Admission:
-    """A household rule bound to its request, for a route that does all its database work in
-    one thread hop (``db.in_one_hop``): ``household(session)`` applies it there, first."""
+    """A household rule bound to its request, for a route that only reads and does all its
+    database work in one thread hop (``db.in_one_hop``): ``household(session)`` applies it
+    there, first."""
 
     household_id: uuid.UUID
     actor: Actor
-    check: HouseholdCheck
+    scope: Scope
 
-    def household(self, session: Session) -> Household:
-        """The household, or the rule's 404 or 403, exactly as ``readable``/``writable``."""
-        return self.check(self.household_id, self.actor, session)
+    def household(self, session: Session) -> HouseholdRef:
+        """The household as a plain row (``HouseholdKey``), or the rule's 404 or 403, exactly
+        as ``readable``."""
+        audit(session, self.actor)
+        household = repository.load_household_key(
+            session, self.actor, self.household_id, self.scope
+        )
+        return admit_or_refuse(
+            session, self.actor, self.household_id, household, self.scope, write=False
+        )
 
 
-def _admission_rule(scope: Scope, *, write: bool) -> Callable[..., Awaitable[Admission]]:
-    check = _household_check(scope, write=write)
-
+def _admission_rule(scope: Scope) -> Callable[..., Awaitable[Admission]]:
     async def rule(household_id: HouseholdId, actor: CurrentActor) -> Admission:
-        return Admission(household_id, actor, check)
+        return Admission(household_id, actor, scope)
 
     # Named as the rule it defers, so the spec documents the same roles for it.
-    rule.__name__ = _rule_name(scope, write=write)
+    rule.__name__ = _rule_name(scope, write=False)
     rule.__doc__ = f"The rule of ``{rule.__name__}``, applied in the route's one thread hop."
     return access_rule(rule)
 
@@ -206,17 +214,13 @@ _HOUSEHOLD_RULES = {
 }
 
 
-_ADMISSIONS = {
-    (scope, write): Depends(_admission_rule(scope, write=write))
-    for scope in Scope
-    for write in (False, True)
-}
+_ADMISSIONS = {scope: Depends(_admission_rule(scope)) for scope in Scope}
 
 
-def admitted(scope: Scope, *, write: bool = False) -> Any:
-    """``Annotated[Admission, admitted(Scope.PLAN)]``: ``readable``/``writable`` for a route
-    that opens its transaction itself, in one thread hop (``db.in_one_hop``)."""
-    return _ADMISSIONS[scope, write]
+def admitted(scope: Scope) -> Any:
+    """``Annotated[Admission, admitted(Scope.PLAN)]``: ``readable`` for a route that only
+    reads and opens its transaction itself, in one thread hop (``db.in_one_hop``)."""
+    return _ADMISSIONS[scope]
 
 
 def readable(scope: Scope) -> Any:

@@ -15,7 +15,7 @@ from gezinsplan.access.predicates import PROFESSIONAL_ROLES
 from gezinsplan.access.scopes import CONSENT_CATEGORY, PROFESSIONAL_SCOPES, Scope
 from gezinsplan.audit.models import LegalBasis
 from gezinsplan.auth.actor import Actor, Role
-from gezinsplan.households.models import Household
+from gezinsplan.households.models import Household, HouseholdRef
 
 MUNICIPAL_TASK = "Toegang: the municipality's task under the Jeugdwet and the Wmo 2015."
 REGIE = "Regie: coordinating the household's one plan."
@@ -37,7 +37,7 @@ class Grounds:
 GROUNDS_KEY = "gezinsplan_grounds"
 
 
-def grounds_for(session: Session, actor: Actor, household: Household, scope: Scope) -> Grounds:
+def grounds_for(session: Session, actor: Actor, household: HouseholdRef, scope: Scope) -> Grounds:
     """The first ground that lets the actor at this part of the household's file.
 
     Asked by the access rule and again by the response's visibility; the session lives as
@@ -49,7 +49,7 @@ def grounds_for(session: Session, actor: Actor, household: Household, scope: Sco
     return memo[household.id, scope]
 
 
-def _first_ground(session: Session, actor: Actor, household: Household, scope: Scope) -> Grounds:
+def _first_ground(session: Session, actor: Actor, household: HouseholdRef, scope: Scope) -> Grounds:
     full = scope in PROFESSIONAL_SCOPES
     if full and actor.has(Role.TOEGANG) and household.municipality_code in actor.municipalities:
         return Grounds(LegalBasis.MUNICIPAL_TASK, purpose=MUNICIPAL_TASK)

@@ -28,7 +28,7 @@ from gezinsplan.access.predicates import (
 from gezinsplan.access.scopes import CONSENT_CATEGORY, Scope
 from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
-from gezinsplan.households.models import Household
+from gezinsplan.households.models import Household, HouseholdKey
 from gezinsplan.kit import clock
 from gezinsplan.kit.aliases import shared_alias
 from gezinsplan.roles.models import RoleAssignment, RoleType, active
@@ -57,6 +57,20 @@ def load_household(
     return admitted(
         session, actor, scope, session.execute(statement, {"household_id": household_id}).all()
     )
+
+
+def load_household_key(
+    session: Session, actor: Actor, household_id: uuid.UUID, scope: Scope
+) -> HouseholdKey | None:
+    """``load_household`` for a route that only reads: the same rule and grounds, the
+    household as a plain row on the session's connection, no ORM instance."""
+    statement = _household_statement(actor, scope, False, clock.today(), keyed=True)
+    rows = session.connection().execute(statement, {"household_id": household_id}).all()
+    if not rows:
+        return None
+    household = HouseholdKey(rows[0][0], rows[0][1])
+    _keep_grounds(session, actor, scope, household.id, rows, at=2)
+    return household
 
 
 def is_known_household(session: Session, actor: Actor, household_id: uuid.UUID) -> bool:
@@ -94,12 +108,28 @@ def admitted(session: Session, actor: Actor, scope: Scope, rows: Sequence[Any]) 
     if not rows:
         return None
     household = cast(Household, rows[0][0])
-    session.info.setdefault(REGISSEUR_KEY, {})[household.id] = rows[0][1]
-    if _reads_consents(actor, scope):
-        held = {HeldConsent(*row[2 : extra_at(actor, scope)]) for row in rows if row[2] is not None}
-        ordered = sorted(held, key=lambda c: (c.created_at, str(c.consent_id)))
-        session.info.setdefault(HELD_KEY, {})[household.id, scope] = ordered
+    _keep_grounds(session, actor, scope, household.id, rows, at=1)
     return household
+
+
+def _keep_grounds(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    household_id: uuid.UUID,
+    rows: Sequence[Any],
+    *,
+    at: int,
+) -> None:
+    """Keep what the household's rows say of its grounds (the actor's regisseur assignment
+    in column ``at``, the held consents after it) on the session, which lives as long as the
+    request."""
+    session.info.setdefault(REGISSEUR_KEY, {})[household_id] = rows[0][at]
+    if _reads_consents(actor, scope):
+        end = at + 1 + len(_HELD_COLUMNS)
+        held = {HeldConsent(*row[at + 1 : end]) for row in rows if row[at + 1] is not None}
+        ordered = sorted(held, key=lambda c: (c.created_at, str(c.consent_id)))
+        session.info.setdefault(HELD_KEY, {})[household_id, scope] = ordered
 
 
 def _reads_consents(actor: Actor, scope: Scope) -> bool:
@@ -108,14 +138,20 @@ def _reads_consents(actor: Actor, scope: Scope) -> bool:
 
 
 @lru_cache(maxsize=KEPT)
-def _household_statement(actor: Actor, scope: Scope, write: bool, today: date) -> Any:
+def _household_statement(
+    actor: Actor, scope: Scope, write: bool, today: date, *, keyed: bool = False
+) -> Any:
     """Built once per actor, part and day: the statement's cache key is then computed once,
-    not on every request (it cost more than the lookup it asks for)."""
+    not on every request (it cost more than the lookup it asks for). ``keyed``: the
+    household's id and municipality in place of the ORM entity."""
     own = _own_assignment(actor)
+    household: tuple[Any, ...] = (
+        (col(Household.id), col(Household.municipality_code)) if keyed else (Household,)
+    )
     statement = (
-        statements.editable(Household, actor, scope, Household, own)
+        statements.editable(Household, actor, scope, *household, own)
         if write
-        else statements.readable(Household, actor, scope, Household, own)
+        else statements.readable(Household, actor, scope, *household, own)
     )
     if _reads_consents(actor, scope):
         consent, covered, limit = _HELD, _HELD_CATEGORY, _HELD_DOMAIN

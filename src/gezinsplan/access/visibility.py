@@ -16,7 +16,7 @@ from gezinsplan.access.scopes import CONSENT_CATEGORIES, CONSENT_CATEGORY, RESID
 from gezinsplan.audit.models import LegalBasis
 from gezinsplan.auth.actor import Actor
 from gezinsplan.codelists.fields import ConsentCategoryRead, LifeDomainRead
-from gezinsplan.households.models import Household
+from gezinsplan.households.models import HouseholdRef
 from gezinsplan.kit.schemas import ApiModel
 
 WHOLE_FILE = frozenset({LegalBasis.MUNICIPAL_TASK, LegalBasis.REGISSEUR})
@@ -37,7 +37,7 @@ class Visibility(ApiModel):
     )
 
 
-def visibility(session: Session, actor: Actor, household: Household, scope: Scope) -> Visibility:
+def visibility(session: Session, actor: Actor, household: HouseholdRef, scope: Scope) -> Visibility:
     """The caller's view of one part of a household the access rule has let it into."""
     basis = grounds_for(session, actor, household, scope).basis
     if basis in WHOLE_FILE:

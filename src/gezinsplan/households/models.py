@@ -1,8 +1,10 @@
 """Households: one municipality each, ``open`` -> ``closed`` (with a reason) -> reopened."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -14,6 +16,25 @@ from gezinsplan.kit.types import UTCDateTime
 class HouseholdStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
+
+
+class HouseholdRef(Protocol):
+    """What the access rules read of a household: which one it is, and its municipality."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def municipality_code(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdKey:
+    """A household admitted to a route that only reads: its ``HouseholdRef`` as a plain row.
+    Loading the ORM instance, which nothing there changes, cost more than the statement."""
+
+    id: uuid.UUID
+    municipality_code: str
 
 
 class Household(SQLModel, table=True):

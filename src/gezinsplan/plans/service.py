@@ -16,7 +16,7 @@ from gezinsplan.access.visibility import visibility
 from gezinsplan.auth.actor import Actor
 from gezinsplan.errors import Conflict, Unprocessable
 from gezinsplan.events.service import EventType, record_event
-from gezinsplan.households.models import Household
+from gezinsplan.households.models import Household, HouseholdRef
 from gezinsplan.kit.clock import utcnow
 from gezinsplan.kit.etags import claim
 from gezinsplan.members import repository as members
@@ -249,7 +249,7 @@ def performer_removed(session: Session, actor: Actor, member: Member) -> None:
             action.updated_at = plan.updated_at
 
 
-def to_read(session: Session, actor: Actor, household: Household, view: PlanView) -> PlanRead:
+def to_read(session: Session, actor: Actor, household: HouseholdRef, view: PlanView) -> PlanRead:
     """The whole plan, from the rows of one read: goals in order of creation, each with its
     actions, and the family's latest approval the actor may see."""
     plan, approval = view.plan, view.approval
