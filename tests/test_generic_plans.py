@@ -34,7 +34,7 @@ def _postgresql_only(engine_name: str) -> None:
         pytest.skip("prepared statements' generic plans are PostgreSQL's")
 
 
-def _numbered(statement: str) -> str:
+def numbered(statement: str) -> str:
     """psycopg's named parameters as PostgreSQL's numbered ones."""
     numbers: dict[str, int] = {}
     return PARAMETER.sub(lambda m: f"${numbers.setdefault(m[1], len(numbers) + 1)}", statement)
@@ -51,7 +51,7 @@ def _assert_assignments_found_by_index(
     plans = []
     connection.execute(text("SET LOCAL enable_seqscan = off"))
     for statement in [s for s in sent if "role_assignments" in s]:
-        explained = f"EXPLAIN (GENERIC_PLAN) {_numbered(statement)}"
+        explained = f"EXPLAIN (GENERIC_PLAN) {numbered(statement)}"
         plans.append("\n".join(row[0] for row in connection.exec_driver_sql(explained)))
     connection.execute(text("RESET enable_seqscan"))
     assert plans, "the request read no role assignment"

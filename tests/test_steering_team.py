@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,7 @@ from gezinsplan.steering import service
 from gezinsplan.steering.catalogue import BY_ID, Breakdown
 from gezinsplan.steering.periods import parse_period
 from tests.conftest import Clock, Token
+from tests.test_generic_plans import numbered
 from tests.test_steering import (
     API,
     CANARY_BSN,
@@ -384,3 +385,32 @@ def test_no_team_report_names_a_household_or_a_member(
             assert response.status_code == 200, response.text
             assert CANARY_NAME not in response.text
             assert CANARY_BSN not in response.text
+
+
+def test_the_team_of_each_episode_is_one_index_probe(
+    connection: Connection, teams: None, engine_name: str
+) -> None:
+    """Looked up once per episode, the team comes from the regisseur history index, never
+    from all of a household's assignments sorted (a series' first request at 100,000
+    households spent most of a second there); on PostgreSQL in the generic plan of a
+    prepared statement too, so the role type must be a literal."""
+    sent: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "team_assignment" in statement and statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(connection, "before_cursor_execute", capture)
+    try:
+        raw(connection, POLICY, "inflow", Breakdown.TEAM)
+    finally:
+        event.remove(connection, "before_cursor_execute", capture)
+    assert sent, "inflow by team sent no team lookup"
+    if engine_name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        explained = [(f"EXPLAIN (GENERIC_PLAN) {numbered(s)}", None) for s, _ in sent]
+    else:
+        explained = [(f"EXPLAIN QUERY PLAN {s}", p) for s, p in sent]
+    for statement, parameters in explained:
+        plan = "\n".join(str(row[-1]) for row in connection.exec_driver_sql(statement, parameters))
+        assert "ix_role_assignments_regisseur_history" in plan, plan

@@ -41,7 +41,7 @@ from gezinsplan.kit.aliases import shared_alias
 from gezinsplan.members.models import Member
 from gezinsplan.plans.models import Goal
 from gezinsplan.rights.models import Restriction
-from gezinsplan.roles.models import RoleAssignment, RoleType, active
+from gezinsplan.roles.models import RoleAssignment, RoleType, active, of_type
 
 PROFESSIONAL_ROLES = frozenset({Role.TOEGANG, Role.CARE_PROVIDER})
 # Predicates kept per function: a few per actor active in the last minutes is plenty.
@@ -535,7 +535,7 @@ def _team_assignment_at_end(ends_at: datetime) -> list[ColumnElement[bool]]:
     )
     return [
         col(_TEAM_ASSIGNMENT.household_id) == col(Episode.household_id),
-        col(_TEAM_ASSIGNMENT.role_type) == RoleType.REGISSEUR.value,
+        of_type(_TEAM_ASSIGNMENT, RoleType.REGISSEUR),
         col(_TEAM_ASSIGNMENT.started_at) < moment,
         or_(col(_TEAM_ASSIGNMENT.ended_at).is_(None), col(_TEAM_ASSIGNMENT.ended_at) >= moment),
     ]

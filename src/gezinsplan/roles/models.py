@@ -23,19 +23,23 @@ class RoleType(StrEnum):
 
 ACTIVE_REGISSEUR = "role_type = 'regisseur' AND ended_at IS NULL"
 ACTIVE_CARE_PROVIDER = "role_type = 'care_provider' AND ended_at IS NULL"
+REGISSEUR = "role_type = 'regisseur'"
+
+
+def of_type(role: Any, role_type: RoleType) -> ColumnElement[bool]:
+    """``role`` (the table or an alias of it) is an assignment of this type, with the type as
+    a literal, not a parameter.
+
+    A planner may use a partial index only where it can prove the index's predicate, which a
+    parameter never allows: with the type as a parameter, PostgreSQL's generic plan of an
+    access check read every assignment, and SQLite never uses the partial indexes below."""
+    return col(role.role_type) == literal_column(f"'{role_type.value}'")
 
 
 def active(role: Any, role_type: RoleType) -> list[ColumnElement[bool]]:
-    """``role`` (the table or an alias of it) is an active assignment of this type: the
-    predicate of the partial indexes below, with the type as a literal, not a parameter.
-
-    A prepared statement's generic plan may use a partial index only where it can prove the
-    index's predicate, which a parameter never allows: with the type as a parameter,
-    PostgreSQL's generic plan of an access check read every assignment."""
-    return [
-        col(role.role_type) == literal_column(f"'{role_type.value}'"),
-        col(role.ended_at).is_(None),
-    ]
+    """``role`` is an active assignment of this type: the predicate of the partial indexes
+    below, the type as a literal (``of_type``)."""
+    return [of_type(role, role_type), col(role.ended_at).is_(None)]
 
 
 class RoleAssignment(SQLModel, table=True):
@@ -79,6 +83,15 @@ class RoleAssignment(SQLModel, table=True):
             "household_id",
             sqlite_where=text(ACTIVE_REGISSEUR),
             postgresql_where=text(ACTIVE_REGISSEUR),
+        ),
+        # A household's regisseur at a moment, ended assignments included: the team a
+        # steering figure counts an episode for, looked up once per episode (0025).
+        Index(
+            "ix_role_assignments_regisseur_history",
+            "household_id",
+            "started_at",
+            sqlite_where=text(REGISSEUR),
+            postgresql_where=text(REGISSEUR),
         ),
         Index(None, "household_id", "created_at"),
     )
