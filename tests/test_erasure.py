@@ -467,3 +467,69 @@ def test_the_retention_run_command_reports_ids_and_counts_and_the_chain_verifies
         assert connection.scalar(text("SELECT name FROM households")) == "gewist"
     assert run(capsys, "verify")[0] == 0
     assert "0 erased" in retention()  # nothing left to do
+
+
+def test_each_organization_that_received_the_data_is_told_of_the_erasure_and_no_other(
+    client: TestClient,
+    connection: Connection,
+    token: Token,
+    toegang: Headers,
+    directory: Directory,
+    admin: Headers,
+) -> None:
+    """AVG art. 19: the erasure reaches, in the feed (and so in webhooks, which judge by the
+    same rule), the organizations once assigned to the household or granted a consent on it,
+    each once and with ids only; an organization that never received the data learns
+    nothing, and no other household's events change hands."""
+    erased = _household(client, toegang, f"Gezin {FAMILY}")
+    kept = _household(client, toegang, "Gezin Ander")
+    parent = add_member(client, erased["id"], toegang, givenName=GIVEN, familyName=FAMILY)
+    base = f"{API}/households/{erased['id']}"
+    provider = {"organizationId": directory.debt_help}
+    for household in (erased, kept):
+        added = client.post(
+            f"{API}/households/{household['id']}/roles", json=provider, headers=toegang
+        )
+        assert added.status_code == 201, added.text
+    consent = consent_body(
+        directory, parent, granteeOrganizationId=directory.youth_care, purpose=FREE, lifeDomains=[]
+    )
+    given = client.post(f"{base}/consents", json=consent, headers=toegang)
+    assert given.status_code == 201, given.text
+    withdrawn = client.post(f"{base}/consents/{given.json()['id']}/withdraw", headers=toegang)
+    assert withdrawn.status_code == 200, withdrawn.text
+    body = {"kind": "care_provider", "name": "Thuiszorg Salland", "agbCode": "41000003"}
+    stranger = client.post(f"{API}/organizations", json=body, headers=admin).json()["id"]
+    partners = {
+        org: token("partner_system", org=uuid.UUID(org), sub=f"system-{org}")
+        for org in (directory.debt_help, directory.youth_care, stranger)
+    }
+    _close(client, erased["id"], toegang)
+
+    factory = make_session_factory(connection, join_transaction_mode="create_savepoint")
+    with factory() as session, session.begin():
+        service.erase(session, uuid.UUID(erased["id"]), RETENTION)
+
+    erasure = "nl.gezinsplan.household.erased.v1"
+    for org, headers in partners.items():
+        page = client.get(f"{API}/events", params={"limit": 100}, headers=headers)
+        assert page.status_code == 200, page.text
+        told = [e for e in page.json()["events"] if e["type"] == erasure]
+        if org == stranger:
+            assert told == []
+            continue
+        assert [e["subject"] for e in told] == [erased["id"]]
+        assert told[0]["data"] == {
+            "householdId": erased["id"],
+            "resourceType": "household",
+            "resourceId": erased["id"],
+        }
+        assert not [c for c in CANARIES if c in page.text]
+    only = client.get(
+        f"{API}/events", params={"types": erasure}, headers=partners[directory.debt_help]
+    )
+    assert len(only.json()["events"]) == 1
+    # The household is gone for them all the same; the other one is still the provider's.
+    assert client.get(base, headers=partners[directory.debt_help]).status_code == 404
+    others = client.get(f"{API}/events", params={"limit": 100}, headers=partners[stranger])
+    assert kept["id"] not in others.text

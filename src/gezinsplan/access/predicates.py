@@ -33,7 +33,7 @@ from gezinsplan.access.scopes import (
 from gezinsplan.auth.actor import Actor, Role
 from gezinsplan.consents.models import Consent, ConsentCategory, ConsentDomain
 from gezinsplan.episodes.models import Episode
-from gezinsplan.events.models import Event
+from gezinsplan.events.models import ADDRESSED, Event
 from gezinsplan.households.models import Household
 from gezinsplan.indications.models import Indication
 from gezinsplan.kit import clock
@@ -370,7 +370,8 @@ _EVENT_INDICATION = shared_alias(Indication, "event_indication")
 
 def visible_events(actor: Actor) -> ColumnElement[bool]:
     """Events the actor may see, judged now: about a household whose part (the event's
-    ``scope``) the actor may read, in a life domain it may see.
+    ``scope``) the actor may read, in a life domain it may see; or addressed to the actor's
+    organization (``ADDRESSED``: an erasure told to those who received the data).
 
     Correlates to ``Event`` and to its ``Household`` (outer-joined: an unlinked indication's
     event has none). A partner system reads with its organization's grounds as a care
@@ -415,6 +416,8 @@ def _visible_events(actor: Actor, today: date) -> ColumnElement[bool]:
                 unrestricted if unrestricted is not None else true(),
             )
         )
+    if reader.org is not None and reader.roles & PROFESSIONAL_ROLES:
+        allowed.append(and_(col(Event.scope) == ADDRESSED, col(Event.addressee_id) == reader.org))
     return _any(allowed)
 
 

@@ -9,6 +9,10 @@ from sqlmodel import Field, SQLModel
 from gezinsplan.kit.clock import new_id, utcnow
 from gezinsplan.kit.types import UTCDateTime
 
+# The scope of an event for one organization (``Event.addressee_id``), whoever may read the
+# household: a notice about a household nobody may read any more (decision 0043).
+ADDRESSED = "addressed"
+
 # SQLite only autoincrements an INTEGER PRIMARY KEY.
 SEQUENCE = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -19,7 +23,9 @@ class Event(SQLModel, table=True):
     ``txid`` is the writing transaction's id on PostgreSQL (a column default, so bulk inserts
     get it too) and 0 on SQLite, whose single writer makes insert order commit order. ``scope``
     is the part of the household's file the change is about, ``life_domain`` the goal's domain
-    for goal-bound changes: both decide, when the event is read, who may see it.
+    for goal-bound changes: both decide, when the event is read, who may see it. An event in
+    scope ``addressed`` is for one organization, ``addressee_id``, and for nobody else: a
+    notice about a household none may read any more (decision 0043).
     """
 
     __tablename__ = "events"
@@ -36,6 +42,7 @@ class Event(SQLModel, table=True):
     resource_type: str = Field(max_length=40)
     resource_id: uuid.UUID
     organization_id: uuid.UUID | None = Field(default=None)
+    addressee_id: uuid.UUID | None = Field(default=None)
     scope: str | None = Field(default=None, max_length=20)
     life_domain: str | None = Field(default=None, max_length=40)
 

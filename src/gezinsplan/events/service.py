@@ -1,7 +1,7 @@
 """Appending events in the caller's transaction."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
@@ -10,7 +10,7 @@ from gezinsplan.access.scopes import Scope
 from gezinsplan.audit.trail import note_change
 from gezinsplan.auth.actor import Actor
 from gezinsplan.events import repository
-from gezinsplan.events.models import Event
+from gezinsplan.events.models import ADDRESSED, Event
 from gezinsplan.kit.clock import new_id, utcnow
 
 
@@ -20,6 +20,8 @@ class EventType(StrEnum):
     HOUSEHOLD_UPDATED = "household.updated"
     HOUSEHOLD_CLOSED = "household.closed"
     HOUSEHOLD_REOPENED = "household.reopened"
+    # Addressed to each organization that received the household's data (AVG art. 19).
+    HOUSEHOLD_ERASED = "household.erased"
     MEMBER_ADDED = "member.added"
     MEMBER_UPDATED = "member.updated"
     MEMBER_CORRECTED = "member.corrected"
@@ -108,6 +110,35 @@ def record_event(
         )
     )
     note_change(session, resource_id, household_id)
+
+
+def address_events(
+    session: Session,
+    type_: EventType,
+    *,
+    household_id: uuid.UUID,
+    addressees: Collection[uuid.UUID],
+) -> None:
+    """One event about the household for each organization, seen by that one alone."""
+    now = utcnow()
+    repository.insert_many(
+        session,
+        [
+            {
+                "type": str(type_),
+                "occurred_at": now,
+                "household_id": household_id,
+                "resource_type": "household",
+                "resource_id": household_id,
+                "organization_id": None,
+                "addressee_id": addressee,
+                "id": new_id(),
+                "scope": ADDRESSED,
+                "life_domain": None,
+            }
+            for addressee in sorted(addressees)
+        ],
+    )
 
 
 def record_events(

@@ -19,6 +19,7 @@ from gezinsplan.access.statements import reachable
 from gezinsplan.access.tables import PATHS
 from gezinsplan.audit import chain
 from gezinsplan.audit.models import AuditErasure, AuditNamedHousehold, AuditRecord, AuditSeal
+from gezinsplan.consents.models import Consent
 from gezinsplan.episodes.models import Episode
 from gezinsplan.households.models import Household
 from gezinsplan.households.search.repository import refresh_name_words
@@ -27,6 +28,7 @@ from gezinsplan.indications.models import Indication
 from gezinsplan.members.models import Member
 from gezinsplan.plans.models import PlanVersion
 from gezinsplan.rights.erasure.registry import PERSONAL, snapshot
+from gezinsplan.roles.models import RoleAssignment
 
 TABLES: dict[str, type[SQLModel]] = {
     table.__tablename__: table  # type: ignore[misc]
@@ -96,6 +98,18 @@ def mark_erased(
 def member_ids(session: Session, household_id: uuid.UUID) -> list[uuid.UUID]:
     statement = reachable(Member, erased_household(household_id), col(Member.id))
     return list(session.scalars(statement).all())
+
+
+def recipients(session: Session, household_id: uuid.UUID) -> set[uuid.UUID]:
+    """The organizations that received the household's data: every one ever assigned to it
+    (regisseur or care provider) or granted a consent on it, ended or withdrawn ones too."""
+    assigned = reachable(
+        RoleAssignment, erased_household(household_id), col(RoleAssignment.organization_id)
+    )
+    granted = reachable(
+        Consent, erased_household(household_id), col(Consent.grantee_organization_id)
+    )
+    return {*session.scalars(assigned), *session.scalars(granted)}
 
 
 def forget_answers(session: Session, needles: Sequence[uuid.UUID]) -> int:

@@ -16,6 +16,7 @@ from gezinsplan.audit import chain
 from gezinsplan.auth.actor import Actor
 from gezinsplan.episodes.models import Episode
 from gezinsplan.errors import Conflict, NotFound
+from gezinsplan.events.service import EventType, address_events
 from gezinsplan.households.models import Household, HouseholdStatus
 from gezinsplan.indications.models import Indication
 from gezinsplan.kit.clock import utcnow
@@ -46,11 +47,18 @@ class Erased:
 
 
 def erase(session: Session, household_id: uuid.UUID, retention: Retention) -> Erased:
-    """Erase the household's personal data in the caller's transaction."""
+    """Erase the household's personal data in the caller's transaction, and tell each
+    organization that received it (AVG art. 19) with an event addressed to it alone."""
     now = utcnow()
     # Seal what is waiting, so each record's digest is taken from the record as sealed.
     chain.seal(session)
     repository.mark_erased(session, household_id, now, retention.retention_class, retention.ends_on)
+    address_events(
+        session,
+        EventType.HOUSEHOLD_ERASED,
+        household_id=household_id,
+        addressees=repository.recipients(session, household_id),
+    )
     members = repository.member_ids(session, household_id)
     rows = repository.erase_columns(session, household_id)
     forgotten = repository.forget_answers(session, [household_id, *members])
