@@ -36,6 +36,7 @@ from gezinsplan.events import repository as events_repository
 from gezinsplan.events.models import Event
 from gezinsplan.kit.clock import today, utcnow
 from gezinsplan.main import create_app
+from gezinsplan.rights.erasure import service as erasure
 from gezinsplan.webhooks.delivery import repository as delivery_repository
 from gezinsplan.webhooks.delivery import service as delivery_service
 from gezinsplan.webhooks.delivery.service import backoff, callback_guard, retry_after
@@ -43,6 +44,7 @@ from gezinsplan.webhooks.models import Delivery, DeliveryAttempt, Subscription
 from gezinsplan.webhooks.worker import DeliveryWorker
 from tests.conftest import TEST_SECRET, Clock, Directory, Token, alembic_config
 from tests.test_consents import add_member
+from tests.test_erasure import RETENTION
 from tests.webhook_receiver import Received, Receiver
 
 API = "/api/v1"
@@ -964,3 +966,46 @@ def test_a_redirect_a_throttle_a_timeout_or_a_refused_connection_is_retried(
         (attempt,) = session.scalars(select(DeliveryAttempt)).all()
     assert (attempt.status_code, attempt.error) == (status_code, error)
     assert reload(factory, subscription).failing_since is not None
+
+
+def test_an_erasure_reaches_the_recipients_webhook_and_no_one_elses(
+    client: TestClient,
+    team: dict[str, str],
+    subscribe: Subscribe,
+    worker: DeliveryWorker,
+    receiver: Receiver,
+    directory: Directory,
+    factory: SessionFactory,
+) -> None:
+    """The household.erased event is addressed to the organizations that received the data
+    (decision 0043): their subscription gets it although the household is gone; another's
+    does not."""
+    household_id = open_household(client, team, "Gezin Jansen")
+    base = f"{API}/households/{household_id}"
+    role = client.post(f"{base}/roles", json={"organizationId": directory.debt_help}, headers=team)
+    assert role.status_code == 201, role.text
+    closed = client.post(f"{base}/close", json={"closingReason": "goals_achieved"}, headers=team)
+    assert closed.status_code == 200, closed.text
+    recipient = subscribe(
+        organization_id=uuid.UUID(directory.debt_help),
+        client_role="partner_system",
+        municipalities=[],
+        callback_url=receiver.url + "/debt-help",
+    )
+    other = subscribe(
+        organization_id=uuid.UUID(directory.youth_care),
+        client_role="partner_system",
+        municipalities=[],
+        callback_url=receiver.url + "/youth-care",
+    )
+    with factory.begin() as session:
+        erasure.erase(session, uuid.UUID(household_id), RETENTION)
+    drain(worker)
+    told = [
+        (one.path.rsplit("/", 1)[-1], body(one)["type"], body(one)["subject"])
+        for one in receiver.received
+        if body(one)["type"] == "nl.gezinsplan.household.erased.v1"
+    ]
+    assert told == [("debt-help", "nl.gezinsplan.household.erased.v1", household_id)]
+    assert [d.status for d in deliveries(factory, other)] == ["withheld"]
+    assert "delivered" in [d.status for d in deliveries(factory, recipient)]
