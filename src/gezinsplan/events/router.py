@@ -43,8 +43,9 @@ def read_events(
     a caller gets is decided now, not when the change was made: after a consent is
     withdrawn, no event of that household reaches the organization any more. An erasure is
     told all the same: each organization that received the household's data gets one
-    `household.erased` event, addressed to it alone (AVG art. 19). Events carry ids only; `dataref` reads the resource again through the access rules. Events are kept
-    for a configured number of days; an expired cursor, or one from before a restore of the
+    `household.erased` event, addressed to it alone (AVG art. 19). Events carry ids only;
+    `dataref` reads the resource again through the access rules. Events are kept for a
+    configured number of days; an expired cursor, or one from before a restore of the
     database, answers 410 with `oldestCursor`."""
     unknown = sorted(set(types or ()) - set(CLOUD_TYPES))
     if unknown:
