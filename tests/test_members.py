@@ -418,6 +418,7 @@ def test_every_member_write_leaves_an_event_without_personal_data(
         "resource_type",
         "resource_id",
         "organization_id",
+        "addressee_id",
         "id",
         "txid",
         "scope",
