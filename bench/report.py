@@ -256,6 +256,33 @@ def _profile(profile: dict[str, Any] | None) -> str:
     )
 
 
+CEILING_C = (
+    "Ceiling C serves the plan read's captured statements behind a bare FastAPI app "
+    "(bench/ceiling_c.py): an `async def` route, a token check, one transaction on a pool of "
+    "psycopg connections with prepared statements, the rows as JSON; no middleware, no access "
+    "rule in Python, no audit sealing. Folded, the same statements run as one (CTEs, JSON by "
+    "PostgreSQL), one round trip. What a share of ceiling A asks of the plan read can be set "
+    "against what these reach on the same machine in the same run.\n\n"
+)
+CEILING_C_PREFIX = "ceiling C"
+
+
+def _ceiling_c(ceiling_a: Any, runs: list[Any]) -> list[str]:
+    out = []
+    for run in runs:
+        bare = [r for r in run.results if r.scenario.startswith(CEILING_C_PREFIX)]
+        if not bare:
+            continue
+        plan = run.results[PLAN_READ]
+        shares = ", ".join(f"{r.scenario.split(':')[0]} {_share(r, ceiling_a):.3f}" for r in bare)
+        out.append(
+            f"- {run.engine}, {run.households:,}: x ceiling A: the plan read "
+            f"{_share(plan, ceiling_a):.3f}, {shares}. The plan read is "
+            f"{_rps(plan) / _rps(bare[0]):.2f} x ceiling C."
+        )
+    return out or ["- not measured in this run (PostgreSQL only)."]
+
+
 def write(config: dict[str, Any], ceiling_a: Any, runs: list[Any]) -> Path:
     results_dir: Path = config["results_dir"]
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -294,6 +321,9 @@ def write(config: dict[str, Any], ceiling_a: Any, runs: list[Any]) -> Path:
         + table(ceiling_a, runs)
         + "\n\n## Targets\n\n"
         + "\n".join(_targets(ceiling_a, runs))
+        + "\n\n## What the plan read's statements allow\n\n"
+        + CEILING_C
+        + "\n".join(_ceiling_c(ceiling_a, runs))
         + "\n\n## Bulk writes\n\n"
         + _bulk(runs)
         + "\n## Data generation\n\n| engine | households | rows | time | generated in |\n"

@@ -20,6 +20,7 @@ concurrency and at a fixed rate of half its maximum. Settings come from the envi
 
 import json
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -68,6 +70,10 @@ API = "/api/v1"
 REPORT_HALF_YEAR = "2024-H1"
 REPORT_SERIES = "2024-H1..2027-H2"
 SEARCH = "bakker"
+CEILINGS_C = (
+    (False, "ceiling C: the plan read's statements behind bare FastAPI"),
+    (True, "ceiling C, folded: the same statements as one, JSON by PostgreSQL"),
+)
 SQLITE_MAX = report.LARGEST["sqlite"]
 
 
@@ -199,6 +205,24 @@ def ceiling_app(workers: int) -> Server:
     command = [str(BIN / "uvicorn"), "bench.ceiling_app:app", "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     return Server(command, {}, port, "/ceiling")
+
+
+def ceiling_c(
+    url: str, var_dir: Path, household: str, captured: list[Any], workers: int, *, folded: bool
+) -> Server:
+    """The plan read's captured statements behind a bare FastAPI app (bench/ceiling_c.py)."""
+    frozen = var_dir / "ceiling-c.pickle"
+    frozen.write_bytes(pickle.dumps((uuid.UUID(household), captured)))
+    port = free_port()
+    command = [str(BIN / "uvicorn"), "bench.ceiling_c:app", "--port", str(port)]
+    command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    env = {
+        "BENCH_C_STATEMENTS": str(frozen),
+        "BENCH_C_URL": url.replace("postgresql+psycopg://", "postgresql://"),
+        "BENCH_C_SECRET": SECRET,
+        "BENCH_C_FOLDED": "1" if folded else "0",
+    }
+    return Server(command, env, port, "/ready")
 
 
 def measure_wrk(
@@ -618,6 +642,18 @@ def bench_one(
             config["profile"] = profile.record(
                 server, chosen["plan_read"], c, d, config["results_dir"], config["stem"]
             )
+    if engine == "postgresql":
+        household = chosen["plan_read"][0]["path"].split("/")[-2]
+        bare = [
+            {"path": target["path"].removeprefix(API), "token": target["token"]}
+            for target in chosen["plan_read"]
+        ]
+        for folded, name in CEILINGS_C:
+            server = ceiling_c(
+                url, var_dir, household, run.plan_statements, config["workers"], folded=folded
+            )
+            with server:
+                run.results.append(measure_wrk(name, server, "get.lua", bare, c, d))
     run.results.append(measure_db(url, run.plan_statements, c, d))
     return run
 

@@ -4,6 +4,7 @@ Ceiling B replays what a real plan read sends, and the results show the query pl
 plan read's and the list's statements; both come from here, so neither is written by hand.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,8 @@ from gezinsplan.config import Settings
 from gezinsplan.db import make_engine
 from gezinsplan.main import create_app
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")  # psycopg's named placeholder
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -21,6 +24,25 @@ class Statement:
 
     sql: str
     parameters: Any
+
+
+def fold(statements: list[Statement]) -> Statement:
+    """One statement running all of ``statements`` as CTEs, answering their SELECTs' rows as
+    one JSON array built by PostgreSQL; each statement's parameters are renamed apart."""
+    parts: list[str] = []
+    parameters: dict[str, Any] = {}
+    for i, statement in enumerate(statements):
+        sql = _PLACEHOLDER.sub(rf"%(s{i}_\1)s", statement.sql)
+        parameters |= {f"s{i}_{name}": value for name, value in statement.parameters.items()}
+        parts.append(f"c{i} AS ({sql})")
+    answers = ", ".join(
+        f"(SELECT json_agg(c{i}) FROM c{i})"  # noqa: S608 (names made here)
+        for i, statement in enumerate(statements)
+        if statement.sql.lstrip().upper().startswith("SELECT")
+    )
+    return Statement(
+        f"WITH {', '.join(parts)} SELECT json_build_array({answers})::text", parameters
+    )
 
 
 def capture(

@@ -26,3 +26,22 @@ def test_a_lopsided_scenario_says_so_in_its_status_mix() -> None:
     lopsided = report._mix(SimpleNamespace(full=full, replaced=0, busiest=0.97))
     assert balanced == "GET_200: 10"
     assert lopsided == "GET_200: 10; **one worker did 97% of the work**"
+
+
+def _result(scenario: str, requests: int) -> SimpleNamespace:
+    return SimpleNamespace(scenario=scenario, full=SimpleNamespace(requests=requests, seconds=10))
+
+
+def test_the_plan_read_is_set_against_the_bare_serving_of_its_own_statements() -> None:
+    ceiling_a = _result("ceiling A", 80_000)
+    results = [_result("plan read", 5_000)] + [_result("other", 1)] * 3
+    results += [_result("ceiling C: bare", 10_000), _result("ceiling C, folded: one", 12_000)]
+    postgres = SimpleNamespace(engine="postgresql", households=10_000, results=results)
+    sqlite = SimpleNamespace(engine="sqlite", households=10_000, results=results[:4])
+    assert report._ceiling_c(ceiling_a, [postgres, sqlite]) == [
+        "- postgresql, 10,000: x ceiling A: the plan read 0.062, ceiling C 0.125, "
+        "ceiling C, folded 0.150. The plan read is 0.50 x ceiling C."
+    ]
+    assert report._ceiling_c(ceiling_a, [sqlite]) == [
+        "- not measured in this run (PostgreSQL only)."
+    ]

@@ -1,0 +1,17 @@
+"""Ceiling C's fold: a plan read's statements as one, each keeping its own parameters."""
+
+from bench.statements import Statement, fold
+
+
+def test_folded_statements_keep_apart_parameters_of_the_same_name() -> None:
+    read = Statement(
+        "SELECT a FROM t WHERE h = %(household)s AND o = %(org)s", {"household": 1, "org": 2}
+    )
+    audit = Statement("INSERT INTO audit (h) VALUES (%(household)s)", {"household": 3})
+    folded = fold([read, audit])
+    assert folded.parameters == {"s0_household": 1, "s0_org": 2, "s1_household": 3}
+    assert folded.sql == (
+        "WITH c0 AS (SELECT a FROM t WHERE h = %(s0_household)s AND o = %(s0_org)s), "
+        "c1 AS (INSERT INTO audit (h) VALUES (%(s1_household)s)) "
+        "SELECT json_build_array((SELECT json_agg(c0) FROM c0))::text"
+    )
