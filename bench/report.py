@@ -257,29 +257,44 @@ def _profile(profile: dict[str, Any] | None) -> str:
 
 
 CEILING_C = (
-    "Ceiling C serves the plan read's captured statements behind a bare FastAPI app "
+    "Ceiling C serves a scenario's captured statements behind a bare FastAPI app "
     "(bench/ceiling_c.py): an `async def` route, a token check, one transaction on a pool of "
     "psycopg connections with prepared statements, the rows as JSON; no middleware, no access "
     "rule in Python, no audit sealing. Folded, the same statements run as one (CTEs, JSON by "
-    "PostgreSQL), one round trip. What a share of ceiling A asks of the plan read can be set "
-    "against what these reach on the same machine in the same run.\n\n"
+    "PostgreSQL), one round trip. What a share of ceiling A asks of a scenario can be set "
+    "against what its own statements reach on the same machine in the same run.\n\n"
 )
-CEILING_C_PREFIX = "ceiling C"
+# The scenarios set against ceiling C: their index in a run's results, their label.
+CEILING_C_OF = ((PLAN_READ, "plan read"), (LIST, "list"), (WORKLIST, "worklist"))
+
+
+def ceiling_c_name(label: str, *, folded: bool) -> str:
+    """The row name of ceiling C for a scenario; the report finds the rows by it."""
+    if folded:
+        return f"ceiling C, folded: the {label}'s statements as one, JSON by PostgreSQL"
+    return f"ceiling C: the {label}'s statements behind bare FastAPI"
 
 
 def _ceiling_c(ceiling_a: Any, runs: list[Any]) -> list[str]:
     out = []
     for run in runs:
-        bare = [r for r in run.results if r.scenario.startswith(CEILING_C_PREFIX)]
-        if not bare:
-            continue
-        plan = run.results[PLAN_READ]
-        shares = ", ".join(f"{r.scenario.split(':')[0]} {_share(r, ceiling_a):.3f}" for r in bare)
-        out.append(
-            f"- {run.engine}, {run.households:,}: x ceiling A: the plan read "
-            f"{_share(plan, ceiling_a):.3f}, {shares}. The plan read is "
-            f"{_rps(plan) / _rps(bare[0]):.2f} x ceiling C."
-        )
+        named = {r.scenario: r for r in run.results}
+        parts = []
+        for index, label in CEILING_C_OF:
+            plain = named.get(ceiling_c_name(label, folded=False))
+            folded = named.get(ceiling_c_name(label, folded=True))
+            if plain is None or folded is None:
+                continue
+            served = run.results[index]
+            parts.append(
+                f"{label} {_share(served, ceiling_a):.3f} against ceiling C "
+                f"{_share(plain, ceiling_a):.3f} and folded {_share(folded, ceiling_a):.3f} "
+                f"({_rps(served) / _rps(plain):.2f} x ceiling C)"
+            )
+        if parts:
+            out.append(
+                f"- {run.engine}, {run.households:,}, x ceiling A: " + "; ".join(parts) + "."
+            )
     return out or ["- not measured in this run (PostgreSQL only)."]
 
 

@@ -70,10 +70,8 @@ API = "/api/v1"
 REPORT_HALF_YEAR = "2024-H1"
 REPORT_SERIES = "2024-H1..2027-H2"
 SEARCH = "bakker"
-CEILINGS_C = (
-    (False, "ceiling C: the plan read's statements behind bare FastAPI"),
-    (True, "ceiling C, folded: the same statements as one, JSON by PostgreSQL"),
-)
+# The scenarios ceiling C serves bare (bench/ceiling_c.py), by their name in the report.
+CEILING_C_SCENARIOS = {"plan_read": "plan read", "list": "list", "worklist": "worklist"}
 SQLITE_MAX = report.LARGEST["sqlite"]
 
 
@@ -208,11 +206,12 @@ def ceiling_app(workers: int) -> Server:
 
 
 def ceiling_c(
-    url: str, var_dir: Path, household: str, captured: list[Any], workers: int, *, folded: bool
+    url: str, var_dir: Path, shapes: dict[str, tuple[Any, list[Any]]], workers: int, *, folded: bool
 ) -> Server:
-    """The plan read's captured statements behind a bare FastAPI app (bench/ceiling_c.py)."""
+    """Captured statements behind a bare FastAPI app (bench/ceiling_c.py), ``GET
+    /{scenario}/{household}`` for each of ``shapes``: scenario to (household, statements)."""
     frozen = var_dir / "ceiling-c.pickle"
-    frozen.write_bytes(pickle.dumps((uuid.UUID(household), captured)))
+    frozen.write_bytes(pickle.dumps(shapes))
     port = free_port()
     command = [str(BIN / "uvicorn"), "bench.ceiling_c:app", "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
@@ -643,19 +642,44 @@ def bench_one(
                 server, chosen["plan_read"], c, d, config["results_dir"], config["stem"]
             )
     if engine == "postgresql":
-        household = chosen["plan_read"][0]["path"].split("/")[-2]
-        bare = [
-            {"path": target["path"].removeprefix(API), "token": target["token"]}
-            for target in chosen["plan_read"]
-        ]
-        for folded, name in CEILINGS_C:
-            server = ceiling_c(
-                url, var_dir, household, run.plan_statements, config["workers"], folded=folded
-            )
-            with server:
-                run.results.append(measure_wrk(name, server, "get.lua", bare, c, d))
+        run.results.extend(measure_ceilings_c(url, var_dir, run, chosen, config))
     run.results.append(measure_db(url, run.plan_statements, c, d))
     return run
+
+
+def measure_ceilings_c(
+    url: str, var_dir: Path, run: Run, chosen: dict[str, Any], config: dict[str, Any]
+) -> list[Result]:
+    """Ceiling C, plain and folded, for the plan read, the list and the worklist."""
+    reader = chosen["plan_read"][0]["path"].split("/")[-2]
+    shapes = {
+        "plan_read": (uuid.UUID(reader), run.plan_statements),
+        "list": (None, run.list_statements),
+        "worklist": (None, run.worklist_statements),
+    }
+    targets = {
+        "plan_read": [
+            {"path": "/plan_read/" + t["path"].split("/")[-2], "token": t["token"]}
+            for t in chosen["plan_read"]
+        ],
+        "list": [{"path": "/list/-", "token": t["token"]} for t in chosen["list"]],
+        "worklist": [{"path": "/worklist/-", "token": t["token"]} for t in chosen["worklist"]],
+    }
+    results = []
+    for folded in (False, True):
+        with ceiling_c(url, var_dir, shapes, config["workers"], folded=folded) as server:
+            for scenario, label in CEILING_C_SCENARIOS.items():
+                results.append(
+                    measure_wrk(
+                        report.ceiling_c_name(label, folded=folded),
+                        server,
+                        "get.lua",
+                        targets[scenario],
+                        config["connections"],
+                        config["duration"],
+                    )
+                )
+    return results
 
 
 def main() -> None:

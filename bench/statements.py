@@ -28,13 +28,17 @@ class Statement:
 
 def fold(statements: list[Statement]) -> Statement:
     """One statement running all of ``statements`` as CTEs, answering their SELECTs' rows as
-    one JSON array built by PostgreSQL; each statement's parameters are renamed apart."""
+    one JSON array built by PostgreSQL; each statement's parameters are renamed apart, and a
+    statement's own CTEs are lifted to the top (PostgreSQL allows data-modifying ones only
+    there)."""
     parts: list[str] = []
     parameters: dict[str, Any] = {}
     for i, statement in enumerate(statements):
         sql = _PLACEHOLDER.sub(rf"%(s{i}_\1)s", statement.sql)
         parameters |= {f"s{i}_{name}": value for name, value in statement.parameters.items()}
-        parts.append(f"c{i} AS ({sql})")
+        lifted, body = _lifted(sql)
+        parts += lifted
+        parts.append(f"c{i} AS ({body})")
     answers = ", ".join(
         f"(SELECT json_agg(c{i}) FROM c{i})"  # noqa: S608 (names made here)
         for i, statement in enumerate(statements)
@@ -43,6 +47,37 @@ def fold(statements: list[Statement]) -> Statement:
     return Statement(
         f"WITH {', '.join(parts)} SELECT json_build_array({answers})::text", parameters
     )
+
+
+def _lifted(sql: str) -> tuple[list[str], str]:
+    """A statement's leading ``WITH`` list, each ``name AS (...)``, and the rest of it."""
+    if not sql.startswith("WITH "):
+        return [], sql
+    ctes, at = [], len("WITH ")
+    while True:
+        opening = sql.index("(", at)
+        closing = _closing(sql, opening)
+        ctes.append(sql[at : closing + 1].strip())
+        rest = sql[closing + 1 :].lstrip()
+        if not rest.startswith(","):
+            return ctes, rest
+        at = len(sql) - len(rest) + 1
+
+
+def _closing(sql: str, opening: int) -> int:
+    """The index of the parenthesis that closes the one at ``opening``, quotes skipped."""
+    depth, quoted = 0, False
+    for at in range(opening, len(sql)):
+        char = sql[at]
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+            if depth == 0:
+                return at
+    raise ValueError("unbalanced parentheses")
 
 
 def capture(

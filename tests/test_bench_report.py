@@ -32,15 +32,25 @@ def _result(scenario: str, requests: int) -> SimpleNamespace:
     return SimpleNamespace(scenario=scenario, full=SimpleNamespace(requests=requests, seconds=10))
 
 
-def test_the_plan_read_is_set_against_the_bare_serving_of_its_own_statements() -> None:
+def test_each_scenario_is_set_against_the_bare_serving_of_its_own_statements() -> None:
     ceiling_a = _result("ceiling A", 80_000)
-    results = [_result("plan read", 5_000)] + [_result("other", 1)] * 3
-    results += [_result("ceiling C: bare", 10_000), _result("ceiling C, folded: one", 12_000)]
-    postgres = SimpleNamespace(engine="postgresql", households=10_000, results=results)
-    sqlite = SimpleNamespace(engine="sqlite", households=10_000, results=results[:4])
+    served = [_result("plan read", 5_000), _result("list", 2_000), _result("edit", 1)]
+    served += [_result("worklist", 2_400)]
+    bare = [
+        _result(report.ceiling_c_name(label, folded=folded), requests)
+        for label, folded, requests in (
+            ("plan read", False, 10_000),
+            ("list", False, 8_000),
+            ("plan read", True, 12_000),
+            ("list", True, 16_000),
+        )
+    ]
+    postgres = SimpleNamespace(engine="postgresql", households=10_000, results=served + bare)
+    sqlite = SimpleNamespace(engine="sqlite", households=10_000, results=served)
     assert report._ceiling_c(ceiling_a, [postgres, sqlite]) == [
-        "- postgresql, 10,000: x ceiling A: the plan read 0.062, ceiling C 0.125, "
-        "ceiling C, folded 0.150. The plan read is 0.50 x ceiling C."
+        "- postgresql, 10,000, x ceiling A: plan read 0.062 against ceiling C 0.125 and "
+        "folded 0.150 (0.50 x ceiling C); list 0.025 against ceiling C 0.100 and folded "
+        "0.200 (0.25 x ceiling C)."
     ]
     assert report._ceiling_c(ceiling_a, [sqlite]) == [
         "- not measured in this run (PostgreSQL only)."
