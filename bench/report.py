@@ -336,7 +336,7 @@ def write(config: dict[str, Any], ceiling_a: Any, runs: list[Any]) -> Path:
         + table(ceiling_a, runs)
         + "\n\n## Targets\n\n"
         + "\n".join(_targets(ceiling_a, runs))
-        + "\n\n## What the plan read's statements allow\n\n"
+        + "\n\n## What each scenario's own statements allow\n\n"
         + CEILING_C
         + "\n".join(_ceiling_c(ceiling_a, runs))
         + "\n\n## Bulk writes\n\n"
