@@ -1,5 +1,5 @@
 # ruff: noqa: S603 (starts the service, uvicorn and py-spy from this virtualenv)
-"""``make bench``: set up everything, measure the scenarios against both ceilings, write results.
+"""``make bench``: set up everything, measure the scenarios against the ceilings, write results.
 
 Per engine and size: a fresh database, the migrations, generated data, the service as a
 separate process (``gezinsplan serve --workers W``), then each scenario at a fixed
@@ -8,7 +8,7 @@ concurrency and at a fixed rate of half its maximum. Settings come from the envi
     BENCH_SIZES        households per database, comma-separated (default 10000);
                        SQLite runs sizes up to 100000 only
     BENCH_ENGINES      postgresql,sqlite (default both)
-    BENCH_WORKERS      uvicorn workers of the service and of ceiling A (default 2)
+    BENCH_WORKERS      uvicorn workers of the service and of ceilings A and C (default 2)
     BENCH_CONNECTIONS  concurrent connections of wrk and of ceiling B (default 8)
     BENCH_DURATION     seconds per measurement (default 10)
     BENCH_PROFILE      1: py-spy the plan read at the largest PostgreSQL size (default 1)
