@@ -235,6 +235,25 @@ def test_a_request_whose_record_cannot_be_written_fails_without_data_or_change(
     assert stored == "Gezin Jansen"
 
 
+def test_a_hot_read_whose_record_cannot_be_written_shows_nothing(
+    client: TestClient,
+    toegang: dict[str, str],
+    household: dict[str, Any],
+    connection: Connection,
+    engine_name: str,
+) -> None:
+    # The plan read and the list write their record apart from their reads on SQLite (on
+    # the driver's cursor, the list's with the households it names): a record that fails
+    # there fails the request as it does anywhere else.
+    _block_audit_inserts(connection, engine_name)
+    for path in (f"/households/{household['id']}/plan", "/households?q=jansen"):
+        read = client.get(f"{API}{path}", headers=toegang)
+        assert read.status_code == 503, read.text
+        assert read.headers["content-type"] == "application/problem+json"
+        assert read.json()["type"].endswith("audit-unavailable")
+        assert "Gezin Jansen" not in read.text
+
+
 def test_records_outlive_the_household(
     client: TestClient, toegang: dict[str, str], household: dict[str, Any], connection: Connection
 ) -> None:

@@ -173,6 +173,16 @@ def test_a_writer_past_the_busy_timeout_gets_database_is_locked(
     engine.dispose()
 
 
+def _traced(engine: Engine, note: Any) -> None:
+    """Every statement SQLite runs on the engine's connections goes to ``note``, those the
+    service sends on the driver's own cursor included."""
+
+    def trace(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_trace_callback(note)
+
+    event.listen(engine, "connect", trace)
+
+
 def test_the_record_of_a_denied_read_is_written_in_a_turn_of_its_own(
     tmp_path: Path, settings: Settings
 ) -> None:
@@ -182,18 +192,20 @@ def test_the_record_of_a_denied_read_is_written_in_a_turn_of_its_own(
     command.upgrade(alembic_config(url), "head")
     engine = make_engine(url)
     begins: list[str] = []
+    noting = threading.Event()
 
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("BEGIN"):
+    def note(statement: str) -> None:
+        if noting.is_set() and statement.startswith("BEGIN"):
             begins.append(statement)
 
+    _traced(engine, note)
     jwt = mint(settings, sub="w", name="W", roles=("toegang",), org=uuid.uuid4())
     with TestClient(create_app(settings, bind=engine)) as client:
-        event.listen(engine, "before_cursor_execute", note)
+        noting.set()
         answer = client.get(
             f"/api/v1/households/{uuid.uuid4()}/plan", headers={"Authorization": f"Bearer {jwt}"}
         )
-        event.remove(engine, "before_cursor_execute", note)
+        noting.clear()
     assert answer.status_code == 404
     # The reads' transaction, rolled back, then the failure record's, at the lock.
     assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
@@ -230,17 +242,20 @@ def test_a_read_waits_for_the_write_lock_only_to_write_its_record(
     command.upgrade(alembic_config(url), "head")
     engine = make_engine(url)
     begins: list[str] = []
-    read = threading.Event()
+    read, noting = threading.Event(), threading.Event()
 
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    def note(statement: str) -> None:
+        if not noting.is_set():
+            return
         if statement.startswith("BEGIN"):
             begins.append(statement)
         elif statement.lstrip().startswith("SELECT") and "FROM plans" in statement:
             read.set()
 
+    _traced(engine, note)
     with TestClient(create_app(settings, bind=engine)) as client:
         plan, toegang = _opened(client, settings)
-        event.listen(engine, "before_cursor_execute", note)
+        noting.set()
         answers: list[int] = []
         # Another process's engine on the same file: it holds the lock and its turn.
         elsewhere = make_engine(url)
@@ -256,7 +271,7 @@ def test_a_read_waits_for_the_write_lock_only_to_write_its_record(
         holder.close()
         elsewhere.dispose()
         reader.join(10)
-        event.remove(engine, "before_cursor_execute", note)
+        noting.clear()
     assert answers == [200]
     assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
     with engine.connect() as connection:

@@ -3,11 +3,12 @@
 import logging
 import select
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -16,14 +17,17 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
 
 from gezinsplan.audit import repository as audit_records
 from gezinsplan.audit import trail
 from gezinsplan.config import Settings
+from gezinsplan.errors import AuditUnavailable
 from gezinsplan.kit import read_retry
 from gezinsplan.kit.write_turns import Turn, WriteTurns
 
 SessionFactory = sessionmaker[Session]
+Waiting = Callable[[], AbstractContextManager[None]]
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 # How long a writer waits for SQLite's write lock before it answers 503.
@@ -49,6 +53,8 @@ WRITE_OPTION = "gezinsplan_write"
 # The longest statement whose parsing psycopg keeps (``_parse_long_statements_once``).
 LONGEST_STATEMENT = 32_768
 TURN_KEY = "gezinsplan_write_turn"
+# The write turns of each SQLite engine, for the records written on the driver.
+_TURNS: WeakKeyDictionary[Engine, WriteTurns] = WeakKeyDictionary()
 
 
 def _sqlite_begin(turns: WriteTurns, connection: Connection) -> None:
@@ -60,13 +66,17 @@ def _sqlite_begin(turns: WriteTurns, connection: Connection) -> None:
     immediate = connection.get_execution_options().get(WRITE_OPTION, False)
     info = connection.connection.info
     if immediate and TURN_KEY not in info:
-        turn = turns.take()
-        if turn is None:
-            raise OperationalError(
-                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
-            )
-        info[TURN_KEY] = turn
+        info[TURN_KEY] = _take_turn(turns)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _take_turn(turns: WriteTurns) -> Turn:
+    turn = turns.take()
+    if turn is None:
+        raise OperationalError(
+            "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+        )
+    return turn
 
 
 def _sqlite_end_turn(_dbapi_connection: Any, record: Any) -> None:
@@ -118,7 +128,8 @@ def make_engine(
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", partial(_sqlite_begin, _sqlite_turns(url)))
+        turns = _TURNS[engine] = _sqlite_turns(url)
+        event.listen(engine, "begin", partial(_sqlite_begin, turns))
         event.listen(engine, "checkin", _sqlite_end_turn)
         return engine
     connect_args: dict[str, Any] = {}
@@ -177,11 +188,12 @@ def request_session(request: Request, *, reads_only: bool = False) -> Iterator[S
     has a transaction of its own, and its audit record one after it (see below).
     """
     factory: SessionFactory = request.app.state.session_factory
-    waiting: Callable[[], AbstractContextManager[None]] = request.app.state.connection_wait
+    waiting: Waiting = request.app.state.connection_wait
     with factory() as session:
         trail.open_trail(session, request)
         bind = session.get_bind()
-        reads_first = reads_only and isinstance(bind, Engine) and bind.dialect.name == "sqlite"
+        # SQLite's engine when the reads come first and the record after them.
+        reads_first = _sqlite_engine(session) if reads_only else None
         if isinstance(bind, Engine):
             # Every request on case data writes its audit record, reads included; on SQLite
             # a read transaction cannot become a writer once another has committed, so
@@ -189,26 +201,27 @@ def request_session(request: Request, *, reads_only: bool = False) -> Iterator[S
             # that of reads only: those wait for nothing. The wait for a pooled connection
             # is counted (metrics).
             with waiting():
-                session.connection(execution_options={WRITE_OPTION: not reads_first})
+                session.connection(execution_options={WRITE_OPTION: reads_first is None})
         committing = False
         try:
             yield session
-            if reads_first:
+            if reads_first is not None:
                 # The reads are done and nothing is sent before the record commits: it
                 # alone holds the write lock, so the reads of the other process and of the
                 # other threads go on meanwhile instead of queueing behind whole requests.
                 session.commit()
-                session.connection(execution_options={WRITE_OPTION: True})
-            trail.write_success(session, request)
-            committing = True
-            session.commit()
+                _commit_alone(reads_first, trail.success_records(session, request), waiting)
+            else:
+                trail.write_success(session, request)
+                committing = True
+                session.commit()
         except BaseException as exc:
             if committing or not _commit_failure_in_place(session, exc):
                 session.rollback()
                 # A read whose connection dropped before its commit runs again; only the
                 # attempt that answers is audited.
                 if committing or not read_retry.claim(request, exc):
-                    _record_failure(session, exc)
+                    _record_failure(session, exc, waiting)
             raise
 
 
@@ -260,7 +273,7 @@ def _commit_failure_in_place(session: Session, exc: BaseException) -> bool:
     return True
 
 
-def _record_failure(session: Session, exc: BaseException) -> None:
+def _record_failure(session: Session, exc: BaseException, waiting: Waiting) -> None:
     """Denied and failed attempts are audited too, in a transaction of their own.
 
     It writes, so on SQLite it waits its turn at the write lock as the request did: a
@@ -269,6 +282,16 @@ def _record_failure(session: Session, exc: BaseException) -> None:
     """
     current = trail.trail_of(session)
     if current is None or not current.audited:
+        return
+    sqlite = _sqlite_engine(session)
+    if sqlite is not None:
+        try:
+            _commit_alone(sqlite, trail.failure_records(session, exc), waiting)
+        except (OperationalError, AuditUnavailable) as error:
+            log.warning(
+                "the audit record of a failed request could not be written: %s",
+                type(error.__cause__ or error).__name__,
+            )
         return
     try:
         if isinstance(session.get_bind(), Engine):
@@ -285,6 +308,47 @@ def _record_failure(session: Session, exc: BaseException) -> None:
     except SQLAlchemyError:
         session.rollback()
         log.exception("the audit record of a failed request could not be written")
+
+
+def _sqlite_engine(session: Session) -> Engine | None:
+    """The session's engine when it is SQLite's with write turns (``make_engine``), not a
+    connection or another engine a test binds it to."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) and bind in _TURNS else None
+
+
+def _commit_alone(engine: Engine, rows: Sequence[dict[str, Any]], waiting: Waiting) -> None:
+    """SQLite: a request's audit records in a write transaction of their own, after its own
+    transaction ended, sent on the driver (``audit.repository.insert_on_driver``) while the
+    turn at the write lock is held."""
+    if not rows:
+        return
+    with waiting():
+        pooled = engine.raw_connection()
+    try:
+        turn = _take_turn(_TURNS[engine])
+        try:
+            _insert_committed(pooled, engine, rows)
+        finally:
+            turn.release()
+    finally:
+        pooled.close()
+
+
+def _insert_committed(
+    pooled: PoolProxiedConnection, engine: Engine, rows: Sequence[dict[str, Any]]
+) -> None:
+    cursor = pooled.cursor()
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+        audit_records.insert_on_driver(cursor, engine.dialect, rows)
+        cursor.execute("COMMIT")
+    except sqlite3.Error as exc:
+        with suppress(sqlite3.Error):
+            cursor.execute("ROLLBACK")
+        raise trail.unavailable() from exc
+    finally:
+        cursor.close()
 
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]

@@ -246,18 +246,30 @@ def touch(
 
 def write_success(session: Session, request: Request) -> None:
     """Insert the record inside the request's transaction; failing here fails the request."""
-    trail = trail_of(session)
-    if trail is None or not trail.audited:
+    rows = success_records(session, request)
+    if not rows:
         return
-    route = request.scope.get("route")
-    status_code = getattr(route, "status_code", None) or HTTPStatus.OK
     try:
         # A bulk push writes one record per household it touched: one statement for all.
-        repository.add_records(session, trail.records(int(status_code)))
+        repository.add_records(session, rows)
     except SQLAlchemyError as exc:
-        raise AuditUnavailable(
-            "The request could not be recorded in the audit log, so it was not carried out."
-        ) from exc
+        raise unavailable() from exc
+
+
+def success_records(session: Session, request: Request) -> list[dict[str, Any]]:
+    """The rows recording the request's success; none when it is not audited."""
+    trail = trail_of(session)
+    if trail is None or not trail.audited:
+        return []
+    route = request.scope.get("route")
+    status_code = getattr(route, "status_code", None) or HTTPStatus.OK
+    return trail.records(int(status_code))
+
+
+def unavailable() -> AuditUnavailable:
+    return AuditUnavailable(
+        "The request could not be recorded in the audit log, so it was not carried out."
+    )
 
 
 def status_of(exc: BaseException) -> int:
@@ -275,8 +287,15 @@ def status_of(exc: BaseException) -> int:
 def add_failure(session: Session, exc: BaseException) -> bool:
     """Once the work is undone (rolled back, or never written: ``db``), add the attempt's
     record; the caller commits it alone."""
+    rows = failure_records(session, exc)
+    if rows:
+        repository.add_records(session, rows)
+    return bool(rows)
+
+
+def failure_records(session: Session, exc: BaseException) -> list[dict[str, Any]]:
+    """The rows recording the request's failure; none when it is not audited."""
     trail = trail_of(session)
     if trail is None or not trail.audited:
-        return False
-    repository.add_records(session, trail.records(status_of(exc)))
-    return True
+        return []
+    return trail.records(status_of(exc))
