@@ -1,5 +1,6 @@
 """Reading the audit log: a household's access log, through the access module like any read."""
 
+import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -83,7 +84,12 @@ NAMED = AuditNamedHousehold.__table__  # type: ignore[attr-defined]
 # Built once: every audited request runs them, and a statement's cache key is computed once.
 _INSERT_ONE = insert(RECORDS)
 _INSERT_NAMING = insert(RECORDS).returning(RECORDS.c.number)
-_INSERT_NAMED = insert(NAMED)
+# SQLite: the households a record names in one statement, their ids as one JSON array of
+# the values SQLAlchemy stores (``bind_processor``).
+_NAMED_SQLITE = (
+    "INSERT INTO audit_named_households (household_id, record_number) "
+    "SELECT value, ? FROM json_each(?)"
+)
 
 
 def add_records(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -179,11 +185,6 @@ def insert_on_driver(cursor: Any, dialect: Dialect, rows: Sequence[dict[str, Any
         if not row["named_households"]:
             continue
         (number,) = cursor.fetchone()
-        named = _driver_insert(dialect, _INSERT_NAMED, ("household_id", "record_number"))
-        cursor.executemany(
-            named.sql,
-            [
-                named.values({"household_id": uuid.UUID(h), "record_number": number})
-                for h in row["named_households"].split(",")
-            ],
-        )
+        convert = NAMED.c.household_id.type.bind_processor(dialect)
+        ids = [convert(uuid.UUID(h)) for h in row["named_households"].split(",")]
+        cursor.execute(_NAMED_SQLITE, (number, json.dumps(ids)))
