@@ -5,6 +5,7 @@ plan read's and the list's statements; both come from here, so neither is writte
 """
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,8 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)s")  # psycopg's named placeholder
 
 @dataclass(frozen=True)
 class Statement:
-    """A statement as the driver received it: SQL text with the driver's placeholders."""
+    """A statement as the driver received it: SQL text with psycopg's placeholders and their
+    parameters, or SQLite's with the values in place."""
 
     sql: str
     parameters: Any
@@ -83,20 +85,38 @@ def _closing(sql: str, opening: int) -> int:
 def capture(
     url: str, settings: Settings, path: str, headers: dict[str, str]
 ) -> tuple[int, list[Statement]]:
-    """The status of ``GET path`` and every statement it sent, in order."""
+    """The status of ``GET path`` and every statement it sent, in order.
+
+    PostgreSQL's as psycopg received them, with their parameters. SQLite's as SQLite ran
+    them, values in place: a read's audit record goes by the driver's own cursor, past
+    SQLAlchemy's events (``db._commit_alone``). COMMITs are left out on both, as psycopg
+    sends them by itself; SQLite's BEGINs are kept (the replay ends what they open).
+    """
     engine = make_engine(url)
     captured: list[Statement] = []
+    listening = threading.Event()
 
     def listen(_conn: Any, _cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
         captured.append(Statement(sql, parameters))
 
+    def trace(sql: str) -> None:
+        if listening.is_set() and not sql.startswith(("COMMIT", "ROLLBACK", "PRAGMA")):
+            captured.append(Statement(sql, ()))
+
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        event.listen(engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(trace))
     try:
         app = create_app(settings, bind=engine)
         with TestClient(app) as client:
             client.get(path, headers=headers)  # warm: connection set-up is not the request's
-            event.listen(engine, "before_cursor_execute", listen)
+            if not sqlite:
+                event.listen(engine, "before_cursor_execute", listen)
+            listening.set()
             status = client.get(path, headers=headers).status_code
-            event.remove(engine, "before_cursor_execute", listen)
+            listening.clear()
+            if not sqlite:
+                event.remove(engine, "before_cursor_execute", listen)
     finally:
         engine.dispose()
     return status, captured
