@@ -46,6 +46,11 @@ def fresh_database(server_url: str, name: str, template: str | None = None) -> s
     return database_url(server_url, name)
 
 
+def checkpoint(server_url: str) -> None:
+    """Write every dirty buffer now, not spread over the next minutes."""
+    _as_admin(server_url, "CHECKPOINT")
+
+
 def drop_database(server_url: str, name: str) -> None:
     """Drop database ``name`` if it exists, ending its connections."""
     _as_admin(server_url, _drop(name))
